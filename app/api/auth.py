@@ -1,0 +1,92 @@
+"""/auth: token grants, refresh, the caller's identity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from app.api.deps import CurrentUser, Now, client_address
+from app.api.errors import problem_responses
+from app.api.routing import TransactionalRoute
+from app.api.schemas.auth import Me, RefreshRequest, TokenResponse
+from app.api.schemas.common import text
+from app.domain.errors import FieldError, RuleViolation
+from app.services import rate_limit
+from app.services.auth import unsupported_grant
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=TransactionalRoute)
+
+FormText = Annotated[text(128) | None, Form()]
+
+
+async def _limit_by_address(request: Request, now, what: str) -> None:
+    settings = request.app.state.settings
+    await rate_limit.limit(
+        request.app.state.db,
+        f"auth-address:{client_address(request)}",
+        max_hits=settings.auth_rate_per_minute,
+        seconds=60,
+        now=now,
+        what=what,
+    )
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    summary="Obtain an access token",
+    description=(
+        "OAuth2 token endpoint (form encoded). `grant_type=password` with `username` and `password` for "
+        "people; `grant_type=client_credentials` with `client_id` and `client_secret` for district systems "
+        "(role `district_viewer`). Failed logins are throttled per username (429 with Retry-After)."
+    ),
+    responses=problem_responses(401, 422, 429),
+    openapi_extra={"security": []},
+)
+async def create_token(
+    request: Request,
+    now: Now,
+    grant_type: FormText = None,
+    username: FormText = None,
+    password: FormText = None,
+    client_id: FormText = None,
+    client_secret: FormText = None,
+    scope: Annotated[text(256) | None, Form()] = None,
+) -> TokenResponse:
+    await _limit_by_address(request, now, "token requests from this address")
+    service = request.app.state.auth
+    grant = grant_type or "password"
+    if grant == "password" and username and password is not None:
+        return TokenResponse(**await service.password_grant(username, password, now=now))
+    if grant == "client_credentials" and client_id and client_secret is not None:
+        return TokenResponse(**await service.password_grant(client_id, client_secret, now=now, client_credentials=True))
+    if grant in ("password", "client_credentials"):
+        missing = ["username", "password"] if grant == "password" else ["client_id", "client_secret"]
+        raise RuleViolation(
+            f"{grant} grant needs {' and '.join(missing)}", [FieldError(m, "required") for m in missing]
+        )
+    raise unsupported_grant(grant)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    summary="Exchange a refresh token for new tokens",
+    responses=problem_responses(401, 422, 429),
+    openapi_extra={"security": []},
+)
+async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> TokenResponse:
+    await _limit_by_address(request, now, "refresh requests from this address")
+    return TokenResponse(**await request.app.state.auth.refresh(body.refresh_token))
+
+
+@router.get("/me", response_model=Me, summary="Who am I", responses=problem_responses(401))
+async def get_me(principal: CurrentUser) -> Me:
+    return Me(
+        id=principal.user_id,
+        username=principal.username,
+        role=principal.role,
+        org_unit_id=principal.org_unit_id,
+        enterprise_id=principal.enterprise_id,
+    )

@@ -1,0 +1,106 @@
+"""Request dependencies as Annotated aliases: Session, CurrentUser, Scope, Today, ..."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.repositories.users import load_principal
+from app.domain import access
+from app.domain.access import Principal
+from app.domain.calendar import business_date
+from app.domain.errors import Forbidden, Unauthenticated
+from app.services.security import InvalidToken
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="Bearer JWT from POST /api/v1/auth/token (password or client_credentials grant).",
+)
+
+
+def get_session(request: Request) -> AsyncSession:
+    return request.state.session
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_now(request: Request) -> datetime:
+    """The request's clock (UTC, aware); tests replace app.state.clock."""
+    now = getattr(request.state, "now", None)
+    if now is None:
+        now = request.app.state.clock()
+        request.state.now = now
+    return now
+
+
+Now = Annotated[datetime, Depends(get_now)]
+
+
+def get_today(now: Now) -> date:
+    """Today in Asia/Shanghai: every business date and period boundary is there."""
+    return business_date(now)
+
+
+Today = Annotated[date, Depends(get_today)]
+
+
+async def get_principal(
+    request: Request, session: Session, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    if not token:
+        raise Unauthenticated("a bearer token is required")
+    try:
+        claims = request.app.state.tokens.verify(token)
+    except InvalidToken as exc:
+        raise Unauthenticated(f"invalid token: {exc}", code="invalid_token") from exc
+    principal = await load_principal(session, claims.subject)
+    # A disabled user, or one whose role changed since the token was issued, is out.
+    if principal is None or principal.role != claims.role:
+        raise Unauthenticated("the token's user is disabled or changed", code="invalid_token")
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def get_scope(principal: CurrentUser) -> access.Scope:
+    return access.scope_for(principal)
+
+
+Scope = Annotated[access.Scope, Depends(get_scope)]
+
+
+def require_writer(principal: CurrentUser) -> Principal:
+    """A3: district_viewer never writes."""
+    if not access.can_write(principal):
+        raise Forbidden("district_viewer clients are read-only")
+    return principal
+
+
+Writer = Annotated[Principal, Depends(require_writer)]
+
+
+def require_street_admin(principal: CurrentUser) -> Principal:
+    """A3: only street_admin manages users and org units."""
+    if not access.can_manage_users(principal):
+        raise Forbidden("only street_admin may manage users and org units")
+    return principal
+
+
+StreetAdmin = Annotated[Principal, Depends(require_street_admin)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address; X-Forwarded-For only when the proxy in front is trusted."""
+    if request.app.state.settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"

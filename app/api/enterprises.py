@@ -1,0 +1,137 @@
+"""/enterprises: the registry (E1, E2), scoped by A1."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import Now, Scope, Session, Today, Writer
+from app.api.errors import problem_responses
+from app.api.http import IfMatch, check_if_match, set_etag
+from app.api.idempotency import Idempotent
+from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.routing import TransactionalRoute
+from app.api.schemas.common import text
+from app.api.schemas.enterprises import (
+    EnterpriseCreate,
+    EnterprisePage,
+    EnterpriseRead,
+    EnterpriseUpdate,
+)
+from app.db.models import Enterprise
+from app.db.repositories import enterprises as repo
+from app.domain.enums import EnterpriseStatus, EnterpriseTag
+from app.services import enterprises as service
+
+router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"], route_class=TransactionalRoute)
+
+
+def to_read(e: Enterprise) -> EnterpriseRead:
+    return EnterpriseRead(
+        id=e.id,
+        name=e.name,
+        credit_code=e.credit_code,
+        village_id=e.village_id,
+        sector=e.sector,
+        high_risk=e.high_risk,
+        status=e.status,
+        registered_on=e.registered_on,
+        tags=e.tags,
+        principal={"name": e.principal_name, "phone": e.principal_phone},
+        actual_controller={"name": e.controller_name, "phone": e.controller_phone},
+        address=e.address,
+        standardization_level=e.standardization_level,
+        benchmark=e.benchmark,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
+    )
+
+
+@router.get(
+    "",
+    response_model=EnterprisePage,
+    summary="List enterprises",
+    description="Enterprises the caller can see (A1), in registration order, keyset paginated.",
+    responses=problem_responses(401, 422),
+)
+async def list_enterprises(
+    session: Session,
+    scope: Scope,
+    village_id: uuid.UUID | None = None,
+    sector: Annotated[text(40) | None, Query()] = None,
+    high_risk: bool | None = None,
+    status: EnterpriseStatus | None = None,
+    tag: EnterpriseTag | None = None,
+    q: Annotated[text(100) | None, Query(description="Part of the name, or the start of the credit code.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> EnterprisePage:
+    filters = repo.EnterpriseFilters(village_id, sector, high_risk, status, tag, q)
+    rows = await repo.list_page(session, scope, filters, limit=limit, after=decode_id_cursor(cursor))
+    return EnterprisePage(items=[to_read(e) for e in rows], next_cursor=next_id_cursor(rows, limit))
+
+
+@router.post(
+    "",
+    response_model=EnterpriseRead,
+    status_code=201,
+    summary="Register an enterprise",
+    description=(
+        "street_admin and supervisor register anywhere; a village officer in its village; a department officer "
+        "in the sectors it leads. `high_risk` defaults from the sector. A duplicate credit code is 409."
+    ),
+    responses=problem_responses(401, 403, 409, 422),
+    dependencies=[Idempotent],
+)
+async def create_enterprise(
+    session: Session, principal: Writer, body: EnterpriseCreate, response: Response, now: Now
+) -> EnterpriseRead:
+    enterprise = await service.create(session, principal, body.model_dump(), now=now)
+    response.headers["Location"] = f"/api/v1/enterprises/{enterprise.id}"
+    set_etag(response, enterprise.version)
+    return to_read(enterprise)
+
+
+@router.get(
+    "/{enterprise_id}",
+    response_model=EnterpriseRead,
+    summary="Get an enterprise",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_enterprise(session: Session, scope: Scope, enterprise_id: uuid.UUID, response: Response) -> EnterpriseRead:
+    enterprise = await service.load(session, scope, enterprise_id)
+    set_etag(response, enterprise.version)
+    return to_read(enterprise)
+
+
+@router.patch(
+    "/{enterprise_id}",
+    response_model=EnterpriseRead,
+    summary="Change an enterprise",
+    description=(
+        "Partial update; send `If-Match` with the ETag you read (412 when stale). A change of `status` or "
+        "`high_risk` is recorded with its `effective_on` business date for the cadence engine. Enterprise users "
+        "may update contacts, address and standardization only."
+    ),
+    responses=problem_responses(401, 403, 404, 412, 422),
+)
+async def update_enterprise(
+    session: Session,
+    principal: Writer,
+    scope: Scope,
+    enterprise_id: uuid.UUID,
+    body: EnterpriseUpdate,
+    response: Response,
+    now: Now,
+    today: Today,
+    if_match: IfMatch = None,
+) -> EnterpriseRead:
+    enterprise = await service.load(session, scope, enterprise_id, for_update=True)
+    check_if_match(if_match, enterprise.version)
+    enterprise = await service.update(
+        session, principal, scope, enterprise, body.model_dump(exclude_unset=True), now=now, today=today
+    )
+    set_etag(response, enterprise.version)
+    return to_read(enterprise)

@@ -1,0 +1,247 @@
+"""The one place that maps errors to RFC 9457 `application/problem+json` responses."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RuleViolation,
+    StaleVersion,
+    TooManyRequests,
+    Unauthenticated,
+)
+
+log = logging.getLogger("anquan.errors")
+
+PROBLEM_TYPE_PREFIX = "urn:anquan:problem:"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the offending input, e.g. `principal.phone` or `limit`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable machine `code`."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:anquan:problem:validation_error",
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": "1 field is invalid",
+                    "code": "validation_error",
+                    "errors": [{"field": "credit_code", "message": "check character is '1', expected 'X'"}],
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="A URN naming the problem type.")
+    title: str
+    status: int
+    detail: str | None = None
+    code: str = Field(description="Stable machine-readable error code.")
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    request: Request | None = None,
+    **extra: Any,
+) -> ProblemResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + code,
+        "title": _title(status),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors is not None:
+        body["errors"] = errors
+    for key, value in extra.items():
+        if value is not None and key not in body:
+            body[key] = value
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'findings', 0, 'title') -> 'findings[0].title'; ('query', 'limit') -> 'limit'."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+def _validation_message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    return msg.removeprefix("Value error, ")
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
+    errors = [{"field": field_name(e.get("loc", ())), "message": _validation_message(e)} for e in exc.errors()]
+    n = len(errors)
+    return problem(
+        422, "validation_error", f"{n} field{'s are' if n != 1 else ' is'} invalid", errors=errors, request=request
+    )
+
+
+_STATUS_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "unauthenticated",
+    403: "forbidden",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    400: "bad_request",
+}
+
+
+async def _on_http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+    code = _STATUS_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    return problem(exc.status_code, code, detail, headers=headers, request=request)
+
+
+def _domain_status(exc: DomainError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, StaleVersion):
+        return 412
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, RuleViolation):
+        return 422
+    if isinstance(exc, Unauthenticated):
+        return 401
+    if isinstance(exc, TooManyRequests):
+        return 429
+    return 400
+
+
+async def _on_domain(request: Request, exc: DomainError) -> ProblemResponse:
+    status = _domain_status(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="anquan"'
+    errors = None
+    if isinstance(exc, RuleViolation) and exc.errors:
+        errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return problem(status, exc.code, exc.detail, errors=errors, headers=headers or None, request=request, **exc.extra)
+
+
+# SQLSTATE classes that are the client's fault when they reach the database anyway.
+_CLIENT_SQLSTATES = {
+    "22001": "value too long",
+    "22003": "number out of range",
+    "22007": "invalid date or time",
+    "22008": "date or time out of range",
+    "22021": "invalid byte sequence",
+    "22P02": "invalid text representation",
+    "22P05": "untranslatable character",
+    "54000": "value too large",
+}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for candidate in (getattr(exc, "orig", None), getattr(getattr(exc, "orig", None), "__cause__", None), exc):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return str(code)
+    return None
+
+
+async def _on_dbapi(request: Request, exc: DBAPIError) -> ProblemResponse:
+    state = _sqlstate(exc)
+    if state in _CLIENT_SQLSTATES:
+        return problem(422, "invalid_value", f"the input could not be stored: {_CLIENT_SQLSTATES[state]}", request=request)
+    if state == "23505":
+        return problem(409, "conflict", "a resource with the same unique value exists", request=request)
+    if state in ("40001", "40P01"):
+        return problem(409, "concurrent_update", "a concurrent change won; retry the request", request=request)
+    if state == "57014":
+        return problem(503, "query_timeout", "the database took too long; retry later", request=request)
+    log.exception("database error", extra={"sqlstate": state})
+    return problem(500, "internal_error", "an internal error occurred; it has been logged", request=request)
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> ProblemResponse:
+    log.exception("unhandled error")
+    return problem(500, "internal_error", "an internal error occurred; it has been logged", request=request)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, _on_domain)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _on_dbapi)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses, all RFC 9457."""
+    descriptions = {
+        400: "Bad request",
+        401: "Missing, invalid or expired credentials",
+        403: "The caller may not take this action on a visible object",
+        404: "No such object, or not visible to the caller",
+        409: "Conflict with the current state",
+        412: "If-Match names a stale version",
+        413: "Request body too large",
+        415: "Unsupported media type",
+        422: "Invalid input; `errors` names the fields",
+        429: "Too many requests; see Retry-After",
+    }
+    return {
+        s: {"model": Problem, "description": descriptions.get(s, _title(s)), "content": {PROBLEM_MEDIA_TYPE: {}}}
+        for s in statuses
+    }

@@ -1,0 +1,37 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.api.errors import problem, problem_responses
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Health, summary="Process is up", openapi_extra={"security": []})
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Health,
+    summary="Database is reachable",
+    responses=problem_responses(503),
+    openapi_extra={"security": []},
+)
+async def readyz(request: Request) -> Health | JSONResponse:
+    try:
+        async with request.app.state.db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return problem(503, "not_ready", "the database is not reachable", request=request)
+    return Health(status="ok")

@@ -1,0 +1,48 @@
+"""One transaction per request.
+
+`TransactionalRoute` opens a session before the endpoint's dependencies run, and after
+the endpoint has produced its response (already serialized) it runs the commit tail —
+idempotency record, change-feed events and audit row, all in the same transaction — and
+commits. Any exception rolls everything back, so a request never half-writes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CommitHook = Callable[[AsyncSession, Request, Response], Awaitable[None]]
+
+# Run in order, inside the transaction, after the endpoint succeeded.
+COMMIT_HOOKS: list[CommitHook] = []
+
+
+def register_commit_hook(hook: CommitHook) -> CommitHook:
+    COMMIT_HOOKS.append(hook)
+    return hook
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def transactional_handler(request: Request) -> Response:
+            db = request.app.state.db
+            async with db.transaction() as session:
+                request.state.session = session
+                response = await handler(request)
+                if response.status_code < 400:
+                    for hook in COMMIT_HOOKS:
+                        await hook(session, request, response)
+                else:  # an endpoint that returns an error response itself writes nothing
+                    await session.rollback()
+            return response
+
+        return transactional_handler
+
+
+def route_kwargs(**kwargs: Any) -> dict[str, Any]:
+    return kwargs

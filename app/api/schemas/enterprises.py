@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import ConfigDict, Field
+
+from app.api.schemas.common import (
+    InputModel,
+    Name,
+    OutputModel,
+    Person,
+    PersonRead,
+    text,
+)
+from app.domain.enums import EnterpriseStatus, EnterpriseTag, StandardizationLevel
+
+CreditCode = text(18, min_length=18)
+
+_EXAMPLE = {
+    "name": "东湖精细化工有限公司",
+    "credit_code": "91340100MA2N0K1X2B",
+    "village_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+    "sector": "hazardous_chemicals",
+    "registered_on": "2021-05-10",
+    "tags": ["confined_space"],
+    "principal": {"name": "王强", "phone": "13800138000"},
+    "actual_controller": {"name": "王建国", "phone": "13900139000"},
+    "standardization_level": "3",
+}
+
+
+class EnterpriseCreate(InputModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_EXAMPLE]})
+
+    name: Name
+    credit_code: CreditCode = Field(description="统一社会信用代码, GB 32100-2015, check character validated.")
+    village_id: UUID
+    sector: text(40) = Field(description="A sector code from GET /sectors.")
+    high_risk: bool | None = Field(default=None, description="Defaults from the sector (高危行业领域).")
+    status: EnterpriseStatus = EnterpriseStatus.active
+    registered_on: date
+    tags: list[EnterpriseTag] = Field(default_factory=list, max_length=6)
+    principal: Person
+    actual_controller: Person
+    address: text(300) | None = None
+    standardization_level: StandardizationLevel = StandardizationLevel.none
+    benchmark: bool = False
+
+
+class EnterpriseUpdate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"status": "suspended", "effective_on": "2025-03-01"}]},
+    )
+
+    name: Name | None = None
+    village_id: UUID | None = None
+    sector: text(40) | None = None
+    high_risk: bool | None = None
+    status: EnterpriseStatus | None = None
+    registered_on: date | None = None
+    tags: list[EnterpriseTag] | None = Field(default=None, max_length=6)
+    principal: Person | None = None
+    actual_controller: Person | None = None
+    address: text(300) | None = None
+    standardization_level: StandardizationLevel | None = None
+    benchmark: bool | None = None
+    effective_on: date | None = Field(
+        default=None,
+        description="Business date a change of status or high-risk took effect (default today, "
+        "Asia/Shanghai); never in the future. The cadence engine uses it.",
+    )
+
+
+class EnterpriseRead(OutputModel):
+    id: UUID
+    name: str
+    credit_code: str
+    village_id: UUID
+    sector: str
+    high_risk: bool
+    status: EnterpriseStatus
+    registered_on: date
+    tags: list[EnterpriseTag]
+    principal: PersonRead
+    actual_controller: PersonRead
+    address: str | None
+    standardization_level: StandardizationLevel
+    benchmark: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class EnterprisePage(OutputModel):
+    items: list[EnterpriseRead]
+    next_cursor: str | None

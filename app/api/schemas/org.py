@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field, StringConstraints
+
+from app.api.schemas.common import InputModel, Name, OutputModel, text
+from app.domain.enums import OrgUnitKind, Role
+
+
+class OrgUnitCreate(InputModel):
+    kind: OrgUnitKind
+    name: Name
+    code: text(50) | None = Field(default=None, description="Optional stable code, unique.")
+    lead_sectors: list[text(40)] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Departments only: sector codes this department leads (牵头); they move to it.",
+    )
+
+    model_config = {
+        "json_schema_extra": {"examples": [{"kind": "village", "name": "东湖村", "code": "donghu"}]},
+        "extra": "forbid",
+        "str_strip_whitespace": True,
+    }
+
+
+class OrgUnitRead(OutputModel):
+    id: UUID
+    kind: OrgUnitKind
+    name: str
+    code: str | None
+    lead_sectors: list[str]
+    created_at: datetime
+
+
+class OrgUnitPage(OutputModel):
+    items: list[OrgUnitRead]
+    next_cursor: str | None
+
+
+class SectorRead(OutputModel):
+    code: str
+    name: str
+    lead_department_id: UUID | None
+    high_risk_default: bool
+
+
+class SectorList(OutputModel):
+    items: list[SectorRead]
+
+
+class UserCreate(InputModel):
+    username: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")] = Field(
+        examples=["village_officer_1"]
+    )
+    password: text(128, min_length=10)
+    role: Role
+    org_unit_id: UUID | None = None
+    enterprise_id: UUID | None = None
+    display_name: text(100) | None = None
+
+
+class UserRead(OutputModel):
+    id: UUID
+    username: str
+    role: Role
+    org_unit_id: UUID | None
+    enterprise_id: UUID | None
+    display_name: str | None
+    is_active: bool
+    created_at: datetime
+
+
+class UserUpdate(InputModel):
+    is_active: bool | None = None
+    password: text(128, min_length=10) | None = None
+    display_name: text(100) | None = None
+
+
+class UserPage(OutputModel):
+    items: list[UserRead]
+    next_cursor: str | None

@@ -1,0 +1,25 @@
+"""Scoping applied once: every repository builds its base statement from the caller's Scope,
+so a list, a count, a statistic and a by-id fetch cannot disagree (A1, A2)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.sql.elements import ColumnClause
+
+from app.domain.access import Scope, ScopeKind
+
+
+def scope_clause(
+    scope: Scope,
+    *,
+    enterprise_id: ColumnElement | ColumnClause,
+    village_id: ColumnElement | ColumnClause,
+    sector: ColumnElement | ColumnClause,
+) -> ColumnElement[bool]:
+    if scope.kind is ScopeKind.all:
+        return true()
+    if scope.kind is ScopeKind.sectors:
+        return sector.in_(sorted(scope.sectors)) if scope.sectors else false()
+    if scope.kind is ScopeKind.village:
+        return village_id == scope.village_id if scope.village_id else false()
+    return enterprise_id == scope.enterprise_id if scope.enterprise_id else false()

@@ -1,0 +1,109 @@
+"""create_app(): routers, error handlers, middleware, lifespan; nothing else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+
+from app.api import auth, enterprises, health, org_units
+from app.api.errors import install_error_handlers
+from app.api.idempotency import Replay
+from app.api.middleware import RequestContextMiddleware
+from app.api.openapi import API_DESCRIPTION, build_openapi, operation_id
+from app.db.session import Database
+from app.services.auth import AuthService
+from app.services.security import PasswordHashing, TokenService
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("anquan")
+
+TAGS = [
+    {"name": "auth", "description": "Tokens and the caller's identity."},
+    {"name": "organisation", "description": "Street office, departments, villages and sectors."},
+    {"name": "users", "description": "Accounts (street_admin only)."},
+    {"name": "enterprises", "description": "The registry of enterprises (生产经营单位)."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedded = None
+        if getattr(app.state, "db", None) is None:
+            url = settings.database_url
+            if url is None:
+                from app.db.embedded import EmbeddedPostgres, default_pgdata
+
+                embedded = EmbeddedPostgres(default_pgdata(settings.data_dir))
+                url = embedded.url()
+            app.state.db = Database.from_url(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        app.state.auth = AuthService(app.state.db, settings, app.state.passwords, app.state.tokens)
+        if settings.bootstrap_admin_username and settings.bootstrap_admin_password:
+            from app.services.bootstrap import ensure_bootstrap_admin
+
+            await ensure_bootstrap_admin(app.state.db, app.state.passwords, settings)
+        try:
+            yield
+        finally:
+            if database is None:
+                await app.state.db.dispose()
+                app.state.db = None
+            if embedded is not None:
+                embedded.stop()
+
+    app = FastAPIOffline(
+        title="Anquan",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.clock = clock
+    app.state.passwords = PasswordHashing(settings)
+    app.state.tokens = TokenService(settings)
+    if database is not None:
+        app.state.auth = AuthService(database, settings, app.state.passwords, app.state.tokens)
+
+    install_error_handlers(app)
+
+    async def on_replay(request: Request, exc: Replay):  # type: ignore[no-untyped-def]
+        return exc.response()
+
+    app.add_exception_handler(Replay, on_replay)  # type: ignore[arg-type]
+
+    for module in (health, auth, org_units, enterprises):
+        app.include_router(module.router)
+
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+        )
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,118 @@
+"""Password hashing (argon2) and JWTs (python-jose, algorithm pinned, claims checked)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from jose import jwt
+from jose.exceptions import JOSEError
+
+from app.settings import Settings
+
+ALGORITHM = "HS256"  # pinned: a token naming any other algorithm (or none) is rejected
+
+
+class PasswordHashing:
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1
+        )
+        # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
+        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: uuid.UUID
+    role: str
+    token_type: str
+    expires_at: int
+    jti: str
+
+
+class TokenService:
+    """Signs with the active key (`kid` in the header); verifies with any key it knows,
+    chosen by `kid`, so keys can be rotated without logging everybody out."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.issuer = settings.jwt_issuer
+        self.audience = settings.jwt_audience
+        self.access_ttl = settings.access_token_ttl_seconds
+        self.refresh_ttl = settings.refresh_token_ttl_seconds
+        self.active_kid = settings.jwt_kid
+        self.keys: dict[str, str] = {kid: s.get_secret_value() for kid, s in settings.jwt_previous_keys.items()}
+        self.keys[self.active_kid] = settings.jwt_secret.get_secret_value()
+
+    def issue(self, user_id: uuid.UUID, role: str, token_type: str = "access", *, now: float | None = None) -> str:
+        issued = int(now if now is not None else time.time())
+        ttl = self.access_ttl if token_type == "access" else self.refresh_ttl
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(user_id),
+            "role": role,
+            "typ": token_type,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl,
+            "jti": secrets.token_urlsafe(12),
+        }
+        return jwt.encode(claims, self.keys[self.active_kid], algorithm=ALGORITHM, headers={"kid": self.active_kid})
+
+    def verify(self, token: str, expected_type: str = "access") -> TokenClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+        except JOSEError as exc:
+            raise InvalidToken("malformed token") from exc
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken("algorithm not accepted")
+        key = self.keys.get(header.get("kid", ""))
+        if key is None:
+            raise InvalidToken("unknown key id")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={
+                    "require_aud": True,
+                    "require_iat": True,
+                    "require_exp": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    "leeway": 0,
+                },
+            )
+        except JOSEError as exc:
+            raise InvalidToken(str(exc) or "invalid token") from exc
+        if claims.get("typ") != expected_type:
+            raise InvalidToken("wrong token type")
+        role = claims.get("role")
+        if not isinstance(role, str):
+            raise InvalidToken("role claim missing")
+        try:
+            subject = uuid.UUID(str(claims["sub"]))
+        except ValueError as exc:
+            raise InvalidToken("bad subject") from exc
+        return TokenClaims(subject, role, expected_type, int(claims["exp"]), str(claims.get("jti", "")))

@@ -1,0 +1,98 @@
+"""Configuration: one pydantic-settings class, env prefix ANQUAN_ (DATABASE_URL is also read as is)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANQUAN_", extra="ignore", populate_by_name=True)
+
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ANQUAN_DATABASE_URL", "DATABASE_URL")
+    )
+    data_dir: Path = Path("var")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+
+    # JWT: several verification keys may be accepted by `kid` (rotation), one signs.
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_kid: str = "k1"
+    jwt_previous_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    jwt_issuer: str = "anquan"
+    jwt_audience: str = "anquan-api"
+    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    refresh_token_ttl_seconds: int = Field(default=14 * 86400, ge=300, le=90 * 86400)
+
+    argon2_time_cost: int = Field(default=3, ge=1, le=10)
+    argon2_memory_kib: int = Field(default=65536, ge=1024, le=1048576)
+
+    # Throttles and rate limits (counters live in PostgreSQL, shared by all workers).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    auth_rate_per_minute: int = Field(default=60, ge=1)
+    public_report_rate_per_hour: int = Field(default=10, ge=1)
+
+    bootstrap_admin_username: str | None = None
+    bootstrap_admin_password: SecretStr | None = None
+
+    attachments_dir: Path | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    request_max_bytes: int = 1024 * 1024
+    cors_origins: list[str] = Field(default_factory=list)
+    trust_forwarded_for: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != "dev":
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEV_JWT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "ANQUAN_JWT_SECRET must be set to a random value of at least 32 characters "
+                    f"when ANQUAN_ENV={self.env}"
+                )
+        return self
+
+    @property
+    def attachments_path(self) -> Path:
+        return self.attachments_dir or (self.data_dir / "attachments")
+
+    @property
+    def async_database_url(self) -> str | None:
+        return to_async_url(self.database_url) if self.database_url else None
+
+
+def to_async_url(url: str) -> str:
+    """Accept the plain `postgresql://user@host/db` form and return the asyncpg form."""
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
+        scheme = "postgresql+asyncpg"
+    elif scheme != "postgresql+asyncpg":
+        raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
+    query = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "sslmode":  # libpq spelling; asyncpg calls it ssl
+            key = "ssl"
+        query.append((key, value))
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def to_plain_url(url: str) -> str:
+    """The libpq/asyncpg form of a URL (for asyncpg.connect and tools)."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

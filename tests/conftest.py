@@ -1,0 +1,172 @@
+"""Test database: an embedded PostgreSQL, or scratch databases on the server named by
+TEST_DATABASE_URL (created and dropped here, never the service's own). Schema comes from
+alembic only. Each API test runs inside an outer transaction that is rolled back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+
+from app.db import migrate
+from app.db.session import Database
+from app.main import create_app
+from app.settings import Settings, to_plain_url
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def test_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": "test",
+        "jwt_secret": TEST_SECRET,
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8192,
+        "data_dir": Path(tempfile.gettempdir()) / "anquan-test-data",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A plain postgresql:// URL of a server we may create databases on."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield to_plain_url(url)
+        return
+    from app.db.embedded import EmbeddedPostgres
+
+    base = Path(tempfile.mkdtemp(prefix="anquan-pg-"))
+    server = EmbeddedPostgres(base / "pgdata")
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(to_plain_url(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def scratch_database(pg_server: str) -> Iterator[str]:
+    """Creates a scratch database for a test, dropped afterwards (used by migration tests too)."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"anquan_test_{secrets.token_hex(6)}"
+        asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return _with_database(pg_server, name)
+
+    yield make  # type: ignore[misc]
+    for name in created:
+        asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(scratch_database) -> str:  # type: ignore[no-untyped-def]
+    url = scratch_database()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engine_db(database_url: str) -> AsyncIterator[Database]:
+    db = Database.from_url(database_url, pool_size=5, max_overflow=5)
+    from app.db.reference import ensure_reference_data
+
+    async with db.transaction() as session:
+        await ensure_reference_data(session)
+    yield db
+    await db.dispose()
+
+
+class Clock:
+    """A settable clock: tests move business time explicitly."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2025, 6, 16, 2, 0, tzinfo=timezone.utc))  # 10:00 in Shanghai
+
+
+@pytest.fixture
+async def conn(engine_db: Database) -> AsyncIterator[AsyncConnection]:
+    async with engine_db.engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def db(conn: AsyncConnection, engine_db: Database) -> Database:
+    """A Database whose every 'transaction' is a savepoint inside the test's outer one."""
+    maker = async_sessionmaker(
+        bind=conn, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )
+    return Database(engine_db.engine, maker)
+
+
+@pytest.fixture
+async def session(db: Database):  # type: ignore[no-untyped-def]
+    async with db.sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return test_settings()
+
+
+@pytest.fixture
+def app(db: Database, settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+    return create_app(settings, database=db, clock=clock)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def world(session, app):  # type: ignore[no-untyped-def]
+    from tests.factories import World
+
+    return World(session, app)
