@@ -105,3 +105,43 @@ class World:
 
     async def as_(self, role: Role | str, **kwargs: Any) -> dict[str, str]:
         return self.headers(await self.user(role, **kwargs))
+
+
+# --- request bodies and response checks shared by the API tests ---------------------------
+
+
+def enterprise_payload(village_id: uuid.UUID | str, sector: str = "industry_trade", **overrides: Any) -> dict[str, Any]:
+    """A valid POST /enterprises body (fresh credit code each call)."""
+    n = next(_counter)
+    body: dict[str, Any] = {
+        "name": f"接口企业{n}有限公司",
+        "credit_code": credit_code(),
+        "village_id": str(village_id),
+        "sector": sector,
+        "registered_on": "2021-05-10",
+        "tags": [],
+        "principal": {"name": "王强", "phone": "13800138000"},
+        "actual_controller": {"name": "王建国", "phone": "13900139000"},
+    }
+    body.update(overrides)
+    return body
+
+
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 body with the given status (and code); returns the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status
+    assert isinstance(body["type"], str) and body["type"]
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["code"], str) and body["code"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+def problem_fields(response: Any, status: int = 422, code: str | None = None) -> list[str]:
+    """The `errors[].field` names of a problem response."""
+    body = assert_problem(response, status, code)
+    return [e["field"] for e in body.get("errors") or []]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
+    Text,
     func,
     text,
 )
@@ -173,3 +176,216 @@ class RateCounter(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+OPEN_HAZARD_STATES = ("reported", "rectifying", "pending_review")
+
+
+class Hazard(Base):
+    """A hazard (事故隐患) of one enterprise (H1); village and sector are copied from the
+    enterprise at creation so that scoping and statistics need no join."""
+
+    __tablename__ = "hazard"
+    __table_args__ = (
+        CheckConstraint("grade IN ('major', 'general')", name="grade"),
+        CheckConstraint(
+            "source IN ('self_inspection', 'supervision', 'enforcement', 'patrol', 'public_report', 'other')",
+            name="source",
+        ),
+        CheckConstraint("status IN ('reported', 'rectifying', 'pending_review', 'closed', 'void')", name="status"),
+        CheckConstraint("funds IS NULL OR funds >= 0", name="funds_non_negative"),
+        CheckConstraint("extensions >= 0", name="extensions_non_negative"),
+        Index("ix_hazard_village_id_status_id", "village_id", "status", "id"),
+        Index("ix_hazard_sector_status_id", "sector", "status", "id"),
+        Index("ix_hazard_enterprise_id_id", "enterprise_id", "id"),
+        Index("ix_hazard_status_id", "status", "id"),
+        Index("ix_hazard_discovered_on", "discovered_on"),
+        Index(
+            "ix_hazard_open_deadline",
+            "deadline",
+            postgresql_where=text("status IN ('reported', 'rectifying', 'pending_review')"),
+        ),
+        Index("ix_hazard_major_discovered_on", "discovered_on", postgresql_where=text("grade = 'major'")),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    sector: Mapped[str] = mapped_column(ForeignKey("sector.code"))
+    grade: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    criterion_ref: Mapped[str | None] = mapped_column(String(300))
+    location: Mapped[str | None] = mapped_column(String(300))
+    discovered_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), server_default="reported")
+    status_effective_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    extensions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    responsible_person: Mapped[str | None] = mapped_column(String(100))
+    measures: Mapped[str | None] = mapped_column(Text)
+    funds: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    contingency_plan: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    listed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection.id"))
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("public_report.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class HazardHistory(Base):
+    """H7: append-only; a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "hazard_history"
+    __table_args__ = (Index("ix_hazard_history_hazard_id_id", "hazard_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    hazard_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hazard.id"))
+    at: Mapped[datetime] = _created_at()
+    effective_on: Mapped[date] = mapped_column(Date)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class Escalation(Base):
+    """H9: letters, circulars, interviews, exposures and listed supervision, on a hazard or
+    on an org unit."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('letter', 'circular', 'interview', 'exposure')", name="kind"),
+        CheckConstraint("(hazard_id IS NULL) <> (org_unit_id IS NULL)", name="one_target"),
+        Index("ix_escalation_hazard_id", "hazard_id"),
+        Index("ix_escalation_org_unit_id", "org_unit_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    hazard_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazard.id"))
+    org_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    effective_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class Inspection(Base):
+    __tablename__ = "inspection"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('principal_self', 'village_patrol', 'department', 'enforcement', 'supervision')", name="kind"
+        ),
+        Index("ix_inspection_enterprise_id_performed_on", "enterprise_id", "performed_on"),
+        Index("ix_inspection_village_id_id", "village_id", "id"),
+        Index("ix_inspection_sector_id", "sector", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    sector: Mapped[str] = mapped_column(ForeignKey("sector.code"))
+    kind: Mapped[str] = mapped_column(String(20))
+    performed_on: Mapped[date] = mapped_column(Date)
+    led_by_principal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    inspector: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    findings_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class Attachment(Base):
+    """Evidence files, stored by content (sha256) under the attachments directory."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'application/pdf')", name="content_type"),
+        Index("ix_attachment_sha256", "sha256"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class AttachmentLink(Base):
+    """Which hazard or inspection an attachment belongs to, and as what."""
+
+    __tablename__ = "attachment_link"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('finding', 'plan', 'evidence', 'inspection')", name="purpose"),
+        CheckConstraint("(hazard_id IS NULL) <> (inspection_id IS NULL)", name="one_owner"),
+        Index("ix_attachment_link_attachment_id", "attachment_id"),
+        Index("ix_attachment_link_hazard_id", "hazard_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    attachment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attachment.id"))
+    hazard_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazard.id"))
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection.id"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class PublicReport(Base):
+    """P1–P3: a report from the public; only a hash of its tracking code is kept."""
+
+    __tablename__ = "public_report"
+    __table_args__ = (
+        CheckConstraint("status IN ('received', 'substantiated', 'unsubstantiated')", name="status"),
+        Index("uq_public_report_tracking_hash", "tracking_hash", unique=True),
+        Index("ix_public_report_status_id", "status", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    tracking_hash: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(300))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), server_default="received")
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    verified_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hazard_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    reward_eligible: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    received_at: Mapped[datetime] = _created_at()
+
+
+class Event(Base):
+    """The change feed. Rows are appended at commit time under one advisory lock, so ids
+    follow commit order and a reader that saw id N has seen everything below N."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_village_id_id", "village_id", "id"),
+        Index("ix_event_sector_id", "sector", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = _created_at()
+    resource: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    sector: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict | None] = mapped_column(JSONB)

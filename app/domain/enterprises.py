@@ -38,8 +38,9 @@ def credit_code_problem(code: str) -> str | None:
 
 
 def is_valid_phone(phone: str) -> bool:
-    """A mainland mobile number or a landline with area code."""
-    return bool(_PHONE.match(phone))
+    """A mainland mobile number or a landline with area code (the whole string: `$` alone
+    would let a trailing newline through)."""
+    return bool(_PHONE.fullmatch(phone))
 
 
 def default_high_risk(sector: str) -> bool:

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.enterprises import PHONE_PATTERN
+
 NO_NUL = r"^[^\x00]*$"
 
 
@@ -19,7 +21,7 @@ ShortText = text(100)
 LongText = text(4000)
 Phone = Annotated[
     str,
-    StringConstraints(max_length=20, pattern=r"^(1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[0-9]{7,8})$"),
+    StringConstraints(max_length=20, pattern=PHONE_PATTERN),
     Field(description="Mainland mobile number (11 digits) or landline with area code.", examples=["13800138000"]),
 ]
 

@@ -1,0 +1,321 @@
+"""/hazards: the ledger (H1–H10), its lifecycle actions, history, escalations and listing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.api.deps import CurrentUser, Now, Scope, Session, Today, Writer
+from app.api.errors import problem_responses
+from app.api.http import IfMatch, check_if_match, set_etag
+from app.api.idempotency import Idempotent
+from app.api.pagination import Cursor, Limit, decode_id_cursor, encode_cursor
+from app.api.routing import TransactionalRoute
+from app.api.schemas.common import text
+from app.api.schemas.hazards import (
+    EscalationCreate,
+    EscalationList,
+    EscalationRead,
+    ExtendRequest,
+    HazardCreate,
+    HazardPage,
+    HazardRead,
+    HazardUpdate,
+    HistoryEntry,
+    HistoryList,
+    ListingRequest,
+    PlanRead,
+    PlanRequest,
+    ReasonRequest,
+    ReviewRequest,
+    SubmitRequest,
+)
+from app.db.repositories import hazards as repo
+from app.domain.hazards import (
+    Action,
+    Grade,
+    HazardStatus,
+    Source,
+    allowed_actions,
+    is_overdue,
+)
+from app.services import hazards as service
+
+router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"], route_class=TransactionalRoute)
+
+ACTION_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
+
+
+def to_read(h: Any, today: date) -> HazardRead:
+    return HazardRead(
+        id=h.id,
+        enterprise_id=h.enterprise_id,
+        village_id=h.village_id,
+        sector=h.sector,
+        grade=h.grade,
+        source=h.source,
+        title=h.title,
+        description=h.description,
+        criterion_ref=h.criterion_ref,
+        location=h.location,
+        discovered_on=h.discovered_on,
+        status=h.status,
+        status_effective_on=h.status_effective_on,
+        deadline=h.deadline,
+        overdue=is_overdue(h.status, h.deadline, today),
+        extensions=h.extensions,
+        plan=PlanRead(
+            responsible_person=h.responsible_person,
+            measures=h.measures,
+            funds=h.funds,
+            deadline=h.deadline if h.status != HazardStatus.reported.value else None,
+            contingency_plan=h.contingency_plan,
+        ),
+        evidence=h.evidence,
+        listed=h.listed,
+        notified_at=h.notified_at,
+        closed_on=h.closed_on,
+        inspection_id=h.inspection_id,
+        report_id=h.report_id,
+        allowed_actions=allowed_actions(h.status),
+        created_at=h.created_at,
+        updated_at=h.updated_at,
+    )
+
+
+def context(session: Session, principal: CurrentUser, scope: Scope, now: Now, today: Today) -> service.Context:
+    return service.Context(session, principal, scope, now, today)
+
+
+Ctx = Annotated[service.Context, Depends(context)]
+
+
+async def load_hazard(ctx: Ctx, hazard_id: uuid.UUID) -> Any:
+    """The path's hazard within the caller's scope, or 404 (A2)."""
+    return await service.load(ctx, hazard_id)
+
+
+async def load_hazard_for_update(ctx: Ctx, hazard_id: uuid.UUID, if_match: IfMatch = None) -> Any:
+    """Locks the row for the action and checks If-Match (412 when stale)."""
+    hazard = await service.load(ctx, hazard_id, for_update=True)
+    check_if_match(if_match, hazard.version)
+    return hazard
+
+
+CurrentHazard = Annotated[Any, Depends(load_hazard)]
+HazardForUpdate = Annotated[Any, Depends(load_hazard_for_update)]
+
+
+def _answer(hazard: Any, response: Response, today: date) -> HazardRead:
+    set_etag(response, hazard.version)
+    return to_read(hazard, today)
+
+
+@router.get(
+    "",
+    response_model=HazardPage,
+    summary="List hazards",
+    description="Hazards the caller can see (A1), newest first, keyset paginated. `overdue` follows H6.",
+    responses=problem_responses(401, 422),
+)
+async def list_hazards(
+    session: Session,
+    scope: Scope,
+    today: Today,
+    status: HazardStatus | None = None,
+    grade: Grade | None = None,
+    source: Source | None = None,
+    village_id: uuid.UUID | None = None,
+    sector: Annotated[text(40) | None, Query()] = None,
+    enterprise_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    listed: bool | None = None,
+    discovered_from: date | None = None,
+    discovered_to: date | None = None,
+    q: Annotated[text(100) | None, Query(description="Part of the title.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> HazardPage:
+    filters = repo.HazardFilters(
+        status, grade, source, village_id, sector, enterprise_id, overdue, listed, discovered_from, discovered_to, q
+    )
+    rows = await repo.list_page(session, scope, filters, today=today, limit=limit, before=decode_id_cursor(cursor))
+    next_cursor = encode_cursor(rows[-1].id) if len(rows) == limit else None
+    return HazardPage(items=[to_read(r, today) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    response_model=HazardRead,
+    status_code=201,
+    summary="Record a hazard",
+    description=(
+        "A hazard of an enterprise the caller can see; `village_id` and `sector` are taken from the enterprise. "
+        "Enterprise users record `self_inspection` hazards. A major hazard records the notification of the "
+        "principal and the actual controller (H8)."
+    ),
+    responses=problem_responses(401, 403, 422),
+    dependencies=[Idempotent],
+)
+async def create_hazard(ctx: Ctx, _: Writer, body: HazardCreate, response: Response) -> HazardRead:
+    hazard = await service.create(ctx, service.NewHazard(**body.model_dump()))
+    response.headers["Location"] = f"/api/v1/hazards/{hazard.id}"
+    return _answer(hazard, response, ctx.today)
+
+
+@router.get("/{hazard_id}", response_model=HazardRead, summary="Get a hazard", responses=problem_responses(401, 404, 422))
+async def get_hazard(ctx: Ctx, hazard: CurrentHazard, response: Response) -> HazardRead:
+    return _answer(hazard, response, ctx.today)
+
+
+@router.patch(
+    "/{hazard_id}",
+    response_model=HazardRead,
+    summary="Change a hazard's description",
+    description="Descriptive fields only; the state, deadline and plan change through the actions.",
+    responses=ACTION_ERRORS,
+)
+async def update_hazard(ctx: Ctx, hazard: HazardForUpdate, body: HazardUpdate, response: Response) -> HazardRead:
+    service.update_descriptive(ctx, hazard, body.model_dump(exclude_unset=True))
+    return _answer(hazard, response, ctx.today)
+
+
+@router.post(
+    "/{hazard_id}/plan",
+    response_model=HazardRead,
+    summary="Plan the rectification",
+    description="`reported` → `rectifying`. A major hazard needs the five elements (H3); a general one the "
+    "responsible person and the deadline.",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def plan_hazard(ctx: Ctx, hazard: HazardForUpdate, body: PlanRequest, response: Response) -> HazardRead:
+    await service.act(
+        ctx, hazard, Action.plan, plan=service.plan_from(body), attachment_ids=body.attachment_ids,
+        comment=body.comment, effective_on=body.effective_on,
+    )
+    return _answer(hazard, response, ctx.today)
+
+
+@router.post(
+    "/{hazard_id}/submit",
+    response_model=HazardRead,
+    summary="Submit the rectification for review",
+    description="`rectifying` → `pending_review`, with evidence: a text and/or attachments (H4).",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def submit_hazard(ctx: Ctx, hazard: HazardForUpdate, body: SubmitRequest, response: Response) -> HazardRead:
+    await service.act(
+        ctx, hazard, Action.submit, evidence=body.evidence, attachment_ids=body.attachment_ids,
+        comment=body.comment, effective_on=body.effective_on,
+    )
+    return _answer(hazard, response, ctx.today)
+
+
+@router.post(
+    "/{hazard_id}/review",
+    response_model=HazardRead,
+    summary="Review a rectification (sign off or send back)",
+    description="`approve`: `pending_review` → `closed` (销号); `reject`: back to `rectifying`, with a comment. "
+    "Major hazards: the sector's lead department or street_admin; general: also the village officer (H5).",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def review_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReviewRequest, response: Response) -> HazardRead:
+    action = Action.approve if body.decision == "approve" else Action.reject
+    await service.act(ctx, hazard, action, comment=body.comment, effective_on=body.effective_on)
+    return _answer(hazard, response, ctx.today)
+
+
+@router.post(
+    "/{hazard_id}/reopen",
+    response_model=HazardRead,
+    summary="Reopen a closed hazard",
+    description="street_admin only, with a reason: `closed` → `rectifying` (H2).",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def reopen_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, response: Response) -> HazardRead:
+    await service.act(ctx, hazard, Action.reopen, comment=body.reason, effective_on=body.effective_on)
+    return _answer(hazard, response, ctx.today)
+
+
+@router.post(
+    "/{hazard_id}/void",
+    response_model=HazardRead,
+    summary="Void a hazard found not to be one",
+    description="From any open state, with a reason; by those who may sign the hazard off (H5).",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def void_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, response: Response) -> HazardRead:
+    await service.act(ctx, hazard, Action.void, comment=body.reason, effective_on=body.effective_on)
+    return _answer(hazard, response, ctx.today)
+
+
+@router.post(
+    "/{hazard_id}/extend",
+    response_model=HazardRead,
+    summary="Extend the rectification deadline",
+    description="A later deadline with a reason; recorded and counted in `extensions` (H6). Not by enterprises.",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def extend_hazard_deadline(ctx: Ctx, hazard: HazardForUpdate, body: ExtendRequest, response: Response) -> HazardRead:
+    await service.act(ctx, hazard, Action.extend, deadline=body.deadline, comment=body.reason, effective_on=body.effective_on)
+    return _answer(hazard, response, ctx.today)
+
+
+@router.get(
+    "/{hazard_id}/history",
+    response_model=HistoryList,
+    summary="A hazard's history",
+    description="Every step, append-only (H7): `at` when recorded, `effective_on` the business date.",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_hazard_history(ctx: Ctx, hazard: CurrentHazard) -> HistoryList:
+    rows = await repo.history(ctx.session, hazard.id)
+    return HistoryList(items=[HistoryEntry.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/{hazard_id}/escalations",
+    response_model=EscalationRead,
+    status_code=201,
+    summary="Escalate a slow rectification",
+    description="函告, 通报, 约谈 or 曝光 on an open hazard; street_admin and supervisor (H9).",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def escalate_hazard(ctx: Ctx, hazard: HazardForUpdate, body: EscalationCreate, response: Response) -> EscalationRead:
+    escalation = await service.escalate(ctx, hazard, body.kind, body.note, body.effective_on)
+    response.headers["Location"] = f"/api/v1/hazards/{hazard.id}/escalations"
+    return EscalationRead.model_validate(escalation)
+
+
+@router.get(
+    "/{hazard_id}/escalations",
+    response_model=EscalationList,
+    summary="A hazard's escalations",
+    responses=problem_responses(401, 404, 422),
+)
+async def list_hazard_escalations(ctx: Ctx, hazard: CurrentHazard) -> EscalationList:
+    rows = await repo.escalations(ctx.session, hazard_id=hazard.id)
+    return EscalationList(items=[EscalationRead.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/{hazard_id}/listing",
+    response_model=HazardRead,
+    summary="List or delist a hazard for supervision (挂牌督办)",
+    description="street_admin and supervisor (H9); `listed: false` delists (摘牌).",
+    responses=ACTION_ERRORS,
+    dependencies=[Idempotent],
+)
+async def set_hazard_listing(ctx: Ctx, hazard: HazardForUpdate, body: ListingRequest, response: Response) -> HazardRead:
+    await service.set_listing(ctx, hazard, body.listed, body.comment, body.effective_on)
+    return _answer(hazard, response, ctx.today)

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import ConfigDict, Field
+
+from app.api.schemas.common import InputModel, LongText, OutputModel, ShortText, text
+from app.domain.hazards import Grade, HazardStatus, Source
+
+Title = text(200)
+Funds = Field(default=None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2, description="CNY")
+AttachmentIds = Field(default_factory=list, max_length=20, description="Ids from POST /api/v1/attachments.")
+EffectiveOn = Field(
+    default=None,
+    description="Business date the step took effect (default today, Asia/Shanghai); never in the future, "
+    "never before the previous step (H7).",
+)
+
+
+class HazardCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "grade": "major",
+                    "source": "supervision",
+                    "title": "涉爆粉尘作业区域未设置泄爆装置",
+                    "description": "除尘器未按规定设置泄爆口",
+                    "criterion_ref": "工贸企业重大事故隐患判定标准 第十三条",
+                    "discovered_on": "2025-03-02",
+                    "deadline": "2025-04-30",
+                }
+            ]
+        },
+    )
+
+    enterprise_id: UUID
+    grade: Grade
+    source: Source
+    title: Title
+    description: LongText | None = None
+    criterion_ref: text(300) | None = Field(default=None, description="判定标准条款")
+    location: text(300) | None = None
+    discovered_on: date
+    deadline: date | None = Field(default=None, description="整改期限 given on discovery (限期整改), if any.")
+    attachment_ids: list[UUID] = AttachmentIds
+
+
+class HazardUpdate(InputModel):
+    """Descriptive fields only; state, deadline and plan change through the actions."""
+
+    title: Title | None = None
+    description: LongText | None = None
+    criterion_ref: text(300) | None = None
+    location: text(300) | None = None
+
+
+class PlanRead(OutputModel):
+    responsible_person: str | None
+    measures: str | None
+    funds: Decimal | None
+    deadline: date | None
+    contingency_plan: str | None
+
+
+class HazardRead(OutputModel):
+    id: UUID
+    enterprise_id: UUID
+    village_id: UUID
+    sector: str
+    grade: Grade
+    source: Source
+    title: str
+    description: str | None
+    criterion_ref: str | None
+    location: str | None
+    discovered_on: date
+    status: HazardStatus
+    status_effective_on: date
+    deadline: date | None
+    overdue: bool
+    extensions: int
+    plan: PlanRead
+    evidence: str | None
+    listed: bool
+    notified_at: datetime | None
+    closed_on: date | None
+    inspection_id: UUID | None
+    report_id: UUID | None
+    allowed_actions: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class HazardPage(OutputModel):
+    items: list[HazardRead]
+    next_cursor: str | None
+
+
+class PlanRequest(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "responsible_person": "李明",
+                    "measures": "加装泄爆片，更换除尘器",
+                    "funds": "85000.00",
+                    "deadline": "2025-05-31",
+                    "contingency_plan": "停用除尘系统，设置警戒区",
+                }
+            ]
+        },
+    )
+
+    responsible_person: ShortText | None = None
+    measures: LongText | None = None
+    funds: Decimal | None = Funds
+    deadline: date | None = None
+    contingency_plan: LongText | None = None
+    attachment_ids: list[UUID] = AttachmentIds
+    comment: LongText | None = None
+    effective_on: date | None = EffectiveOn
+
+
+class SubmitRequest(InputModel):
+    evidence: LongText | None = Field(default=None, description="What was done (H4).")
+    attachment_ids: list[UUID] = AttachmentIds
+    comment: LongText | None = None
+    effective_on: date | None = EffectiveOn
+
+
+class ReviewRequest(InputModel):
+    decision: Literal["approve", "reject"]
+    comment: LongText | None = Field(default=None, description="Required when rejecting.")
+    effective_on: date | None = EffectiveOn
+
+
+class ReasonRequest(InputModel):
+    reason: LongText
+    effective_on: date | None = EffectiveOn
+
+
+class ExtendRequest(InputModel):
+    deadline: date
+    reason: LongText
+    effective_on: date | None = EffectiveOn
+
+
+class HistoryEntry(OutputModel):
+    id: int
+    at: datetime
+    effective_on: date
+    actor_id: UUID | None
+    actor_role: str | None
+    action: str
+    from_status: HazardStatus | None
+    to_status: HazardStatus
+    comment: str | None
+    deadline: date | None
+
+
+class HistoryList(OutputModel):
+    items: list[HistoryEntry]
+
+
+EscalationKind = Literal["letter", "circular", "interview", "exposure"]
+
+
+class EscalationCreate(InputModel):
+    kind: EscalationKind = Field(description="函告 letter, 通报 circular, 约谈 interview, 曝光 exposure")
+    note: LongText
+    effective_on: date | None = EffectiveOn
+
+
+class EscalationRead(OutputModel):
+    id: UUID
+    hazard_id: UUID | None
+    org_unit_id: UUID | None
+    kind: EscalationKind
+    note: str
+    effective_on: date
+    created_by: UUID
+    created_at: datetime
+
+
+class EscalationList(OutputModel):
+    items: list[EscalationRead]
+
+
+class ListingRequest(InputModel):
+    listed: bool = Field(default=True, description="true lists the hazard (挂牌督办), false delists it (摘牌).")
+    comment: LongText | None = None
+    effective_on: date | None = EffectiveOn
