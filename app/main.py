@@ -11,7 +11,16 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app.api import auth, enterprises, hazards, health, org_units
+from app.api import (
+    auth,
+    enterprises,
+    escalations,
+    events,
+    hazards,
+    health,
+    inspections,
+    org_units,
+)
 from app.api.errors import install_error_handlers
 from app.api.idempotency import Replay
 from app.api.middleware import RequestContextMiddleware
@@ -29,6 +38,8 @@ TAGS = [
     {"name": "users", "description": "Accounts (street_admin only)."},
     {"name": "enterprises", "description": "The registry of enterprises (生产经营单位)."},
     {"name": "hazards", "description": "The hazard ledger (隐患台账) and its rectification lifecycle."},
+    {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},
+    {"name": "events", "description": "The change feed for integrating systems."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -94,7 +105,7 @@ def create_app(
 
     app.add_exception_handler(Replay, on_replay)  # type: ignore[arg-type]
 
-    for module in (health, auth, org_units, enterprises, hazards):
+    for module in (health, auth, org_units, escalations, enterprises, hazards, inspections, events):
         app.include_router(module.router)
 
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)

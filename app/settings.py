@@ -53,11 +53,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.env != "dev":
-            secret = self.jwt_secret.get_secret_value()
-            if secret == DEV_JWT_SECRET or len(secret) < 32:
+        # An empty HMAC key lets anybody sign tokens, so it is refused even in dev; outside
+        # dev every key that verifies tokens (the rotation keys too) must be a real secret.
+        secret = self.jwt_secret.get_secret_value()
+        if not secret or (self.env != "dev" and (secret == DEV_JWT_SECRET or len(secret) < 32)):
+            raise ValueError(
+                "ANQUAN_JWT_SECRET must be set to a random value of at least 32 characters "
+                f"when ANQUAN_ENV={self.env}"
+            )
+        for kid, key in self.jwt_previous_keys.items():
+            previous = key.get_secret_value()
+            if not previous or (self.env != "dev" and (previous == DEV_JWT_SECRET or len(previous) < 32)):
                 raise ValueError(
-                    "ANQUAN_JWT_SECRET must be set to a random value of at least 32 characters "
+                    f"jwt_previous_keys[{kid!r}] must be a random value of at least 32 characters "
                     f"when ANQUAN_ENV={self.env}"
                 )
         return self

@@ -206,6 +206,7 @@ class Hazard(Base):
             postgresql_where=text("status IN ('reported', 'rectifying', 'pending_review')"),
         ),
         Index("ix_hazard_major_discovered_on", "discovered_on", postgresql_where=text("grade = 'major'")),
+        Index("ix_hazard_inspection_id", "inspection_id", postgresql_where=text("inspection_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()

@@ -85,8 +85,9 @@ class TokenService:
             raise InvalidToken("malformed token") from exc
         if header.get("alg") != ALGORITHM:
             raise InvalidToken("algorithm not accepted")
-        key = self.keys.get(header.get("kid", ""))
-        if key is None:
+        kid = header.get("kid")
+        key = self.keys.get(kid) if isinstance(kid, str) else None
+        if not key:  # an unknown kid, a kid that is no string, or an empty key
             raise InvalidToken("unknown key id")
         try:
             claims = jwt.decode(

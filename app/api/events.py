@@ -1,0 +1,72 @@
+"""/events: the change feed for district systems."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from sqlalchemy import select
+
+from app.api.deps import Scope, Session
+from app.api.errors import problem_responses
+from app.api.routing import TransactionalRoute
+from app.api.schemas.common import OutputModel, text
+from app.db.models import Event
+from app.db.repositories.scoping import scope_clause
+from app.domain.errors import FieldError, RuleViolation
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"], route_class=TransactionalRoute)
+
+
+class EventRead(OutputModel):
+    id: int = Field(description="Increases in commit order; pass the last one seen as `after`.")
+    type: str = Field(examples=["hazard.status_changed"])
+    at: datetime
+    resource: str = Field(examples=["hazard"])
+    resource_id: UUID
+    data: dict[str, Any] | None = None
+
+
+class EventPage(OutputModel):
+    items: list[EventRead]
+    next_cursor: str | None = Field(
+        description="Pass as `after` to read on; when nothing is new it repeats `after`."
+    )
+
+
+@router.get(
+    "",
+    response_model=EventPage,
+    summary="Read the change feed",
+    description=(
+        "Events after `after` (an event id, or a `next_cursor`), oldest first: hazard.created, "
+        "hazard.status_changed, hazard.deadline_extended, hazard.major_notified, hazard.escalated, hazard.listed, "
+        "hazard.delisted, inspection.recorded, report.received, report.verified. Ids follow commit order, so a "
+        "reader polling with the last id it saw misses nothing. Scoped like everything else (A1)."
+    ),
+    responses=problem_responses(401, 422),
+)
+async def list_events(
+    session: Session,
+    scope: Scope,
+    after: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]*$", description="Last event id seen.")] = None,
+    type: Annotated[text(40) | None, Query(description="Only events of this type.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventPage:
+    after_id = int(after) if after else 0
+    if after_id > 2**63 - 1:
+        raise RuleViolation("after is out of range", [FieldError("after", "out of range")])
+    stmt = (
+        select(Event)
+        .where(Event.id > after_id, scope_clause(scope, enterprise_id=Event.enterprise_id, village_id=Event.village_id, sector=Event.sector))
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    if type is not None:
+        stmt = stmt.where(Event.type == type)
+    rows = list((await session.execute(stmt)).scalars())
+    next_cursor = str(rows[-1].id) if rows else (after or None)
+    return EventPage(items=[EventRead.model_validate(r) for r in rows], next_cursor=next_cursor)

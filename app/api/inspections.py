@@ -1,0 +1,91 @@
+"""/inspections: field inspections, each finding a hazard in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import Scope, Session, Writer
+from app.api.errors import problem_responses
+from app.api.hazards import Ctx
+from app.api.idempotency import Idempotent
+from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.routing import TransactionalRoute
+from app.api.schemas.inspections import InspectionCreate, InspectionPage, InspectionRead
+from app.db.models import Inspection
+from app.db.repositories import inspections as repo
+from app.domain.errors import NotFound
+from app.services import inspections as service
+
+router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=TransactionalRoute)
+
+
+def to_read(i: Inspection, hazard_ids: list[uuid.UUID]) -> InspectionRead:
+    return InspectionRead(
+        id=i.id, enterprise_id=i.enterprise_id, village_id=i.village_id, sector=i.sector, kind=i.kind,
+        performed_on=i.performed_on, led_by_principal=i.led_by_principal, inspector=i.inspector, notes=i.notes,
+        findings_count=i.findings_count, hazard_ids=hazard_ids, created_at=i.created_at,
+    )
+
+
+@router.post(
+    "",
+    response_model=InspectionRead,
+    status_code=201,
+    summary="Record an inspection with its findings",
+    description=(
+        "Each finding becomes a hazard of the inspected enterprise (source from the kind: principal_self → "
+        "self_inspection, village_patrol → patrol, department/supervision → supervision, enforcement → "
+        "enforcement), in one transaction: all or nothing. Send an `Idempotency-Key`: a retried submission "
+        "creates exactly one inspection and one set of hazards and answers like the first."
+    ),
+    responses=problem_responses(401, 403, 409, 422),
+    dependencies=[Idempotent],
+)
+async def create_inspection(ctx: Ctx, _: Writer, body: InspectionCreate, response: Response) -> InspectionRead:
+    inspection, found = await service.record(ctx, body.model_dump())
+    response.headers["Location"] = f"/api/v1/inspections/{inspection.id}"
+    return to_read(inspection, [h.id for h in found])
+
+
+@router.get(
+    "",
+    response_model=InspectionPage,
+    summary="List inspections",
+    description="Inspections of the enterprises the caller can see, newest first.",
+    responses=problem_responses(401, 422),
+)
+async def list_inspections(
+    session: Session,
+    scope: Scope,
+    enterprise_id: uuid.UUID | None = None,
+    village_id: uuid.UUID | None = None,
+    kind: Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"] | None = None,
+    performed_from: date | None = None,
+    performed_to: date | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> InspectionPage:
+    rows = await repo.list_page(
+        session, scope, enterprise_id=enterprise_id, village_id=village_id, kind=kind,
+        performed_from=performed_from, performed_to=performed_to, limit=limit, before=decode_id_cursor(cursor),
+    )
+    found = await repo.hazard_ids(session, [r.id for r in rows])
+    return InspectionPage(items=[to_read(r, found.get(r.id, [])) for r in rows], next_cursor=next_id_cursor(rows, limit))
+
+
+@router.get(
+    "/{inspection_id}",
+    response_model=InspectionRead,
+    summary="Get an inspection",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_inspection(session: Session, scope: Scope, inspection_id: uuid.UUID) -> InspectionRead:
+    inspection = await repo.get(session, scope, inspection_id)
+    if inspection is None:
+        raise NotFound(f"no inspection {inspection_id}")
+    found = await repo.hazard_ids(session, [inspection.id])
+    return to_read(inspection, found.get(inspection.id, []))

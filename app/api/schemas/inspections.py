@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import ConfigDict, Field
+
+from app.api.schemas.common import InputModel, LongText, OutputModel, ShortText, text
+from app.domain.hazards import Grade
+
+InspectionKind = Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"]
+
+
+class FindingCreate(InputModel):
+    grade: Grade
+    title: text(200)
+    description: LongText | None = None
+    criterion_ref: text(300) | None = None
+    location: text(300) | None = None
+    deadline: date | None = Field(default=None, description="整改期限 set on the spot, if any.")
+    attachment_ids: list[UUID] = Field(default_factory=list, max_length=20)
+
+
+class InspectionCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "kind": "principal_self",
+                    "performed_on": "2025-04-08",
+                    "led_by_principal": True,
+                    "inspector": "王强",
+                    "findings": [
+                        {"grade": "general", "title": "灭火器压力不足", "deadline": "2025-04-15"},
+                        {"grade": "major", "title": "有限空间作业未审批", "criterion_ref": "工贸重大隐患判定标准 第六条"},
+                    ],
+                }
+            ]
+        },
+    )
+
+    enterprise_id: UUID
+    kind: InspectionKind
+    performed_on: date
+    led_by_principal: bool = Field(default=False, description="C1 counts principal_self inspections led by the principal.")
+    inspector: ShortText | None = None
+    notes: LongText | None = None
+    attachment_ids: list[UUID] = Field(default_factory=list, max_length=20)
+    findings: list[FindingCreate] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
+
+
+class InspectionRead(OutputModel):
+    id: UUID
+    enterprise_id: UUID
+    village_id: UUID
+    sector: str
+    kind: InspectionKind
+    performed_on: date
+    led_by_principal: bool
+    inspector: str | None
+    notes: str | None
+    findings_count: int
+    hazard_ids: list[UUID]
+    created_at: datetime
+
+
+class InspectionPage(OutputModel):
+    items: list[InspectionRead]
+    next_cursor: str | None
