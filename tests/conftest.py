@@ -63,12 +63,20 @@ def pg_server() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-async def _admin(url: str, sql: str) -> None:
+async def _admin_async(url: str, sql: str) -> None:
     conn = await asyncpg.connect(to_plain_url(url))
     try:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def _admin(url: str, sql: str) -> None:
+    """Runs in a thread of its own, so that async fixtures may call it too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _admin_async(url, sql)).result()
 
 
 @pytest.fixture(scope="session")
@@ -78,13 +86,13 @@ def scratch_database(pg_server: str) -> Iterator[str]:
 
     def make() -> str:
         name = f"anquan_test_{secrets.token_hex(6)}"
-        asyncio.run(_admin(pg_server, f'CREATE DATABASE "{name}"'))
+        _admin(pg_server, f'CREATE DATABASE "{name}"')
         created.append(name)
         return _with_database(pg_server, name)
 
     yield make  # type: ignore[misc]
     for name in created:
-        asyncio.run(_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -170,3 +178,37 @@ def world(session, app):  # type: ignore[no-untyped-def]
     from tests.factories import World
 
     return World(session, app)
+
+
+class LiveWorld:
+    """For tests that need real, separate transactions (concurrency): a database of its
+    own, committed data, the app on a real connection pool."""
+
+    def __init__(self, db: Database, app) -> None:  # type: ignore[no-untyped-def]
+        self.db = db
+        self.app = app
+
+    def client(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app, client=("203.0.113.9", 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+    async def build(self, fn):  # type: ignore[no-untyped-def]
+        """Run `fn(world)` with a World whose session is committed at the end."""
+        from tests.factories import World
+
+        async with self.db.transaction() as session:
+            return await fn(World(session, self.app))
+
+
+@pytest.fixture(scope="module")
+async def live(scratch_database) -> AsyncIterator[LiveWorld]:  # type: ignore[no-untyped-def]
+    url = scratch_database()
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database.from_url(url, pool_size=10, max_overflow=5)
+    from app.db.reference import ensure_reference_data
+
+    async with db.transaction() as session:
+        await ensure_reference_data(session)
+    app = create_app(test_settings(), database=db, clock=Clock(datetime(2025, 6, 16, 2, 0, tzinfo=timezone.utc)))
+    yield LiveWorld(db, app)
+    await db.dispose()

@@ -62,7 +62,9 @@ async def create_token(
     if grant == "client_credentials" and client_id and client_secret is not None:
         return TokenResponse(**await service.password_grant(client_id, client_secret, now=now, client_credentials=True))
     if grant in ("password", "client_credentials"):
-        missing = ["username", "password"] if grant == "password" else ["client_id", "client_secret"]
+        given = {"username": username, "password": password, "client_id": client_id, "client_secret": client_secret}
+        needed = ("username", "password") if grant == "password" else ("client_id", "client_secret")
+        missing = [name for name in needed if given[name] is None]
         raise RuleViolation(
             f"{grant} grant needs {' and '.join(missing)}", [FieldError(m, "required") for m in missing]
         )

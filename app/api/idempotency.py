@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, Request, Response
 from sqlalchemy import text
@@ -68,10 +68,29 @@ class Replay(DomainError):
         )
 
 
-async def claim(request: Request, session: AsyncSession, principal_key: str, key: str | None) -> None:
+class AnswerSeal(Protocol):
+    """Encrypts a stored first answer that must not rest in the database in clear (a
+    public report's tracking code) and decrypts it for the replay."""
+
+    def close(self, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]: ...
+
+    def open(self, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]: ...
+
+
+async def claim(
+    request: Request,
+    session: AsyncSession,
+    principal_key: str,
+    key: str | None,
+    *,
+    fingerprint_body: bytes | None = None,
+    seal: AnswerSeal | None = None,
+) -> None:
+    """`fingerprint_body` stands in for the raw body when it was already consumed
+    (multipart uploads are parsed before dependencies run)."""
     if key is None:
         return
-    body = await request.body()
+    body = fingerprint_body if fingerprint_body is not None else await request.body()
     fingerprint = hashlib.sha256(
         b"\n".join([request.method.encode(), request.url.path.encode(), request.url.query.encode(), body])
     ).hexdigest()
@@ -81,6 +100,7 @@ async def claim(request: Request, session: AsyncSession, principal_key: str, key
     )
     if claimed.first() is not None:
         request.state.idempotency = params
+        request.state.idempotency_seal = seal
         return
     row = (await session.execute(_READ, params)).one()
     if row.fingerprint != fingerprint:
@@ -91,7 +111,10 @@ async def claim(request: Request, session: AsyncSession, principal_key: str, key
         )
     if row.status_code is None:  # only possible if the first request is still running in this session
         raise Conflict("a request with this Idempotency-Key is in progress", code="idempotency_in_progress")
-    raise Replay(row.status_code, dict(row.headers or {}), bytes(row.body or b""))
+    headers, stored = dict(row.headers or {}), bytes(row.body or b"")
+    if seal is not None:
+        headers, stored = seal.open(headers, stored)
+    raise Replay(row.status_code, headers, stored)
 
 
 async def idempotent(request: Request, session: Session, principal: CurrentUser, key: IdempotencyKeyHeader = None) -> None:
@@ -108,7 +131,10 @@ async def store_first_answer(session: AsyncSession, request: Request, response: 
     if params is None:
         return
     headers = {k: v for k, v in response.headers.items() if k in KEPT_HEADERS}
+    body = bytes(response.body)
+    seal = getattr(request.state, "idempotency_seal", None)
+    if seal is not None:
+        headers, body = seal.close(headers, body)
     await session.execute(
-        _STORE,
-        {**params, "status_code": response.status_code, "headers": json.dumps(headers), "body": bytes(response.body)},
+        _STORE, {**params, "status_code": response.status_code, "headers": json.dumps(headers), "body": body}
     )

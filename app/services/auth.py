@@ -69,7 +69,7 @@ class AuthService:
 
 def unsupported_grant(grant_type: str) -> RuleViolation:
     return RuleViolation(
-        "grant_type must be password, client_credentials or refresh_token",
+        "grant_type must be password or client_credentials (refresh tokens go to POST /api/v1/auth/refresh)",
         [FieldError("grant_type", f"unsupported grant type {grant_type!r}")],
         code="unsupported_grant_type",
     )

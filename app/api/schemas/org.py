@@ -6,13 +6,13 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from app.api.schemas.common import InputModel, Name, OutputModel, text
+from app.api.schemas.common import InputModel, OutputModel, text
 from app.domain.enums import OrgUnitKind, Role
 
 
 class OrgUnitCreate(InputModel):
     kind: OrgUnitKind
-    name: Name
+    name: text(100)  # org_unit.name is 100 characters
     code: text(50) | None = Field(default=None, description="Optional stable code, unique.")
     lead_sectors: list[text(40)] = Field(
         default_factory=list,
