@@ -12,14 +12,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from app.api import (
+    analytics,
+    attachments,
     auth,
     enterprises,
     escalations,
     events,
+    exports,
     hazards,
     health,
     inspections,
     org_units,
+    reports,
 )
 from app.api.errors import install_error_handlers
 from app.api.idempotency import Replay
@@ -38,8 +42,15 @@ TAGS = [
     {"name": "users", "description": "Accounts (street_admin only)."},
     {"name": "enterprises", "description": "The registry of enterprises (生产经营单位)."},
     {"name": "hazards", "description": "The hazard ledger (隐患台账) and its rectification lifecycle."},
+    {"name": "exports", "description": "The hazard ledger as CSV or XLSX (台账导出)."},
+    {"name": "attachments", "description": "Evidence files (JPEG, PNG, PDF) for hazards and inspections."},
+    {"name": "reports", "description": "Reports from the public (群众举报): anonymous submission, verification."},
     {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},
     {"name": "events", "description": "The change feed for integrating systems."},
+    {"name": "compliance", "description": "Cadence compliance C1–C4."},
+    {"name": "targets", "description": "Year-end targets T1–T3."},
+    {"name": "statistics", "description": "Hazard statistics."},
+    {"name": "dashboard", "description": "Dashboard figures and campaign phases."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -105,10 +116,18 @@ def create_app(
 
     app.add_exception_handler(Replay, on_replay)  # type: ignore[arg-type]
 
-    for module in (health, auth, org_units, escalations, enterprises, hazards, inspections, events):
+    # exports before hazards, else "export" in /hazards/export is read as a hazard id
+    for module in (
+        health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
+        analytics,
+    ):
         app.include_router(module.router)
 
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.request_max_bytes,
+        large_body_paths={"/api/v1/attachments": settings.attachment_max_bytes + 65536},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

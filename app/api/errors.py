@@ -63,7 +63,19 @@ class Problem(BaseModel):
     errors: list[FieldProblem] | None = None
 
 
+# RFC 9110 names; Python's HTTPStatus phrases for these changed in 3.13, and a title must
+# not depend on the interpreter the server runs on.
+_RFC9110_TITLES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
+
 def _title(status: int) -> str:
+    if status in _RFC9110_TITLES:
+        return _RFC9110_TITLES[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -120,8 +132,15 @@ def _validation_message(err: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _error_field(err: dict[str, Any]) -> str:
+    # A body that is not JSON at all: FastAPI's loc is ('body', <offset>), not a field.
+    if err.get("type") == "json_invalid":
+        return "body"
+    return field_name(err.get("loc", ()))
+
+
 async def _on_validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
-    errors = [{"field": field_name(e.get("loc", ())), "message": _validation_message(e)} for e in exc.errors()]
+    errors = [{"field": _error_field(e), "message": _validation_message(e)} for e in exc.errors()]
     n = len(errors)
     return problem(
         422, "validation_error", f"{n} field{'s are' if n != 1 else ' is'} invalid", errors=errors, request=request

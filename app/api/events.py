@@ -44,7 +44,9 @@ class EventPage(OutputModel):
     description=(
         "Events after `after` (an event id, or a `next_cursor`), oldest first: hazard.created, "
         "hazard.status_changed, hazard.deadline_extended, hazard.major_notified, hazard.escalated, hazard.listed, "
-        "hazard.delisted, inspection.recorded, report.received, report.verified. Ids follow commit order, so a "
+        "hazard.delisted, inspection.recorded, report.received, report.verified, drill.recorded, training.recorded, "
+        "supervision_task.created, supervision_task.status_changed, supervision_task.findings_recorded, "
+        "supervision_task.referral_recorded. Ids follow commit order, so a "
         "reader polling with the last id it saw misses nothing. Scoped like everything else (A1)."
     ),
     responses=problem_responses(401, 422),

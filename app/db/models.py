@@ -234,6 +234,7 @@ class Hazard(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection.id"))
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("public_report.id"))
+    supervision_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("supervision_task.id", use_alter=True))
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = _created_at()
@@ -390,3 +391,112 @@ class Event(Base):
     village_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     sector: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class Drill(Base):
+    """Emergency drills (§22); C2 counts `evacuation` drills."""
+
+    __tablename__ = "drill"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('evacuation', 'fire', 'hazardous_chemical_leak', 'confined_space_rescue', "
+            "'special_equipment', 'other')",
+            name="kind",
+        ),
+        CheckConstraint("participants >= 0", name="participants_non_negative"),
+        Index("ix_drill_enterprise_id_held_on", "enterprise_id", "held_on"),
+        Index("ix_drill_village_id_id", "village_id", "id"),
+        Index("ix_drill_sector_id", "sector", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    sector: Mapped[str] = mapped_column(ForeignKey("sector.code"))
+    kind: Mapped[str] = mapped_column(String(40))
+    held_on: Mapped[date] = mapped_column(Date)
+    participants: Mapped[int] = mapped_column(Integer)
+    scenario: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class Training(Base):
+    """Safety trainings (§4, §20); C4 counts passed focus trainings."""
+
+    __tablename__ = "training"
+    __table_args__ = (
+        CheckConstraint(
+            "trainee_role IN ('principal', 'fire_safety_responsible', 'safety_manager', 'special_operations', "
+            "'employee')",
+            name="trainee_role",
+        ),
+        CheckConstraint("hours > 0", name="hours_positive"),
+        Index("ix_training_enterprise_id_held_on", "enterprise_id", "held_on"),
+        Index("ix_training_village_id_id", "village_id", "id"),
+        Index("ix_training_sector_id", "sector", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    sector: Mapped[str] = mapped_column(ForeignKey("sector.code"))
+    trainee_role: Mapped[str] = mapped_column(String(40))
+    trainee_name: Mapped[str | None] = mapped_column(String(100))
+    topic: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(5, 1))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+class SupervisionTask(Base):
+    """S1–S3: supervision rounds, hazard oversight, plan measures and ad-hoc tasks."""
+
+    __tablename__ = "supervision_task"
+    __table_args__ = (
+        CheckConstraint("kind IN ('supervision_round', 'hazard_oversight', 'plan_measure', 'ad_hoc')", name="kind"),
+        CheckConstraint("status IN ('open', 'submitted', 'returned', 'accepted')", name="status"),
+        CheckConstraint("kind <> 'supervision_round' OR target_org_unit_id IS NOT NULL", name="round_has_target"),
+        CheckConstraint("kind <> 'hazard_oversight' OR hazard_id IS NOT NULL", name="oversight_has_hazard"),
+        CheckConstraint("(status = 'accepted') = (completed_on IS NOT NULL)", name="completed_when_accepted"),
+        Index("ix_supervision_task_assignee_org_unit_id", "assignee_org_unit_id", "id"),
+        Index("ix_supervision_task_target_completed", "target_org_unit_id", "completed_on",
+              postgresql_where=text("kind = 'supervision_round' AND status = 'accepted'")),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    assignee_org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id"))
+    target_org_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    hazard_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazard.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), server_default="open")
+    submission: Mapped[str | None] = mapped_column(Text)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class TaskReferral(Base):
+    """S3: misconduct found during supervision, handed over (移交) to the competent body."""
+
+    __tablename__ = "task_referral"
+    __table_args__ = (Index("ix_task_referral_task_id", "task_id"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_task.id"))
+    referred_to: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    facts: Mapped[str] = mapped_column(Text)
+    referred_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()

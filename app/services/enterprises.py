@@ -99,7 +99,9 @@ async def update(
         if name in changes and changes[name] is None:
             errors.append(FieldError(name, "may not be null"))
     _raise_if(errors)
-    if "high_risk" in changes and changes["high_risk"] is None:  # null = back to the sector's default
+    # Sent explicitly (even when it equals the current value) it wins over the sector's default.
+    high_risk_given = "high_risk" in changes
+    if high_risk_given and changes["high_risk"] is None:  # null = back to the sector's default
         changes["high_risk"] = default_high_risk(changes.get("sector") or enterprise.sector)
     # Only fields whose value actually changes count (a client may echo the resource back).
     changes = {k: v for k, v in changes.items() if _current(enterprise, k) != v}
@@ -118,7 +120,7 @@ async def update(
             errors.append(FieldError("effective_on", f"may not be before the previous change ({latest.isoformat()})"))
     _raise_if(errors)
 
-    if "sector" in changes and "high_risk" not in changes:
+    if "sector" in changes and not high_risk_given:
         # A unit moved to another sector takes that sector's default unless told otherwise.
         new_default = default_high_risk(changes["sector"])
         if new_default != enterprise.high_risk:

@@ -28,6 +28,12 @@ class EventType:
     inspection_recorded = "inspection.recorded"
     report_received = "report.received"
     report_verified = "report.verified"
+    drill_recorded = "drill.recorded"
+    training_recorded = "training.recorded"
+    supervision_task_created = "supervision_task.created"
+    supervision_task_status_changed = "supervision_task.status_changed"
+    supervision_task_findings_recorded = "supervision_task.findings_recorded"
+    supervision_task_referral_recorded = "supervision_task.referral_recorded"
 
 
 def queue(

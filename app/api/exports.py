@@ -1,0 +1,275 @@
+"""/hazards/export: the hazard ledger (隐患台账) as CSV or XLSX for the officials' own
+spreadsheets. Scoped (A1) and filtered exactly like list_hazards, and streamed: rows come
+through a server-side cursor in chunks, so memory does not grow with the ledger.
+
+The body of a streamed response is produced after the request's transaction has closed,
+so it reads on a connection of its own, in a read-only REPEATABLE READ transaction: one
+consistent snapshot from the first row to the last."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.api.deps import Scope, Today
+from app.api.errors import problem_responses
+from app.api.routing import TransactionalRoute
+from app.api.schemas.common import text
+from app.db.models import Enterprise, Hazard, OrgUnit, Sector
+from app.db.repositories.hazards import HazardFilters, apply_filters, hazard_scope
+from app.domain.access import Scope as ScopeValue
+from app.domain.hazards import Grade, HazardStatus, Source, is_overdue
+
+router = APIRouter(prefix="/api/v1/hazards", tags=["exports"], route_class=TransactionalRoute)
+
+ROWS_PER_CHUNK = 500
+FILE_CHUNK_BYTES = 64 * 1024
+
+COLUMNS = (
+    ("隐患编号", 38),
+    ("隐患名称", 40),
+    ("所属单位", 30),
+    ("统一社会信用代码", 22),
+    ("所属村居", 14),
+    ("行业领域", 16),
+    ("等级", 8),
+    ("来源", 10),
+    ("发现日期", 12),
+    ("整改期限", 12),
+    ("状态", 10),
+    ("是否逾期", 10),
+    ("延期次数", 10),
+    ("挂牌督办", 10),
+    ("整改责任人", 14),
+    ("销号日期", 12),
+)
+HEADERS = [name for name, _ in COLUMNS]
+
+GRADE_ZH = {Grade.major: "重大", Grade.general: "一般"}
+SOURCE_ZH = {
+    Source.self_inspection: "自查",
+    Source.supervision: "督导检查",
+    Source.enforcement: "执法检查",
+    Source.patrol: "巡查",
+    Source.public_report: "群众举报",
+    Source.other: "其他",
+}
+STATUS_ZH = {
+    HazardStatus.reported: "已上报",
+    HazardStatus.rectifying: "整改中",
+    HazardStatus.pending_review: "待审核",
+    HazardStatus.closed: "已销号",
+    HazardStatus.void: "已作废",
+}
+
+
+def yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+MEDIA_TYPES = {
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export_statement(scope: ScopeValue, filters: HazardFilters, today: date) -> Select:  # type: ignore[type-arg]
+    """The ledger rows the caller may see, with the names a reader needs, newest first."""
+    stmt = (
+        select(
+            Hazard.id,
+            Hazard.title,
+            Enterprise.name.label("enterprise_name"),
+            Enterprise.credit_code,
+            OrgUnit.name.label("village_name"),
+            Sector.name.label("sector_name"),
+            Hazard.grade,
+            Hazard.source,
+            Hazard.discovered_on,
+            Hazard.deadline,
+            Hazard.status,
+            Hazard.extensions,
+            Hazard.listed,
+            Hazard.responsible_person,
+            Hazard.closed_on,
+        )
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .join(OrgUnit, OrgUnit.id == Hazard.village_id)
+        .join(Sector, Sector.code == Hazard.sector)
+        .where(hazard_scope(scope))
+    )
+    return apply_filters(stmt, filters, today).order_by(Hazard.id.desc())
+
+
+def cells(row: Any, today: date) -> list[Any]:
+    """One ledger line, in the order of COLUMNS, values in Chinese."""
+    return [
+        str(row.id),
+        row.title,
+        row.enterprise_name,
+        row.credit_code,
+        row.village_name,
+        row.sector_name,
+        GRADE_ZH[Grade(row.grade)],
+        SOURCE_ZH[Source(row.source)],
+        row.discovered_on,
+        row.deadline,
+        STATUS_ZH[HazardStatus(row.status)],
+        yes_no(is_overdue(row.status, row.deadline, today)),
+        row.extensions,
+        yes_no(row.listed),
+        row.responsible_person,
+        row.closed_on,
+    ]
+
+
+async def row_chunks(engine: AsyncEngine, stmt: Select) -> AsyncIterator[Sequence[Any]]:  # type: ignore[type-arg]
+    """Chunks of rows from a read-only snapshot, through a server-side cursor."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        async with conn.begin():
+            result = await conn.stream(stmt.execution_options(yield_per=ROWS_PER_CHUNK))
+            async for rows in result.partitions():
+                yield rows
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return "'" + value if value.startswith(_FORMULA_START) else value
+    return str(value)
+
+
+async def csv_body(engine: AsyncEngine, stmt: Select, today: date) -> AsyncIterator[bytes]:  # type: ignore[type-arg]
+    """UTF-8 with a BOM, so that Excel reads the Chinese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    async for rows in row_chunks(engine, stmt):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([_csv_value(v) for v in cells(row, today)] for row in rows)
+        yield buffer.getvalue().encode()
+
+
+def _xlsx_value(ws: Any, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("="):  # text, never a formula
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _append_rows(ws: Any, rows: Sequence[Any], today: date) -> None:
+    for row in rows:
+        ws.append([_xlsx_value(ws, v) for v in cells(row, today)])
+
+
+async def xlsx_body(engine: AsyncEngine, stmt: Select, today: date) -> AsyncIterator[bytes]:  # type: ignore[type-arg]
+    """A write-only workbook (rows go to disk as they come) saved to a temporary file,
+    then sent in chunks. openpyxl is synchronous: it runs in worker threads."""
+    fd, name = tempfile.mkstemp(prefix="anquan-export-", suffix=".xlsx")
+    os.close(fd)
+    path = Path(name)
+    workbook = Workbook(write_only=True)
+    try:
+        ws = workbook.create_sheet("隐患台账")
+        for index, (_, width) in enumerate(COLUMNS, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        ws.freeze_panes = "A2"
+        ws.append(HEADERS)
+        async for rows in row_chunks(engine, stmt):
+            await anyio.to_thread.run_sync(_append_rows, ws, rows, today)
+        await anyio.to_thread.run_sync(workbook.save, name)
+        with path.open("rb") as f:
+            while chunk := await anyio.to_thread.run_sync(f.read, FILE_CHUNK_BYTES):
+                yield chunk
+    finally:
+        workbook.close()
+        path.unlink(missing_ok=True)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    summary="Export the hazard ledger (CSV or XLSX)",
+    description=(
+        "The hazards the caller can see (A1), with the filters of list_hazards, newest first, as a spreadsheet "
+        "with Chinese headers and values: 隐患编号, 隐患名称, 所属单位, 统一社会信用代码, 所属村居, 行业领域, 等级, "
+        "来源, 发现日期, 整改期限, 状态, 是否逾期 (H6, today in Asia/Shanghai), 延期次数, 挂牌督办, 整改责任人, 销号日期. "
+        "`csv` is UTF-8 with a BOM; `xlsx` is an Excel workbook. Read from one consistent snapshot and streamed."
+    ),
+    responses={
+        200: {
+            "description": "The ledger as an attachment named `hazards-YYYYMMDD.csv` or `.xlsx`.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                MEDIA_TYPES[ExportFormat.xlsx]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(401, 422),
+    },
+)
+async def export_hazards(
+    request: Request,
+    scope: Scope,
+    today: Today,
+    format: Annotated[ExportFormat, Query(description="`csv` (UTF-8 with BOM) or `xlsx`.")] = ExportFormat.csv,
+    status: HazardStatus | None = None,
+    grade: Grade | None = None,
+    source: Source | None = None,
+    village_id: uuid.UUID | None = None,
+    sector: Annotated[text(40) | None, Query()] = None,
+    enterprise_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    listed: bool | None = None,
+    discovered_from: date | None = None,
+    discovered_to: date | None = None,
+    q: Annotated[text(100) | None, Query(description="Part of the title.")] = None,
+) -> StreamingResponse:
+    filters = HazardFilters(
+        status, grade, source, village_id, sector, enterprise_id, overdue, listed, discovered_from, discovered_to, q
+    )
+    stmt = export_statement(scope, filters, today)
+    engine = request.app.state.db.engine
+    body = csv_body(engine, stmt, today) if format is ExportFormat.csv else xlsx_body(engine, stmt, today)
+    filename = f"hazards-{today:%Y%m%d}.{format.value}"
+    return StreamingResponse(
+        body,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

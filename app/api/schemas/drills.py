@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import ConfigDict, Field
+
+from app.api.schemas.common import InputModel, LongText, OutputModel, text
+
+DrillKind = Literal["evacuation", "fire", "hazardous_chemical_leak", "confined_space_rescue", "special_equipment", "other"]
+
+
+class DrillCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "kind": "evacuation",
+                    "held_on": "2025-05-12",
+                    "participants": 86,
+                    "scenario": "二楼配电间起火，全员疏散至东侧广场",
+                }
+            ]
+        },
+    )
+
+    enterprise_id: UUID
+    kind: DrillKind = Field(description="C2 counts `evacuation` drills.")
+    held_on: date = Field(description="The day the drill was held; not in the future (Asia/Shanghai).")
+    participants: int = Field(ge=0, le=100000)
+    scenario: text(300) | None = None
+    notes: LongText | None = None
+
+
+class DrillRead(OutputModel):
+    id: UUID
+    enterprise_id: UUID
+    village_id: UUID
+    sector: str
+    kind: DrillKind
+    held_on: date
+    participants: int
+    scenario: str | None
+    notes: str | None
+    created_by: UUID | None
+    created_at: datetime
+
+
+class DrillPage(OutputModel):
+    items: list[DrillRead]
+    next_cursor: str | None

@@ -1,0 +1,84 @@
+"""/trainings: safety trainings of enterprises' people (§4, §20), the input of C4."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import APIRouter, Response
+
+from app.api.deps import Scope, Session, Writer
+from app.api.errors import problem_responses
+from app.api.hazards import Ctx
+from app.api.idempotency import Idempotent
+from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.routing import TransactionalRoute
+from app.api.schemas.trainings import (
+    TraineeRole,
+    TrainingCreate,
+    TrainingPage,
+    TrainingRead,
+)
+from app.db.repositories import trainings as repo
+from app.domain.errors import NotFound
+from app.services import trainings as service
+
+router = APIRouter(prefix="/api/v1/trainings", tags=["trainings"], route_class=TransactionalRoute)
+
+
+@router.post(
+    "",
+    response_model=TrainingRead,
+    status_code=201,
+    summary="Record a training",
+    description=(
+        "A training of a person of an enterprise the caller can see (enterprise users: their own); `village_id` "
+        "and `sector` are taken from the enterprise. `held_on` may not be in the future (Asia/Shanghai); `hours` "
+        "is positive with one decimal place. C4 counts a training only when `passed` is true. An enterprise the "
+        "caller cannot see is a 422 on `enterprise_id`."
+    ),
+    responses=problem_responses(401, 403, 422),
+    dependencies=[Idempotent],
+)
+async def create_training(ctx: Ctx, _: Writer, body: TrainingCreate, response: Response) -> TrainingRead:
+    training = await service.record(ctx, body.model_dump())
+    response.headers["Location"] = f"/api/v1/trainings/{training.id}"
+    return TrainingRead.model_validate(training)
+
+
+@router.get(
+    "",
+    response_model=TrainingPage,
+    summary="List trainings",
+    description="Trainings of the enterprises the caller can see (A1), newest first, keyset paginated.",
+    responses=problem_responses(401, 422),
+)
+async def list_trainings(
+    session: Session,
+    scope: Scope,
+    enterprise_id: uuid.UUID | None = None,
+    village_id: uuid.UUID | None = None,
+    trainee_role: TraineeRole | None = None,
+    passed: bool | None = None,
+    held_from: date | None = None,
+    held_to: date | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> TrainingPage:
+    filters = repo.TrainingFilters(enterprise_id, village_id, trainee_role, passed, held_from, held_to)
+    rows = await repo.list_page(session, scope, filters, limit=limit, before=decode_id_cursor(cursor))
+    return TrainingPage(items=[TrainingRead.model_validate(r) for r in rows], next_cursor=next_id_cursor(rows, limit))
+
+
+@router.get(
+    "/{training_id}",
+    response_model=TrainingRead,
+    summary="Get a training",
+    description="A training of an enterprise the caller can see; any other id answers 404 (A2).",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_training(session: Session, scope: Scope, training_id: uuid.UUID) -> TrainingRead:
+    training = await repo.get(session, scope, training_id)
+    if training is None:
+        raise NotFound(f"no training {training_id}")
+    return TrainingRead.model_validate(training)

@@ -1,0 +1,206 @@
+"""C1 and C2 for every enterprise in scope, set-based in one statement.
+
+The SQL follows the regime rule of app/domain/cadence.py (the reference the tests hold
+it to): stretches of constant (active, period kind) from enterprise_state; the full
+periods of each stretch from the first full period on or after max(start, 2024-01-01);
+a period is done when a counting event falls in it. Periods are numbered by month index
+(year*12 + month-1) divided by the period length in months (1, 3, 6, 12), so events and
+periods meet on an equality join."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.repositories.scoping import enterprise_scope_sql
+from app.domain.access import Scope
+
+_MI = "(extract(year FROM {d})::int * 12 + extract(month FROM {d})::int - 1)"
+
+
+def _mi(expr: str) -> str:
+    return _MI.format(d=expr)
+
+
+CADENCE_CTES = f"""
+ent AS (
+    SELECT e.id, e.name, e.village_id, e.sector, e.high_risk, e.status
+    FROM enterprise e
+    WHERE {{scope}}
+),
+st AS (
+    SELECT s.enterprise_id, s.effective_on, s.status, s.high_risk,
+           row_number() OVER (PARTITION BY s.enterprise_id ORDER BY s.effective_on, s.id) AS rn
+    FROM enterprise_state s JOIN ent ON ent.id = s.enterprise_id
+    WHERE s.effective_on <= :as_of
+),
+ob AS (
+    SELECT st.enterprise_id, st.effective_on, st.rn, o.code,
+           CASE WHEN st.status <> 'active' THEN NULL
+                WHEN o.code = 'c1' THEN CASE WHEN st.high_risk THEN 1 ELSE 3 END
+                ELSE CASE WHEN st.high_risk THEN 6 ELSE 12 END END AS m
+    FROM st CROSS JOIN (VALUES ('c1'), ('c2')) AS o(code)
+),
+brk AS (
+    SELECT ob.*, CASE WHEN m IS NOT DISTINCT FROM lag(m) OVER w AND rn > 1 THEN 0 ELSE 1 END AS b
+    FROM ob WINDOW w AS (PARTITION BY enterprise_id, code ORDER BY rn)
+),
+grp AS (
+    SELECT brk.*, sum(b) OVER (PARTITION BY enterprise_id, code ORDER BY rn) AS g FROM brk
+),
+stretch AS (
+    SELECT enterprise_id, code, g, min(m) AS m, min(effective_on) AS s_start
+    FROM grp GROUP BY enterprise_id, code, g
+),
+bounds AS (
+    SELECT enterprise_id, code, m, s_start, s_next,
+           CASE WHEN extract(day FROM fs) = 1 AND {_mi('fs')} % m = 0 THEN {_mi('fs')} / m
+                ELSE {_mi('fs')} / m + 1 END AS first_pi,
+           CASE WHEN s_next IS NULL THEN {_mi('CAST(:as_of AS date)')} / m ELSE {_mi('s_next')} / m - 1 END AS last_pi
+    FROM (
+        SELECT stretch.*, lead(s_start) OVER (PARTITION BY enterprise_id, code ORDER BY g) AS s_next,
+               greatest(s_start, DATE '2024-01-01') AS fs
+        FROM stretch
+    ) x
+    WHERE m IS NOT NULL
+),
+periods AS (
+    SELECT b.enterprise_id, b.code, b.m, pi,
+           (b.s_next IS NULL AND pi = {_mi('CAST(:as_of AS date)')} / b.m) AS is_current
+    FROM bounds b, generate_series(b.first_pi, b.last_pi) AS pi
+),
+ev_month AS (
+    SELECT DISTINCT i.enterprise_id, 'c1' AS code, {_mi('i.performed_on')} AS mi
+    FROM inspection i JOIN ent ON ent.id = i.enterprise_id
+    WHERE i.kind = 'principal_self' AND i.led_by_principal
+      AND i.performed_on BETWEEN DATE '2024-01-01' AND :as_of
+    UNION ALL
+    SELECT DISTINCT d.enterprise_id, 'c2', {_mi('d.held_on')}
+    FROM drill d JOIN ent ON ent.id = d.enterprise_id
+    WHERE d.kind = 'evacuation' AND d.held_on BETWEEN DATE '2024-01-01' AND :as_of
+),
+ev_period AS (
+    SELECT DISTINCT ev.enterprise_id, ev.code, k.m, ev.mi / k.m AS pi
+    FROM ev_month ev
+    JOIN (VALUES ('c1', 1), ('c1', 3), ('c2', 6), ('c2', 12)) AS k(code, m) ON k.code = ev.code
+),
+agg AS (
+    SELECT p.enterprise_id, p.code,
+           count(*) FILTER (WHERE NOT p.is_current AND e.pi IS NULL) AS missed,
+           max(p.m) FILTER (WHERE p.is_current) AS cur_m,
+           max(p.pi) FILTER (WHERE p.is_current) AS cur_pi,
+           bool_or(e.pi IS NOT NULL) FILTER (WHERE p.is_current) AS cur_done
+    FROM periods p
+    LEFT JOIN ev_period e ON e.enterprise_id = p.enterprise_id AND e.code = p.code AND e.m = p.m AND e.pi = p.pi
+    GROUP BY p.enterprise_id, p.code
+),
+last_state AS (
+    SELECT DISTINCT ON (enterprise_id) enterprise_id, status, high_risk
+    FROM st ORDER BY enterprise_id, rn DESC
+),
+res AS (
+    SELECT ent.id, ent.name, ent.village_id, ent.sector, ent.high_risk, ent.status,
+           ls.status AS state_status, ls.high_risk AS state_high_risk,
+           coalesce(c1.missed, 0) AS c1_missed, c1.cur_m AS c1_m, c1.cur_pi AS c1_pi, c1.cur_done AS c1_done,
+           coalesce(c2.missed, 0) AS c2_missed, c2.cur_m AS c2_m, c2.cur_pi AS c2_pi, c2.cur_done AS c2_done
+    FROM ent
+    LEFT JOIN last_state ls ON ls.enterprise_id = ent.id
+    LEFT JOIN agg c1 ON c1.enterprise_id = ent.id AND c1.code = 'c1'
+    LEFT JOIN agg c2 ON c2.enterprise_id = ent.id AND c2.code = 'c2'
+)
+"""
+
+_STATUS_FILTERS = {
+    None: "TRUE",
+    "due": "((c1_m IS NOT NULL AND NOT c1_done) OR (c2_m IS NOT NULL AND NOT c2_done))",
+    "missed": "(c1_missed > 0 OR c2_missed > 0)",
+    "done": "((c1_m IS NOT NULL OR c2_m IS NOT NULL) AND (c1_m IS NULL OR c1_done) AND (c2_m IS NULL OR c2_done))",
+}
+_STATUS_FILTERS_ONE = {
+    None: "TRUE",
+    "due": "({o}_m IS NOT NULL AND NOT {o}_done)",
+    "missed": "{o}_missed > 0",
+    "done": "({o}_m IS NOT NULL AND {o}_done)",
+}
+
+
+@dataclass(frozen=True)
+class ComplianceQuery:
+    as_of: date
+    village_id: uuid.UUID | None = None
+    sector: str | None = None
+    status: str | None = None
+    obligation: str | None = None  # 'c1' | 'c2'
+    after: uuid.UUID | None = None
+    limit: int = 50
+
+
+def _where(scope: Scope, q: ComplianceQuery, params: dict[str, Any]) -> str:
+    clauses = [enterprise_scope_sql(scope, params)]
+    if q.village_id is not None:
+        params["village_id"] = q.village_id
+        clauses.append("e.village_id = :village_id")
+    if q.sector is not None:
+        params["sector"] = q.sector
+        clauses.append("e.sector = :sector")
+    return " AND ".join(clauses)
+
+
+def _summary_sql(o: str) -> str:
+    return f"""json_build_object(
+        'applicable', count(*) FILTER (WHERE {o}_m IS NOT NULL),
+        'done', count(*) FILTER (WHERE {o}_m IS NOT NULL AND {o}_done),
+        'due', count(*) FILTER (WHERE {o}_m IS NOT NULL AND NOT {o}_done),
+        'not_applicable', count(*) FILTER (WHERE {o}_m IS NULL),
+        'with_missed', count(*) FILTER (WHERE {o}_missed > 0),
+        'missed_periods', coalesce(sum({o}_missed), 0))"""
+
+
+async def compliance_page(session: AsyncSession, scope: Scope, q: ComplianceQuery) -> tuple[dict, list[dict]]:
+    """(summary over the filtered set, one page of rows) in one round trip."""
+    params: dict[str, Any] = {"as_of": q.as_of, "limit": q.limit}
+    ctes = CADENCE_CTES.replace("{scope}", _where(scope, q, params))
+    status_filter = (
+        _STATUS_FILTERS_ONE[q.status].format(o=q.obligation) if q.obligation else _STATUS_FILTERS[q.status]
+    )
+    after = ""
+    if q.after is not None:
+        params["after"] = q.after
+        after = "AND id > :after"
+    sql = f"""
+    WITH {ctes}
+    SELECT
+      (SELECT json_build_object('principal_inspection', {_summary_sql('c1')}, 'drill', {_summary_sql('c2')},
+                                'enterprises', count(*)) FROM res) AS summary,
+      (SELECT coalesce(json_agg(r ORDER BY r.id), '[]'::json) FROM (
+          SELECT * FROM res WHERE {status_filter} {after} ORDER BY id LIMIT :limit) r) AS items
+    """
+    row = (await session.execute(text(sql), params)).one()
+    summary = row.summary if isinstance(row.summary, dict) else json.loads(row.summary)
+    items = row.items if isinstance(row.items, list) else json.loads(row.items)
+    return summary, items
+
+
+async def compliance_by_group(session: AsyncSession, scope: Scope, as_of: date, group: str) -> list[dict]:
+    """Per village or per sector: applicable enterprises and how many are done, for C1/C2."""
+    assert group in ("village_id", "sector")
+    params: dict[str, Any] = {"as_of": as_of}
+    ctes = CADENCE_CTES.replace("{scope}", enterprise_scope_sql(scope, params))
+    sql = f"""
+    WITH {ctes}
+    SELECT {group} AS key,
+           count(*) FILTER (WHERE c1_m IS NOT NULL) AS c1_applicable,
+           count(*) FILTER (WHERE c1_m IS NOT NULL AND c1_done) AS c1_done,
+           count(*) FILTER (WHERE c1_missed > 0) AS c1_with_missed,
+           count(*) FILTER (WHERE c2_m IS NOT NULL) AS c2_applicable,
+           count(*) FILTER (WHERE c2_m IS NOT NULL AND c2_done) AS c2_done,
+           count(*) FILTER (WHERE c2_missed > 0) AS c2_with_missed
+    FROM res GROUP BY {group} ORDER BY {group}
+    """
+    return [dict(r._mapping) for r in (await session.execute(text(sql), params)).all()]

@@ -1,0 +1,75 @@
+"""Hazard statistics, aggregated in SQL over the caller's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import OPEN_HAZARD_STATES, Hazard, OrgUnit, Sector
+from app.db.repositories.hazards import hazard_scope
+from app.domain.access import Scope
+
+GROUPS = ("village", "sector", "source", "grade", "status", "month")
+
+
+def _key(group: str):  # type: ignore[no-untyped-def]
+    return {
+        "village": Hazard.village_id,
+        "sector": Hazard.sector,
+        "source": Hazard.source,
+        "grade": Hazard.grade,
+        "status": Hazard.status,
+        "month": func.to_char(Hazard.discovered_on, "YYYY-MM"),
+    }[group]
+
+
+async def hazard_stats(
+    session: AsyncSession, scope: Scope, *, group: str, today: date, first: date | None, last: date | None,
+    grade: str | None = None,
+) -> list[dict[str, Any]]:
+    key = _key(group).label("key")
+    is_open = Hazard.status.in_(OPEN_HAZARD_STATES)
+    days_to_close = cast(Hazard.closed_on - Hazard.discovered_on, Integer)
+    stmt = (
+        select(
+            key,
+            func.count().label("total"),
+            func.count().filter(is_open).label("open"),
+            func.count().filter(is_open & (Hazard.deadline < today)).label("overdue"),
+            func.count().filter(Hazard.status == "closed").label("closed"),
+            func.count().filter(Hazard.status == "void").label("void"),
+            func.percentile_cont(0.5).within_group(days_to_close).filter(Hazard.status == "closed").label("median_days"),
+        )
+        .where(hazard_scope(scope))
+        .group_by(key)
+        .order_by(key)
+    )
+    if first is not None:
+        stmt = stmt.where(Hazard.discovered_on >= first)
+    if last is not None:
+        stmt = stmt.where(Hazard.discovered_on <= last)
+    if grade is not None:
+        stmt = stmt.where(Hazard.grade == grade)
+    rows = [dict(r._mapping) for r in (await session.execute(stmt)).all()]
+    names = await labels(session, group, [r["key"] for r in rows])
+    for r in rows:
+        r["label"] = names.get(r["key"])
+    return rows
+
+
+async def labels(session: AsyncSession, group: str, keys: list[Any]) -> dict[Any, str]:
+    """Names for village ids or sector codes."""
+    if not keys:
+        return {}
+    if group == "village":
+        stmt = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(keys))
+    elif group == "sector":
+        stmt = select(Sector.code, Sector.name).where(Sector.code.in_(keys))
+    else:
+        return {}
+    return dict((await session.execute(stmt)).all())
+
+

@@ -1,0 +1,95 @@
+"""T1–T3 figures in one statement over the major hazards in scope.
+
+A hazard's state on a date D is the last history step with effective_on ≤ D, and its
+deadline the last deadline recorded by then (DOMAIN.md §5), so a past `as_of` gives what
+was true then. The figures match app/domain/targets.evaluate_targets (the reference)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.repositories.scoping import enterprise_scope_sql
+from app.domain.access import Scope
+
+T1_END = date(2024, 12, 31)
+T3_END = date(2026, 12, 31)
+
+
+def _status_on(d: str) -> str:
+    return (
+        "(SELECT x.to_status FROM hazard_history x WHERE x.hazard_id = h.id "
+        f"AND x.effective_on <= {d} ORDER BY x.id DESC LIMIT 1)"
+    )
+
+
+def _deadline_on(d: str) -> str:
+    return (
+        "(SELECT x.deadline FROM hazard_history x WHERE x.hazard_id = h.id "
+        f"AND x.effective_on <= {d} AND x.deadline IS NOT NULL ORDER BY x.id DESC LIMIT 1)"
+    )
+
+
+_OPEN = "IN ('reported', 'rectifying', 'pending_review')"
+
+TARGETS_SQL = f"""
+WITH mh AS (
+    SELECT h.id, h.discovered_on, h.village_id, h.sector,
+           {_status_on(':as_of')} AS st_now,
+           {_deadline_on(':as_of')} AS dl_now,
+           CASE WHEN :as_of >= DATE '2024-12-31' AND h.discovered_on <= DATE '2023-12-31'
+                THEN {_status_on("DATE '2024-12-31'")} END AS st_t1,
+           CASE WHEN :as_of >= DATE '2026-12-31' THEN {_status_on("DATE '2026-12-31'")} END AS st_t3,
+           CASE WHEN :as_of >= DATE '2026-12-31' THEN {_deadline_on("DATE '2026-12-31'")} END AS dl_t3
+    FROM hazard h
+    WHERE h.grade = 'major' AND h.discovered_on <= :as_of AND {{where}}
+)
+SELECT {{group_key}}
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now <> 'void') AS stock_total,
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN}) AS open_stock,
+    count(*) FILTER (WHERE st_t1 = 'closed') AS closed_by_deadline,
+    count(*) FILTER (WHERE st_t1 {_OPEN}) AS open_at_deadline,
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN} AND dl_now < :as_of) AS overdue_open_stock,
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN}
+                     AND (dl_now IS NULL OR dl_now > DATE '2024-12-31')) AS open_without_deadline_by_year_end,
+    count(*) FILTER (WHERE st_now <> 'void' AND discovered_on BETWEEN DATE '2024-01-01' AND DATE '2024-12-31') AS count_2024,
+    count(*) FILTER (WHERE st_now <> 'void' AND discovered_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31') AS count_2025,
+    count(*) FILTER (WHERE st_now <> 'void' AND discovered_on BETWEEN DATE '2024-01-01' AND :prev_same_date) AS count_2024_same_dates,
+    count(*) FILTER (WHERE st_now {_OPEN}) AS open_major,
+    count(*) FILTER (WHERE st_now {_OPEN} AND dl_now < :as_of) AS overdue_open_major,
+    count(*) FILTER (WHERE st_t3 {_OPEN} AND dl_t3 < DATE '2026-12-31') AS overdue_open_major_at_year_end
+FROM mh
+{{group_by}}
+"""
+
+
+async def target_figures(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    as_of: date,
+    prev_same_date: date,
+    village_id: uuid.UUID | None = None,
+    sector: str | None = None,
+    group: str | None = None,
+) -> list[dict[str, Any]]:
+    """Raw counts; with `group` ('village_id' or 'sector') one row per group."""
+    params: dict[str, Any] = {"as_of": as_of, "prev_same_date": prev_same_date}
+    where = [enterprise_scope_sql(scope, params, enterprise_id="h.enterprise_id", village_id="h.village_id", sector="h.sector")]
+    if village_id is not None:
+        params["village_id"] = village_id
+        where.append("h.village_id = :village_id")
+    if sector is not None:
+        params["sector"] = sector
+        where.append("h.sector = :sector")
+    sql = TARGETS_SQL.replace("{where}", " AND ".join(where))
+    if group:
+        assert group in ("village_id", "sector")
+        sql = sql.replace("{group_key}", f"{group} AS key,").replace("{group_by}", f"GROUP BY {group} ORDER BY {group}")
+    else:
+        sql = sql.replace("{group_key}", "").replace("{group_by}", "")
+    return [dict(r._mapping) for r in (await session.execute(text(sql), params)).all()]

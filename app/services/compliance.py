@@ -1,0 +1,232 @@
+"""Compliance (C1–C4), targets (T1–T3), statistics and the dashboard: SQL aggregates
+in, the pure rules on top."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.repositories import compliance as compliance_repo
+from app.db.repositories import targets as targets_repo
+from app.db.repositories.scoping import enterprise_scope_sql
+from app.domain import targets as target_rules
+from app.domain.access import Principal, Scope
+from app.domain.cadence import FOCUS_TRAINING, c1_kind, c2_kind, evaluate_c3
+from app.domain.calendar import PeriodKind, period_of
+from app.domain.compliance import period_label, rate
+from app.domain.enums import Role
+from app.domain.errors import FieldError, Forbidden, RuleViolation
+
+OBLIGATIONS = {"c1": ("principal_inspection", c1_kind), "c2": ("drill", c2_kind)}
+
+
+def _obligation(row: dict[str, Any], code: str, as_of: date) -> dict[str, Any]:
+    months = row[f"{code}_m"]
+    if months is not None:
+        return {
+            "period": period_label(months, row[f"{code}_pi"]),
+            "status": "done" if row[f"{code}_done"] else "due",
+            "missed_periods": row[f"{code}_missed"],
+        }
+    period = None
+    if row["state_status"] == "active":  # registered inside the current period, or regime changed in it
+        period = period_of(OBLIGATIONS[code][1](row["state_high_risk"]), as_of).label
+    return {"period": period, "status": "not_applicable", "missed_periods": row[f"{code}_missed"]}
+
+
+def _summary(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"enterprises": raw["enterprises"]}
+    for name in ("principal_inspection", "drill"):
+        figures = dict(raw[name])
+        figures["rate"] = rate(figures["done"], figures["applicable"])
+        out[name] = figures
+    return out
+
+
+async def enterprise_compliance(
+    session: AsyncSession, scope: Scope, q: compliance_repo.ComplianceQuery
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """C1 and C2 per enterprise on `as_of`, with a summary over the filtered set."""
+    raw_summary, rows = await compliance_repo.compliance_page(session, scope, q)
+    items = [
+        {
+            "enterprise_id": r["id"],
+            "name": r["name"],
+            "village_id": r["village_id"],
+            "sector": r["sector"],
+            "high_risk": r["high_risk"],
+            "status": r["status"],
+            "principal_inspection": _obligation(r, "c1", q.as_of),
+            "drill": _obligation(r, "c2", q.as_of),
+        }
+        for r in rows
+    ]
+    return _summary(raw_summary), items
+
+
+_C3_SQL = text(
+    """
+    SELECT u.id, u.name, u.kind,
+           coalesce(array_agg(t.completed_on ORDER BY t.completed_on) FILTER (WHERE t.id IS NOT NULL), '{}') AS done_on
+    FROM org_unit u
+    LEFT JOIN supervision_task t
+      ON t.target_org_unit_id = u.id AND t.kind = 'supervision_round' AND t.status = 'accepted'
+     AND t.completed_on <= :as_of
+    WHERE u.kind IN ('village', 'department') AND (CAST(:unit AS uuid) IS NULL OR u.id = CAST(:unit AS uuid))
+      AND (CAST(:kind AS varchar) IS NULL OR u.kind = CAST(:kind AS varchar))
+    GROUP BY u.id, u.name, u.kind
+    ORDER BY u.kind, u.name, u.id
+    """
+)
+
+
+async def supervision_compliance(
+    session: AsyncSession, principal: Principal, as_of: date, kind: str | None
+) -> dict[str, Any]:
+    """C3: a completed supervision round per half-year for every village and department."""
+    unit: uuid.UUID | None = None
+    if principal.role in (Role.village_officer, Role.department_officer):
+        unit = principal.org_unit_id  # officers see their own unit's record
+    elif principal.role is Role.enterprise_user:
+        raise Forbidden("supervision compliance concerns villages and departments")
+    rows = (await session.execute(_C3_SQL, {"as_of": as_of, "unit": unit, "kind": kind})).all()
+    items = []
+    for r in rows:
+        result = evaluate_c3(r.done_on, as_of)
+        items.append(
+            {
+                "org_unit_id": r.id,
+                "name": r.name,
+                "kind": r.kind,
+                "period": result.period,
+                "status": result.status.value,
+                "missed_periods": result.missed_periods,
+                "missed": list(result.missed),
+            }
+        )
+    done = sum(1 for i in items if i["status"] == "done")
+    applicable = sum(1 for i in items if i["status"] in ("done", "due"))
+    return {
+        "as_of": as_of,
+        "period": period_of(PeriodKind.half_year, as_of).label,
+        "summary": {
+            "units": len(items),
+            "done": done,
+            "due": applicable - done,
+            "with_missed": sum(1 for i in items if i["missed_periods"] > 0),
+            "coverage": rate(done, applicable),
+        },
+        "items": items,
+    }
+
+
+async def training_compliance(
+    session: AsyncSession, scope: Scope, year: int, today: date, village_id: uuid.UUID | None, sector: str | None
+) -> dict[str, Any]:
+    """C4: focus enterprises of the year (active at the year's end, or today if earlier)
+    covered by a passed training of the required role held in that year."""
+    if year not in FOCUS_TRAINING:
+        raise RuleViolation("no focus training that year", [FieldError("year", "must be 2024, 2025 or 2026")])
+    tags, roles = FOCUS_TRAINING[year]
+    on = min(date(year, 12, 31), today)
+    params: dict[str, Any] = {
+        "tags": sorted(tags), "roles": sorted(roles), "y0": date(year, 1, 1), "y1": date(year, 12, 31), "on": on,
+    }
+    where = [enterprise_scope_sql(scope, params)]
+    if village_id is not None:
+        params["village_id"] = village_id
+        where.append("e.village_id = :village_id")
+    if sector is not None:
+        params["sector"] = sector
+        where.append("e.sector = :sector")
+    sql = text(
+        f"""
+        SELECT e.id, e.name, e.village_id, e.sector,
+               EXISTS (SELECT 1 FROM training t WHERE t.enterprise_id = e.id AND t.passed
+                       AND t.trainee_role = ANY(CAST(:roles AS varchar[])) AND t.held_on BETWEEN :y0 AND :y1) AS covered
+        FROM enterprise e
+        WHERE e.tags && CAST(:tags AS varchar[]) AND {' AND '.join(where)}
+          AND (SELECT s.status FROM enterprise_state s WHERE s.enterprise_id = e.id AND s.effective_on <= :on
+               ORDER BY s.effective_on DESC, s.id DESC LIMIT 1) = 'active'
+        ORDER BY e.id
+        """
+    )
+    rows = (await session.execute(sql, params)).all()
+    covered = sum(1 for r in rows if r.covered)
+    return {
+        "year": year,
+        "focus_tags": sorted(tags),
+        "trainee_roles": sorted(roles),
+        "total": len(rows),
+        "covered": covered,
+        "rate": rate(covered, len(rows)),
+        "uncovered": [
+            {"enterprise_id": r.id, "name": r.name, "village_id": r.village_id, "sector": r.sector}
+            for r in rows
+            if not r.covered
+        ],
+    }
+
+
+def _targets_from(figures: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
+    """T1–T3 status from the SQL figures, by the pure rules."""
+    f = figures
+    t1_reached = as_of >= targets_repo.T1_END
+    t1 = {
+        "stock_total": f["stock_total"],
+        "open_stock": f["open_stock"],
+        "closed_by_deadline": f["closed_by_deadline"] if t1_reached else 0,
+        "open_at_deadline": f["open_at_deadline"] if t1_reached else 0,
+        "overdue_open_stock": f["overdue_open_stock"],
+    }
+    t1_status = target_rules.t1_status(
+        as_of,
+        open_stock_now=f["open_stock"],
+        open_stock_at_year_end=t1["open_at_deadline"],
+        open_without_deadline_by_year_end=f["open_without_deadline_by_year_end"],
+        overdue_open_stock_now=f["overdue_open_stock"],
+    )
+    if as_of.year < 2025:
+        ytd = prev = 0
+    elif as_of.year == 2025:
+        ytd, prev = f["count_2025"], f["count_2024_same_dates"]
+    else:
+        ytd, prev = f["count_2025"], f["count_2024"]
+    t2 = {"count_2024": f["count_2024"], "count_2025": f["count_2025"], "count_ytd": ytd, "count_prev_same_dates": prev}
+    t2_status = target_rules.t2_status(
+        as_of, count_ytd=ytd, count_prev_same_dates=prev, count_2025=f["count_2025"], count_2024=f["count_2024"]
+    )
+    t3 = {
+        "open_major": f["open_major"],
+        "overdue_open_major": f["overdue_open_major"],
+        "overdue_open_major_at_year_end": f["overdue_open_major_at_year_end"] if as_of >= targets_repo.T3_END else 0,
+    }
+    t3_status = target_rules.t3_status(
+        as_of, overdue_open_major_now=f["overdue_open_major"], overdue_open_major_at_year_end=t3["overdue_open_major_at_year_end"]
+    )
+    return [
+        {"code": "stock_cleared", "year": 2024, "status": t1_status.value, "figures": t1},
+        {"code": "increment_reduced", "year": 2025, "status": t2_status.value, "figures": t2},
+        {"code": "dynamic_zero", "year": 2026, "status": t3_status.value, "figures": t3},
+    ]
+
+
+async def targets(
+    session: AsyncSession, scope: Scope, as_of: date, *, village_id: uuid.UUID | None = None, sector: str | None = None
+) -> list[dict[str, Any]]:
+    rows = await targets_repo.target_figures(
+        session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of),
+        village_id=village_id, sector=sector,
+    )
+    return _targets_from(rows[0], as_of)
+
+
+async def targets_by(session: AsyncSession, scope: Scope, as_of: date, group: str) -> dict[Any, list[dict[str, Any]]]:
+    rows = await targets_repo.target_figures(
+        session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of), group=group
+    )
+    return {r["key"]: _targets_from(r, as_of) for r in rows}
