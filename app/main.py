@@ -15,6 +15,7 @@ from app.api import (
     analytics,
     attachments,
     auth,
+    drills,
     enterprises,
     escalations,
     events,
@@ -24,6 +25,8 @@ from app.api import (
     inspections,
     org_units,
     reports,
+    supervision_tasks,
+    trainings,
 )
 from app.api.errors import install_error_handlers
 from app.api.idempotency import Replay
@@ -46,6 +49,9 @@ TAGS = [
     {"name": "attachments", "description": "Evidence files (JPEG, PNG, PDF) for hazards and inspections."},
     {"name": "reports", "description": "Reports from the public (群众举报): anonymous submission, verification."},
     {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},
+    {"name": "drills", "description": "Emergency drills of enterprises (应急演练), the input of C2."},
+    {"name": "trainings", "description": "Safety trainings (安全培训), the input of C4."},
+    {"name": "supervision", "description": "Supervision tasks (督导/督办): rounds, oversight, findings, referrals."},
     {"name": "events", "description": "The change feed for integrating systems."},
     {"name": "compliance", "description": "Cadence compliance C1–C4."},
     {"name": "targets", "description": "Year-end targets T1–T3."},
@@ -119,7 +125,7 @@ def create_app(
     # exports before hazards, else "export" in /hazards/export is read as a hazard id
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
-        analytics,
+        analytics, drills, trainings, supervision_tasks,
     ):
         app.include_router(module.router)
 
