@@ -46,7 +46,7 @@ class RequestContextMiddleware:
             return
         incoming = dict(scope.get("headers") or [])
         rid = incoming.get(b"x-request-id", b"").decode("latin-1")
-        if not _REQUEST_ID.match(rid):
+        if not _REQUEST_ID.fullmatch(rid):
             rid = secrets.token_hex(12)
         scope.setdefault("state", {})["request_id"] = rid
         path = scope.get("path", "")

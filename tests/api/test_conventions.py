@@ -274,3 +274,25 @@ async def test_security_headers(client, path):
     assert r.headers["referrer-policy"] == "no-referrer"
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+async def test_request_id_with_a_trailing_newline_is_replaced():
+    """`$` alone matches before a final newline; a newline must never reach a response header."""
+    from app.api.middleware import RequestContextMiddleware
+
+    sent: list[dict] = []
+
+    async def inner(scope, receive, send):  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [(b"x-request-id", b"abc\n")]}
+    await RequestContextMiddleware(inner, max_body_bytes=10)(scope, receive, send)
+    rid = dict(sent[0]["headers"])[b"x-request-id"]
+    assert b"\n" not in rid and rid != b"abc\n"

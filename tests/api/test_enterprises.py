@@ -252,22 +252,27 @@ async def registry(world):  # type: ignore[no-untyped-def]
     return v1, v2, e
 
 
+def in_id_order(*enterprises: Enterprise) -> list[str]:
+    """Names in the API's order: by id (uuid7, so by creation time to the millisecond)."""
+    return [e.name for e in sorted(enterprises, key=lambda e: e.id)]
+
+
 async def names(client, admin, query: str = "") -> list[str]:  # type: ignore[no-untyped-def]
     r = await client.get(f"{URL}?limit=200{query}", headers=admin)
     assert r.status_code == 200, r.text
     return [item["name"] for item in r.json()["items"]]
 
 
-async def test_list_in_registration_order(client, admin, registry):
+async def test_list_in_id_order(client, admin, registry):
     _, _, e = registry
-    assert await names(client, admin) == [x.name for x in e.values()]
+    assert await names(client, admin) == in_id_order(*e.values())
 
 
 async def test_list_filters(client, admin, registry):
     v1, v2, e = registry
-    assert await names(client, admin, f"&village_id={v1.id}") == [e["a"].name, e["b"].name]
-    assert await names(client, admin, "&sector=construction") == [e["a"].name, e["c"].name]
-    assert await names(client, admin, "&high_risk=true") == [e["a"].name, e["c"].name, e["d"].name, e["e"].name]
+    assert await names(client, admin, f"&village_id={v1.id}") == in_id_order(e["a"], e["b"])
+    assert await names(client, admin, "&sector=construction") == in_id_order(e["a"], e["c"])
+    assert await names(client, admin, "&high_risk=true") == in_id_order(e["a"], e["c"], e["d"], e["e"])
     assert await names(client, admin, "&high_risk=false") == [e["b"].name]
     assert await names(client, admin, "&status=suspended") == [e["c"].name]
     assert await names(client, admin, "&status=closed") == [e["e"].name]
@@ -281,8 +286,8 @@ async def test_list_filters(client, admin, registry):
 
 async def test_list_q_matches_name_part_and_credit_code_prefix(client, admin, registry):
     _, _, e = registry
-    assert await names(client, admin, "&q=东湖") == [e["a"].name, e["b"].name]
-    assert await names(client, admin, "&q=建") == [e["a"].name, e["c"].name]
+    assert await names(client, admin, "&q=东湖") == in_id_order(e["a"], e["b"])
+    assert await names(client, admin, "&q=建") == in_id_order(e["a"], e["c"])
     assert await names(client, admin, f"&q={e['d'].credit_code[:10]}") == [e["d"].name]
     assert await names(client, admin, f"&q={e['d'].credit_code[:10].lower()}") == [e["d"].name]
     assert await names(client, admin, f"&q={e['d'].credit_code[5:12]}") == []  # a prefix, not any part
@@ -307,17 +312,18 @@ async def test_keyset_pagination_walks_every_page(client, admin, registry):
         if cursor is None:
             break
         assert pages < 10
-    assert seen == [str(x.id) for x in e.values()]  # no duplicates, no gaps, in order
+    assert seen == sorted(str(x.id) for x in e.values())  # no duplicates, no gaps, in order
     assert pages == 3
 
 
 async def test_keyset_pagination_with_a_filter(client, admin, registry):
     v1, v2, e = registry
+    expected = sorted(str(e[k].id) for k in "cde")
     r = await client.get(URL, params={"limit": 1, "village_id": str(v2.id)}, headers=admin)
     first = r.json()
-    assert [i["id"] for i in first["items"]] == [str(e["c"].id)]
+    assert [i["id"] for i in first["items"]] == expected[:1]
     r = await client.get(URL, params={"limit": 5, "village_id": str(v2.id), "cursor": first["next_cursor"]}, headers=admin)
-    assert [i["id"] for i in r.json()["items"]] == [str(e["d"].id), str(e["e"].id)]
+    assert [i["id"] for i in r.json()["items"]] == expected[1:]
     assert r.json()["next_cursor"] is None
 
 
