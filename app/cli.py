@@ -3,6 +3,7 @@
   migrate                      apply migrations (alembic upgrade head)
   seed [--demo]                load reference data; with --demo, the demo set on an empty database
   create-user --username U --password P --role R [--org-unit ID] [--enterprise ID]
+  verify-audit                 check the audit trail's hash chain; names the first bad row
 """
 
 from __future__ import annotations
@@ -67,6 +68,22 @@ async def _create_user(url: str, args: argparse.Namespace) -> None:
         await db.dispose()
 
 
+async def _verify_audit(url: str) -> int:
+    from app.services.audit import verify_chain
+
+    db = Database.from_url(url, pool_size=1, max_overflow=0)
+    try:
+        async with db.transaction() as session:
+            bad, reason, checked = await verify_chain(session)
+    finally:
+        await db.dispose()
+    if bad is None:
+        print(f"audit trail intact: {checked} rows checked")
+        return 0
+    print(f"audit trail broken at row {bad}: {reason} ({checked} rows before it are intact)", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--role", required=True, choices=[r.value for r in Role])
     cu.add_argument("--org-unit", type=uuid.UUID)
     cu.add_argument("--enterprise", type=uuid.UUID)
+    sub.add_parser("verify-audit", help="check the audit trail's hash chain")
     args = parser.parse_args(argv)
     url = _url()
     try:
@@ -90,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.role in ("street_admin", "supervisor") and args.org_unit is None:
                 args.org_unit = asyncio.run(_street_office_id(url))
             asyncio.run(_create_user(url, args))
+        elif args.command == "verify-audit":
+            return asyncio.run(_verify_audit(url))
     except DomainError as exc:
         errors = getattr(exc, "errors", None) or []
         print(f"error: {exc.detail}", *(f"  {e.field}: {e.message}" for e in errors), sep="\n", file=sys.stderr)

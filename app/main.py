@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 from app.api import (
     analytics,
     attachments,
+    audit,
     auth,
     drills,
     enterprises,
@@ -33,6 +34,7 @@ from app.api.idempotency import Replay
 from app.api.middleware import RequestContextMiddleware
 from app.api.openapi import API_DESCRIPTION, build_openapi, operation_id
 from app.db.session import Database
+from app.services import audit as _audit_trail  # noqa: F401  (registers the commit hook)
 from app.services.auth import AuthService
 from app.services.security import PasswordHashing, TokenService
 from app.settings import Settings, get_settings
@@ -57,6 +59,7 @@ TAGS = [
     {"name": "targets", "description": "Year-end targets T1–T3."},
     {"name": "statistics", "description": "Hazard statistics."},
     {"name": "dashboard", "description": "Dashboard figures and campaign phases."},
+    {"name": "audit", "description": "The hash-chained trail of every write."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -125,7 +128,7 @@ def create_app(
     # exports before hazards, else "export" in /hazards/export is read as a hazard id
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
-        analytics, drills, trainings, supervision_tasks,
+        analytics, drills, trainings, supervision_tasks, audit,
     ):
         app.include_router(module.router)
 

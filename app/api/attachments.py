@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
 from app.api.deps import CurrentUser, Now, Scope, Session, Writer
@@ -21,6 +22,7 @@ from app.api.routing import TransactionalRoute
 from app.api.schemas.attachments import AttachmentRead
 from app.db.ids import uuid7
 from app.db.models import Attachment
+from app.domain import access
 from app.domain.errors import NotFound
 from app.services import attachments as service
 
@@ -43,7 +45,9 @@ def _etag(attachment: Attachment) -> str:
     return f'"{attachment.sha256}"'
 
 
-async def _load(session: Any, principal: Any, scope: Any, attachment_id: uuid.UUID) -> Attachment:
+async def _load(
+    session: AsyncSession, principal: access.Principal, scope: access.Scope, attachment_id: uuid.UUID
+) -> Attachment:
     """The attachment if the caller may read it (uploader, or sees a referencing hazard or
     inspection), else 404 (A2)."""
     attachment = await service.get_visible(session, principal, scope, attachment_id)

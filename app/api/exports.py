@@ -215,8 +215,8 @@ async def xlsx_body(engine: AsyncEngine, stmt: Select, today: date) -> AsyncIter
         async for rows in row_chunks(engine, stmt):
             await anyio.to_thread.run_sync(_append_rows, ws, rows, today)
         await anyio.to_thread.run_sync(workbook.save, name)
-        with path.open("rb") as f:
-            while chunk := await anyio.to_thread.run_sync(f.read, FILE_CHUNK_BYTES):
+        async with await anyio.open_file(path, "rb") as f:
+            while chunk := await f.read(FILE_CHUNK_BYTES):
                 yield chunk
     finally:
         workbook.close()

@@ -172,7 +172,7 @@ async def _many(world):  # type: ignore[no-untyped-def]
 
 
 async def test_export_streams_more_rows_than_one_chunk(client, live):
-    v, officer = await live.build(_many)
+    _, officer = await live.build(_many)
     for fmt, read in (("csv", read_csv), ("xlsx", read_xlsx)):
         rows = read(await client.get(f"/api/v1/hazards/export?format={fmt}", headers=officer))
         assert len(rows) == 1235 and rows[0] == HEADERS

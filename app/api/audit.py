@@ -1,0 +1,81 @@
+"""/audit: the trail of every write, for street_admin."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from app.api.deps import Session, StreetAdmin
+from app.api.errors import problem_responses
+from app.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from app.api.routing import TransactionalRoute
+from app.api.schemas.common import OutputModel, text
+from app.db.models import AuditLog
+from app.domain.errors import FieldError, RuleViolation
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=TransactionalRoute)
+
+
+class AuditEntry(OutputModel):
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_role: str | None
+    org_unit_id: uuid.UUID | None
+    client_address: str | None
+    request_id: str | None
+    method: str
+    path: str
+    resource: str | None
+    resource_id: str | None
+    status_code: int
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(OutputModel):
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+@router.get(
+    "",
+    response_model=AuditPage,
+    summary="Read the audit trail",
+    description="Every successful write — who, role, org unit, client address, request id, method, path, resource, "
+    "time — newest first, hash-chained. street_admin only.",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_audit_entries(
+    session: Session,
+    _: StreetAdmin,
+    actor_id: uuid.UUID | None = None,
+    resource: Annotated[text(40) | None, Query()] = None,
+    resource_id: Annotated[text(64) | None, Query()] = None,
+    method: Literal["POST", "PUT", "PATCH", "DELETE"] | None = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> AuditPage:
+    stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    after = decode_cursor(cursor)
+    if after is not None:
+        if not isinstance(after[0], int):
+            raise RuleViolation("invalid cursor", [FieldError("cursor", "not a cursor issued by this API")])
+        stmt = stmt.where(AuditLog.id < after[0])
+    for column, value in ((AuditLog.actor_id, actor_id), (AuditLog.resource, resource),
+                          (AuditLog.resource_id, resource_id), (AuditLog.method, method)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if from_ is not None:
+        stmt = stmt.where(AuditLog.at >= from_)
+    if to is not None:
+        stmt = stmt.where(AuditLog.at <= to)
+    rows = list((await session.execute(stmt)).scalars())
+    next_cursor = encode_cursor(rows[-1].id) if len(rows) == limit else None
+    return AuditPage(items=[AuditEntry.model_validate(r) for r in rows], next_cursor=next_cursor)

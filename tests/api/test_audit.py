@@ -1,0 +1,127 @@
+"""The audit trail: every write in the same transaction, hash-chained, tamper-evident."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select, text
+
+from app.db.models import AuditLog
+from app.services.audit import verify_chain
+from tests.api.helpers import create_hazard
+
+
+async def test_every_write_is_audited_with_who_and_what(client, world, session):
+    v = await world.village()
+    e = await world.enterprise(v, "fire")
+    admin_user = await world.user("street_admin")
+    admin = {**world.headers(admin_user), "X-Request-ID": "req-audit-1"}
+    h = await create_hazard(client, admin, e, grade="general")
+    await client.get(f"/api/v1/hazards/{h['id']}", headers=admin)  # reads are not audited
+    r = await client.post("/api/v1/hazards", headers=admin, json={"title": "incomplete"})
+    assert r.status_code == 422  # failed writes leave no row
+    rows = (await session.execute(select(AuditLog).order_by(AuditLog.id))).scalars().all()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.actor_id, row.actor_role, row.method, row.path, row.resource, row.resource_id, row.status_code) == (
+        admin_user.id, "street_admin", "POST", "/api/v1/hazards", "hazards", h["id"], 201)
+    assert row.request_id == "req-audit-1" and row.client_address == "203.0.113.7"
+    assert row.org_unit_id == (await world.street_office()).id
+
+
+async def test_audit_endpoint_is_street_admin_only_and_filters(client, world):
+    v = await world.village()
+    e = await world.enterprise(v, "fire")
+    admin = await world.as_("street_admin")
+    h = await create_hazard(client, admin, e, grade="general")
+    await client.patch(f"/api/v1/hazards/{h['id']}", headers=admin, json={"title": "改"})
+    r = await client.get("/api/v1/audit", headers=admin, params={"resource_id": h["id"]})
+    assert r.status_code == 200
+    assert [(i["method"], i["resource"]) for i in r.json()["items"]] == [("PATCH", "hazards"), ("POST", "hazards")]
+    r = await client.get("/api/v1/audit", headers=admin, params={"method": "PATCH", "limit": 1})
+    assert len(r.json()["items"]) == 1
+    for role in ("supervisor", "district_viewer"):
+        r = await client.get("/api/v1/audit", headers=await world.as_(role))
+        assert r.status_code == 403
+
+
+async def test_audit_chain_detects_tampering(client, world, session):
+    v = await world.village()
+    e = await world.enterprise(v, "fire")
+    admin = await world.as_("street_admin")
+    for i in range(4):
+        await create_hazard(client, admin, e, grade="general", title=f"h{i}")
+    bad, _, checked = await verify_chain(session)
+    assert bad is None and checked == 4
+    ids = (await session.execute(select(AuditLog.id).order_by(AuditLog.id))).scalars().all()
+    await session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
+    await session.execute(text("UPDATE audit_log SET path = '/x' WHERE id = :id"), {"id": ids[1]})
+    bad, reason, checked = await verify_chain(session)
+    assert bad == ids[1] and "changed" in reason and checked == 1
+    await session.execute(text("UPDATE audit_log SET path = '/api/v1/hazards' WHERE id = :id"), {"id": ids[1]})
+    await session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[2]})
+    bad, reason, _ = await verify_chain(session)
+    assert bad == ids[3] and "removed" in reason
+    await session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))
+
+
+async def test_audit_rows_cannot_be_changed_without_disabling_the_trigger(client, world, session):
+    v = await world.village()
+    admin = await world.as_("street_admin")
+    await create_hazard(client, admin, await world.enterprise(v, "fire"), grade="general")
+    try:
+        async with session.begin_nested():
+            await session.execute(text("DELETE FROM audit_log"))
+    except Exception as exc:  # noqa: BLE001
+        assert "append-only" in str(exc)
+    else:
+        raise AssertionError("delete was allowed")
+
+
+async def test_verify_audit_cli_names_the_tampered_row(scratch_database, world):
+    from app.db import migrate
+    from app.db.session import Database
+    from app.main import create_app
+    from tests.conftest import Clock, test_settings
+    from tests.factories import World
+
+    url = scratch_database()
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database.from_url(url, pool_size=2, max_overflow=0)
+    try:
+        from datetime import datetime, timezone
+
+        app = create_app(test_settings(), database=db, clock=Clock(datetime(2025, 6, 16, 2, tzinfo=timezone.utc)))
+        from app.db.reference import ensure_reference_data
+
+        async with db.transaction() as s:
+            await ensure_reference_data(s)
+            w = World(s, app)
+            e = await w.enterprise(await w.village(), "fire")
+            headers = await w.as_("street_admin")
+        import httpx
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            for i in range(3):
+                await create_hazard(c, headers, e, grade="general", title=f"h{i}")
+        env = {**os.environ, "DATABASE_URL": url, "ANQUAN_ENV": "dev"}
+        ok = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "app.cli", "verify-audit"],
+                                     capture_output=True, text=True, env=env)
+        assert ok.returncode == 0 and "3 rows checked" in ok.stdout, ok.stderr
+        async with db.transaction() as s:
+            second = (await s.execute(select(AuditLog.id).order_by(AuditLog.id).offset(1).limit(1))).scalar_one()
+            await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
+            await s.execute(text("UPDATE audit_log SET actor_role = 'supervisor' WHERE id = :id"), {"id": second})
+            await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))
+        bad = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "app.cli", "verify-audit"],
+                                      capture_output=True, text=True, env=env)
+        assert bad.returncode == 1
+        assert f"broken at row {second}" in bad.stderr and "changed" in bad.stderr
+        async with db.transaction() as s:
+            n = (await s.execute(select(func.count()).select_from(AuditLog))).scalar_one()
+        assert n == 3
+    finally:
+        await db.dispose()
