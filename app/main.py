@@ -34,6 +34,7 @@ from app.api.idempotency import Replay
 from app.api.middleware import RequestContextMiddleware
 from app.api.openapi import API_DESCRIPTION, build_openapi, operation_id
 from app.db.session import Database
+from app.logs import configure_logging
 from app.services import audit as _audit_trail  # noqa: F401  (registers the commit hook)
 from app.services.auth import AuthService
 from app.services.security import PasswordHashing, TokenService
@@ -78,6 +79,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging()
         embedded = None
         if getattr(app.state, "db", None) is None:
             url = settings.database_url

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 
@@ -13,6 +12,7 @@ import uvicorn
 
 from app.cli import _seed
 from app.db import migrate
+from app.logs import configure_logging
 from app.settings import get_settings
 
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo data set")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     settings = get_settings()
     embedded = None
     url = settings.database_url
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             proxy_headers=settings.trust_forwarded_for,
             access_log=False,
+            log_config=None,
         )
     finally:
         if embedded is not None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import problem
+from app.logs import redact_path
+
+access_log = logging.getLogger("anquan.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -73,6 +78,8 @@ class RequestContextMiddleware:
 
         received = 0
         response_started = False
+        status_code = 500
+        started = time.perf_counter()
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -87,13 +94,29 @@ class RequestContextMiddleware:
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
+                status_code = message["status"]
             await send_with_headers(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
+                status_code = 413
                 await self._too_large(scope, receive, send_with_headers, limit)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                principal = scope.get("state", {}).get("principal")
+                access_log.info(
+                    "request",
+                    extra={
+                        "request_id": rid,
+                        "method": scope.get("method"),
+                        "path": redact_path(path),
+                        "status": status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "user_id": str(principal.user_id) if principal else None,
+                    },
+                )
 
     @staticmethod
     async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

@@ -1,0 +1,28 @@
+from tests.factories import enterprise_payload
+import json
+
+async def test_explore(client, world):
+    admin = await world.as_("street_admin")
+    v = await world.village()
+    r = await client.post("/api/v1/enterprises", content=b"[" * 100000 + b"]" * 100000, headers={**admin, "Content-Type": "application/json"})
+    print("deep", r.status_code, r.text[:200])
+    r = await client.post("/api/v1/enterprises", content=json.dumps(enterprise_payload(v.id)), headers={**admin, "Content-Type": "text/plain"})
+    print("text/plain", r.status_code, r.text[:300])
+    r = await client.post("/api/v1/enterprises", data={"name": "x"}, headers=admin)
+    print("form", r.status_code, r.text[:300])
+    r = await client.patch(f"/api/v1/enterprises/{(await world.enterprise(v)).id}", json={}, headers=admin)
+    print("empty patch", r.status_code, r.headers.get("etag"))
+    r = await client.get("/api/v1/enterprises?village_id=" + str(v.id) + "&village_id=" + str(v.id), headers=admin)
+    print("repeat", r.status_code)
+    r = await client.post("/api/v1/auth/token", json={"username": "a", "password": "b"})
+    print("json token", r.status_code, r.text[:300])
+    r = await client.get("/api/v1/enterprises", headers={"Authorization": "Bearer " + "a" * 100000})
+    print("huge token", r.status_code, r.text[:200])
+    r = await client.post("/api/v1/auth/refresh", json={"refresh_token": "a" * 5000})
+    print("long refresh", r.status_code, r.text[:200])
+    r = await client.get("/api/v1/org-units?kind=bogus", headers=admin)
+    print("kind", r.status_code, r.text[:200])
+    r = await client.options("/api/v1/enterprises")
+    print("options", r.status_code, r.text[:200])
+    r = await client.head("/healthz")
+    print("head", r.status_code)
