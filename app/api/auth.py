@@ -35,6 +35,7 @@ async def _limit_by_address(request: Request, now, what: str) -> None:
 @router.post(
     "/token",
     response_model=TokenResponse,
+    response_model_exclude_none=True,  # client_credentials: no refresh_token key at all
     summary="Obtain an access token",
     description=(
         "OAuth2 token endpoint (form encoded). `grant_type=password` with `username` and `password` for "

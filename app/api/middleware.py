@@ -91,7 +91,7 @@ class RequestContextMiddleware:
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal response_started, status_code
             if message["type"] == "http.response.start":
                 response_started = True
                 status_code = message["status"]

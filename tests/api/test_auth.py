@@ -102,7 +102,7 @@ async def test_client_credentials_for_district_viewer(client, world):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["token_type"] == "bearer"
-    assert "refresh_token" not in body or body["refresh_token"] is None
+    assert set(body) == {"access_token", "token_type", "expires_in"}  # no refresh_token
     me = await client.get(ME, headers=bearer(body["access_token"]))
     assert me.status_code == 200
     assert me.json() == {
