@@ -1,6 +1,6 @@
 """Command line: python -m app.cli <command>.
 
-  migrate                      apply migrations (alembic upgrade head)
+  migrate                      apply migrations (alembic upgrade head) and load reference data
   seed [--demo]                load reference data; with --demo, the demo set on an empty database
   create-user --username U --password P --role R [--org-unit ID] [--enterprise ID]
   verify-audit                 check the audit trail's hash chain; names the first bad row
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             migrate.upgrade(url)
+            asyncio.run(_seed(url, demo=False))
         elif args.command == "seed":
             asyncio.run(_seed(url, args.demo))
         elif args.command == "create-user":

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo data set")
+    parser.add_argument(
+        "--skip-setup", action="store_true", help="no migrations, no seeding (production: run `app.cli migrate` first)"
+    )
     args = parser.parse_args(argv)
     configure_logging()
     settings = get_settings()
@@ -36,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         url = embedded.url()
         os.environ["DATABASE_URL"] = url  # the workers read it
     try:
-        migrate.upgrade(url)
-        asyncio.run(_seed(url, demo=not args.no_demo and settings.env == "dev"))
+        if not args.skip_setup:
+            migrate.upgrade(url)
+            asyncio.run(_seed(url, demo=not args.no_demo and settings.env == "dev"))
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -47,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             proxy_headers=settings.trust_forwarded_for,
             access_log=False,
             log_config=None,
+            loop="auto",
+            http="auto",
         )
     finally:
         if embedded is not None:

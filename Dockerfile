@@ -1,0 +1,23 @@
+# Production image: the API behind uvicorn, against the PostgreSQL named by DATABASE_URL.
+#   docker build -t anquan .
+#   docker run --rm -e DATABASE_URL=postgresql://anquan@db/anquan anquan python -m app.cli migrate
+#   docker run -d -p 8000:8000 -e DATABASE_URL=... -e ANQUAN_ENV=production -e ANQUAN_JWT_SECRET=... anquan
+FROM python:3.11-slim AS build
+WORKDIR /srv
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ANQUAN_ENV=production WEB_CONCURRENCY=2
+RUN useradd --system --uid 10001 --home /srv anquan
+WORKDIR /srv
+COPY --from=build /install /usr/local
+COPY alembic.ini ./
+COPY migrations ./migrations
+COPY app ./app
+USER anquan
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz').status == 200 else 1)"
+# Migrations (and reference data) are applied by an explicit command (see above), never at start.
+CMD ["sh", "-c", "exec python -m app.serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY} --skip-setup"]
