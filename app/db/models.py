@@ -207,6 +207,11 @@ class Hazard(Base):
         ),
         Index("ix_hazard_major_discovered_on", "discovered_on", postgresql_where=text("grade = 'major'")),
         Index("ix_hazard_inspection_id", "inspection_id", postgresql_where=text("inspection_id IS NOT NULL")),
+        Index(
+            "ix_hazard_supervision_task_id",
+            "supervision_task_id",
+            postgresql_where=text("supervision_task_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -353,6 +358,7 @@ class PublicReport(Base):
         CheckConstraint("status IN ('received', 'substantiated', 'unsubstantiated')", name="status"),
         Index("uq_public_report_tracking_hash", "tracking_hash", unique=True),
         Index("ix_public_report_status_id", "status", "id"),
+        Index("ix_public_report_village_id_id", "village_id", "id"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -463,6 +469,7 @@ class SupervisionTask(Base):
         CheckConstraint("kind <> 'hazard_oversight' OR hazard_id IS NOT NULL", name="oversight_has_hazard"),
         CheckConstraint("(status = 'accepted') = (completed_on IS NOT NULL)", name="completed_when_accepted"),
         Index("ix_supervision_task_assignee_org_unit_id", "assignee_org_unit_id", "id"),
+        Index("ix_supervision_task_target_org_unit_id_id", "target_org_unit_id", "id"),
         Index("ix_supervision_task_target_completed", "target_org_unit_id", "completed_on",
               postgresql_where=text("kind = 'supervision_round' AND status = 'accepted'")),
     )
