@@ -108,7 +108,7 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_") and k != "DATABASE_URL"}
     env.update({"DATABASE_URL": url, "ANQUAN_ENV": "dev", "ANQUAN_ARGON2_TIME_COST": "1", "ANQUAN_ARGON2_MEMORY_KIB": "8192"})
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -156,7 +156,7 @@ async def test_cli_create_user_refuses_a_bad_role_fit(migrated_url):
 def test_cli_without_database_url_exits():
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_") and k != "DATABASE_URL"}
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 1
     assert "DATABASE_URL is not set" in done.stderr

@@ -317,7 +317,7 @@ async def test_keyset_pagination_walks_every_page(client, admin, registry):
 
 
 async def test_keyset_pagination_with_a_filter(client, admin, registry):
-    v1, v2, e = registry
+    _, v2, e = registry
     expected = sorted(str(e[k].id) for k in "cde")
     r = await client.get(URL, params={"limit": 1, "village_id": str(v2.id)}, headers=admin)
     first = r.json()

@@ -1,0 +1,367 @@
+"""One benchmark run: remove the previous run's writes, start the service, run the
+scenarios (API at 32 and 16 connections, sequential requests where the target is a
+latency, then the raw SQL at the same concurrency), stop the service, remove this run's
+writes again, write the results."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import driver, report
+from bench.dataset import REF_DATE
+from bench.scenarios import BY_NAME, SCENARIOS, Built, Context, Scenario
+from bench.monitor import ForeignCpu, wait_quiet
+from bench.service import RssSampler, Service, wait_idle
+
+CST = timezone(timedelta(hours=8))
+# every generated row was created before the data set's today; the bench's writes after
+GENERATED_BEFORE = datetime(REF_DATE.year, REF_DATE.month, REF_DATE.day, tzinfo=CST)
+BENCH_USERS = ("bench_admin", "bench_zhujian")
+
+
+async def reset_writes(url: str, meta: dict[str, Any], log: Callable[[str], None]) -> None:
+    """Delete what the service wrote during a bench run (inspections, hazards, history,
+    events, audit rows, idempotency records), so every run starts from the same data set.
+    History and the audit trail are append-only (triggers): the deletes run with
+    session_replication_role = replica, which a superuser may set."""
+    conn = await asyncpg.connect(url)
+    try:
+        deleted = 0
+        async with conn.transaction():
+            try:
+                await conn.execute("SET LOCAL session_replication_role = replica")
+            except asyncpg.InsufficientPrivilegeError:
+                await conn.execute("ALTER TABLE hazard_history DISABLE TRIGGER USER")
+                await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+            for sql, args in (
+                ("DELETE FROM hazard_history WHERE id > $1", (meta["max_history_id"],)),
+                ("DELETE FROM event", ()),
+                ("DELETE FROM audit_log", ()),
+                ("DELETE FROM idempotency_record", ()),
+                ("DELETE FROM rate_counter", ()),
+                ("DELETE FROM hazard WHERE created_at >= $1", (GENERATED_BEFORE,)),
+                ("DELETE FROM inspection WHERE created_at >= $1", (GENERATED_BEFORE,)),
+            ):
+                status = await conn.execute(sql, *args)
+                deleted += int(status.split()[-1])
+        try:
+            await conn.execute("ALTER TABLE hazard_history ENABLE TRIGGER USER")
+            await conn.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+        except asyncpg.PostgresError:
+            pass
+        if deleted:
+            for table in ("hazard", "hazard_history", "inspection", "event", "audit_log", "idempotency_record"):
+                await conn.execute(f"VACUUM (ANALYZE) {table}")
+            log(f"removed {deleted:,} rows written by a bench run")
+    finally:
+        await conn.close()
+
+
+def business_today() -> Any:
+    from app.domain.calendar import business_date
+
+    return business_date(datetime.now(timezone.utc))
+
+
+async def _users(conn: asyncpg.Connection) -> dict[str, tuple[uuid.UUID, str]]:
+    rows = await conn.fetch("SELECT id, username, role FROM app_user WHERE username = ANY($1::text[])", list(BENCH_USERS))
+    return {r["username"]: (r["id"], r["role"]) for r in rows}
+
+
+def _flatten(r: dict[str, Any]) -> None:
+    """The figures of the results table: throughput at 32, latency at 16, raw beside."""
+    api, raw = r.get("api", {}), r.get("raw", {})
+    c32, c16 = api.get("c32") or {}, api.get("c16") or {}
+    r["rps"] = c32.get("rps")
+    r["p50_ms"], r["p95_ms"], r["p99_ms"] = c16.get("p50_ms"), c16.get("p95_ms"), c16.get("p99_ms")
+    rc32, rc16 = raw.get("c32") or {}, raw.get("c16") or {}
+    r["raw_rps"] = rc32.get("rps")
+    r["raw_p50_ms"], r["raw_p95_ms"], r["raw_p99_ms"] = rc16.get("p50_ms"), rc16.get("p95_ms"), rc16.get("p99_ms")
+    r["ratio"] = round(r["rps"] / r["raw_rps"], 3) if r.get("rps") and r.get("raw_rps") else None
+    foreign = [
+        _bg(x) for side in (api, raw) for x in side.values() if isinstance(x, dict) and _bg(x) is not None
+    ] + [x.get("foreign_cpu_cores") for x in (r.get("export") or {}).get("runs", []) if x.get("foreign_cpu_cores") is not None]
+    r["other_work_max_cores"] = max(foreign) if foreign else None
+    if "sequential" in api:
+        r["sequential_p50_ms"] = api["sequential"]["p50_ms"]
+        r["sequential_p95_ms"] = api["sequential"]["p95_ms"]
+    if "sequential" in raw:
+        r["raw_sequential_p50_ms"] = raw["sequential"]["p50_ms"]
+        r["raw_sequential_p95_ms"] = raw["sequential"]["p95_ms"]
+
+
+def _bg(run: dict[str, Any]) -> float | None:
+    during = (run.get("background") or {}).get("during") or {}
+    return during.get("foreign_cpu_cores")
+
+
+class Runner:
+    def __init__(self, args: argparse.Namespace, url: str, service: Service, ctx: Context,
+                 log: Callable[[str], None], workdir: Path) -> None:
+        self.args = args
+        self.url = url
+        self.service = service
+        self.ctx = ctx
+        self.log = log
+        self.workdir = workdir
+        self.use_wrk = args.driver == "wrk" or (args.driver == "auto" and driver.wrk_path() is not None)
+        self.max_requests = ctx.max_requests
+
+    async def http(self, load: driver.HttpLoad, connections: int, *, duration: float | None = None,
+                   max_requests: int | None = None, record: bool = True) -> driver.RunResult:
+        run = driver.run_wrk if self.use_wrk else driver.run_python
+        duration = duration or self.args.duration
+        quiet = await wait_quiet(self.url, max_wait=self.args.quiet_wait, log=self.log) if record else None
+        mon = ForeignCpu(self.url)
+        mon.start()
+        res = await run(
+            self.service.base_url, load, connections=connections, duration=duration,
+            max_requests=max_requests or self.max_requests, threads=self.args.threads, workdir=self.workdir,
+            timeout_s=max(60, int(duration)),
+        )
+        res.background = {"before": quiet, "during": await mon.stop()} if record else {}
+        return res
+
+    async def raw(self, op: driver.RawOp, connections: int, *, duration: float | None = None,
+                  max_requests: int | None = None) -> driver.RunResult:
+        quiet = await wait_quiet(self.url, max_wait=self.args.quiet_wait, log=self.log)
+        mon = ForeignCpu(self.url)
+        mon.start()
+        res = await driver.run_raw(self.url, op, connections=connections, duration=duration or self.args.duration,
+                                   max_requests=max_requests or self.max_requests)
+        res.background = {"before": quiet, "during": await mon.stop()}
+        return res
+
+    def heavy_bounds(self, sequential_ms: float | None, connections: int, parallelism: int) -> tuple[float, int]:
+        """Slow requests (a latency target): two requests per connection, and enough time
+        for them (at most --heavy-duration s)."""
+        cap = 2 * connections
+        if not sequential_ms:
+            return self.args.duration, cap
+        estimate = sequential_ms / 1000 * cap / max(1, parallelism) * 1.5 + 5
+        return min(max(self.args.duration, estimate), self.args.heavy_duration), cap
+
+    async def scenario(self, sc: Scenario) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        built = await sc.build(self.ctx)
+        r: dict[str, Any] = {
+            "title": sc.title, "request": sc.request, "user": sc.user, "kind": sc.kind, "info": built.info,
+            "sql": sc.sql(), "api": {}, "raw": {},
+        }
+        if sc.kind == "export":
+            await self.export(sc, built, r)
+        else:
+            await self.load_runs(sc, built, r)
+        _flatten(r)
+        r["elapsed_s"] = round(time.perf_counter() - t0, 1)
+        return r
+
+    async def load_runs(self, sc: Scenario, built: Built, r: dict[str, Any]) -> None:
+        a = self.args
+        if sc.kind == "read" and not sc.sequential:
+            await self.http(await built.load("warmup"), a.latency_connections, duration=min(3.0, a.duration),
+                            record=False)  # not recorded
+            await wait_idle(self.url)
+        if sc.sequential:
+            assert built.sequential_path
+            r["api"]["sequential"] = await driver.sequential_http(
+                self.service.base_url, built.sequential_path, self.ctx.headers(_user_key(sc)), a.sequential
+            )
+            self.log(f"    API sequential: p50 {r['api']['sequential']['p50_ms']} ms, p95 {r['api']['sequential']['p95_ms']} ms")
+        checks = {}
+        for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
+            duration, cap = (a.duration, self.max_requests)
+            if sc.sequential:
+                duration, cap = self.heavy_bounds(r["api"]["sequential"]["p50_ms"], conns, a.workers)
+            load = await built.load(label)
+            res = await self.http(load, conns, duration=duration, max_requests=cap)
+            drained = await wait_idle(self.url)
+            r["api"][label] = res.brief() | {"drain_s": drained}
+            self.log(
+                f"    API {conns:>2} conns: {res.rps:>8} req/s  p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  p99 {res.p99_ms} ms"
+                f"  ({res.requests} requests, {res.ok} 2xx, bound: {res.bound}, drained in {drained} s; "
+                f"other work {res.background['during']['foreign_cpu_cores']} cores)"
+            )
+            if built.verify:
+                checks[label] = await built.verify(label, res)
+                self.log(f"    checks: {checks[label]}")
+        if checks:
+            r["checks"] = checks
+            r["checks_consistent"] = all(c.get("consistent") for c in checks.values())
+        if built.raw is not None and not a.no_raw:
+            if sc.sequential:
+                r["raw"]["sequential"] = await driver.sequential_raw(self.url, built.raw, a.sequential)
+                self.log(f"    raw sequential: p50 {r['raw']['sequential']['p50_ms']} ms, p95 {r['raw']['sequential']['p95_ms']} ms")
+            else:
+                await driver.run_raw(self.url, built.raw, connections=a.latency_connections, duration=min(2.0, a.duration),
+                                     max_requests=self.max_requests)
+            for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
+                duration, cap = (a.duration, self.max_requests)
+                if sc.sequential:
+                    duration, cap = self.heavy_bounds(r["raw"]["sequential"]["p50_ms"], conns, os.cpu_count() or 2)
+                res = await self.raw(built.raw, conns, duration=duration, max_requests=cap)
+                r["raw"][label] = res.brief()
+                self.log(
+                    f"    raw {conns:>2} conns: {res.rps:>8} q/s    p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  p99 {res.p99_ms} ms"
+                    f"  ({res.requests} queries, bound: {res.bound}; other work {res.background['during']['foreign_cpu_cores']} cores)"
+                )
+                await wait_idle(self.url, application_name="anquan_bench_raw")
+
+    async def export(self, sc: Scenario, built: Built, r: dict[str, Any], runs: int = 3) -> None:
+        """Sequential CSV downloads: rows/s end to end and the growth of the serving
+        worker's RSS (psutil, every 50 ms, against its RSS just before the request)."""
+        assert built.sequential_path
+        headers = self.ctx.headers("bench_admin")
+        out = []
+        async with httpx.AsyncClient(base_url=self.service.base_url, timeout=600) as client:
+            for _ in range(runs):
+                await wait_quiet(self.url, max_wait=self.args.quiet_wait, log=self.log)
+                mon = ForeignCpu(self.url)
+                mon.start()
+                sampler = RssSampler(self.service.worker_processes(), 0.05)
+                sampler.start()
+                t0 = time.perf_counter()
+                first_byte = None
+                size = lines = 0
+                async with client.stream("GET", built.sequential_path, headers=headers) as resp:
+                    status = resp.status_code
+                    async for chunk in resp.aiter_raw():
+                        if first_byte is None:
+                            first_byte = time.perf_counter() - t0
+                        size += len(chunk)
+                        lines += chunk.count(b"\n")
+                elapsed = time.perf_counter() - t0
+                mem = await sampler.stop()
+                background = await mon.stop()
+                rows = max(0, lines - 1)
+                out.append({
+                    "status": status, "rows": rows, "bytes": size, "seconds": round(elapsed, 2),
+                    "first_byte_s": round(first_byte or 0, 3), "rows_per_s": round(rows / elapsed) if elapsed else None,
+                    "memory_growth_mib": mem["max_growth_mib"], "worker_rss_mib": mem["peak_mib"],
+                    "foreign_cpu_cores": background["foreign_cpu_cores"],
+                })
+                self.log(f"    export: {rows:,} rows in {elapsed:.2f} s = {out[-1]['rows_per_s']:,} rows/s, "
+                         f"worker RSS growth {mem['max_growth_mib']} MiB (status {status})")
+                await wait_idle(self.url)
+        best = sorted(out, key=lambda x: x["seconds"])
+        median = best[len(best) // 2]
+        r["export"] = {
+            "runs": out, "rows": median["rows"], "seconds": median["seconds"], "rows_per_s": median["rows_per_s"],
+            "memory_growth_mib": max(x["memory_growth_mib"] for x in out),
+        }
+        r["api"]["sequential"] = {"requests": runs, "p50_ms": round(median["seconds"] * 1000, 1),
+                                  "p95_ms": round(max(x["seconds"] for x in out) * 1000, 1)}
+        if built.raw is not None and not self.args.no_raw:
+            raw_runs = []
+            conn = await asyncpg.connect(self.url)
+            try:
+                for i in range(runs):
+                    t0 = time.perf_counter()
+                    n = await built.raw(conn, i)
+                    dt = time.perf_counter() - t0
+                    raw_runs.append({"rows": n, "seconds": round(dt, 2), "rows_per_s": round(n / dt)})
+            finally:
+                await conn.close()
+            raw_runs.sort(key=lambda x: x["seconds"])
+            rm = raw_runs[len(raw_runs) // 2]
+            r["raw"]["export"] = {"runs": raw_runs, "rows_per_s": rm["rows_per_s"], "seconds": rm["seconds"]}
+            r["raw"]["sequential"] = {"requests": runs, "p50_ms": round(rm["seconds"] * 1000, 1),
+                                      "p95_ms": round(raw_runs[-1]["seconds"] * 1000, 1)}
+            self.log(f"    raw cursor: {rm['rows']:,} rows in {rm['seconds']} s = {rm['rows_per_s']:,} rows/s")
+        r["export_ratio"] = (round(r["export"]["rows_per_s"] / r["raw"]["export"]["rows_per_s"], 3)
+                             if r["raw"].get("export") else None)
+
+
+def _user_key(sc: Scenario) -> str:
+    return "bench_zhujian" if sc.user == "department_officer" else "bench_admin"
+
+
+def evaluate(results: dict[str, dict[str, Any]]) -> None:
+    for name, r in results.items():
+        sc = BY_NAME[name]
+        evaluated = []
+        for t in sc.targets:
+            try:
+                value, ok = t.check(r, results)
+            except Exception:  # noqa: BLE001 - a missing figure is "not measured", not a crash
+                value, ok = None, None
+            evaluated.append({"target": t.label, "value": value, "pass": ok})
+        r["targets"] = evaluated
+        r["target"] = "; ".join(t.label for t in sc.targets)
+        flags = [t["pass"] for t in evaluated]
+        r["pass"] = False if "error" in r else (all(f is True for f in flags) if flags else None)
+
+
+async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, Any], *, log: Callable[[str], None],
+                        root: Path) -> int:
+    url = server.bench_url
+    run_id = time.strftime("%Y%m%d%H%M%S")
+    workdir = root / "var" / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    if args.driver != "python" and driver.wrk_path() is None:
+        log("wrk is not installed (apt-get install wrk): falling back to the Python httpx driver, which "
+            "under-reports throughput and over-reports latency")
+        if args.driver == "wrk":
+            return 2
+    await reset_writes(url, meta, log)
+    selected = [s for s in SCENARIOS if not args.only or s.name in args.only]
+    started_at = datetime.now(timezone.utc)
+    service = Service(root, url, workers=args.workers)
+    log(f"starting the service: {' '.join(service.command[1:])}")
+    await service.start()
+    conn = await asyncpg.connect(url)
+    results: dict[str, dict[str, Any]] = {}
+    machine = await report.machine_info(url)
+    rss_before = {str(p.pid): round(p.memory_info().rss / 2**20, 1) for p in service.worker_processes()}
+    try:
+        users = await _users(conn)
+        ctx = Context(
+            url=url, conn=conn, base_url=service.base_url, today=business_today(), users=users,
+            tokens=service.tokens(users), scale=args.scale, seed=args.seed, run_id=run_id, duration=args.duration,
+            max_requests=args.max_requests,
+        )
+        runner = Runner(args, url, service, ctx, log, workdir)
+        log(f"load generator: {'wrk ' + (driver.wrk_version() or '') if runner.use_wrk else 'python httpx'}; "
+            f"{args.duration:g} s or {args.max_requests:,} requests per run; {args.throughput_connections} and "
+            f"{args.latency_connections} connections")
+        for sc in selected:
+            log(f"scenario {sc.name}: {sc.request}")
+            try:
+                results[sc.name] = await runner.scenario(sc)
+            except Exception as exc:  # noqa: BLE001 - one failed scenario does not lose the others
+                log(f"    FAILED: {exc!r}")
+                traceback.print_exc()
+                results[sc.name] = {"title": sc.title, "request": sc.request, "error": repr(exc), "api": {}, "raw": {}}
+                _flatten(results[sc.name])
+                await wait_idle(url)
+    finally:
+        rss_after = {str(p.pid): round(p.memory_info().rss / 2**20, 1) for p in service.worker_processes()}
+        service.stop()
+        await conn.close()
+        await reset_writes(url, meta, log)
+    evaluate(results)
+    full = args.scale == 1.0 and not args.only
+    results_path = args.results or (root / "docs" / "bench-results.json" if full else workdir / "bench-results.json")
+    report_path = args.report or (root / "docs" / "performance.md" if full else workdir / "performance.md")
+    doc = report.build(
+        args=args, machine=machine, meta=meta, results=results, started_at=started_at, server_origin=server.origin,
+        service=service, driver_name=("wrk " + (driver.wrk_version() or "")) if runner.use_wrk else "python-httpx",
+        rss={"before": rss_before, "after": rss_after},
+    )
+    report.write(doc, results_path, report_path)
+    log(f"results: {results_path}  report: {report_path}")
+    for line in report.table_lines(doc):
+        print(line)
+    return 0
+
