@@ -107,6 +107,11 @@ def _bg(run: dict[str, Any]) -> float | None:
 
 
 class Runner:
+    """Phase 1 (service up): every selected scenario through the API. Phase 2 (service
+    stopped, its writes removed, so the data are those the API reads saw): the same
+    scenarios' SQL through asyncpg. Separating them keeps the service's idle pools from
+    holding connections (and memory) while the raw side runs 32 connections of its own."""
+
     def __init__(self, args: argparse.Namespace, url: str, service: Service, ctx: Context,
                  log: Callable[[str], None], workdir: Path) -> None:
         self.args = args
@@ -152,7 +157,9 @@ class Runner:
         estimate = sequential_ms / 1000 * cap / max(1, parallelism) * 1.5 + 5
         return min(max(self.args.duration, estimate), self.args.heavy_duration), cap
 
-    async def scenario(self, sc: Scenario) -> dict[str, Any]:
+    # ------------------------------------------------------------------ phase 1: the API
+
+    async def api(self, sc: Scenario) -> tuple[dict[str, Any], Built]:
         t0 = time.perf_counter()
         built = await sc.build(self.ctx)
         r: dict[str, Any] = {
@@ -160,14 +167,13 @@ class Runner:
             "sql": sc.sql(), "api": {}, "raw": {},
         }
         if sc.kind == "export":
-            await self.export(sc, built, r)
+            await self.export(built, r)
         else:
-            await self.load_runs(sc, built, r)
-        _flatten(r)
+            await self.api_runs(sc, built, r)
         r["elapsed_s"] = round(time.perf_counter() - t0, 1)
-        return r
+        return r, built
 
-    async def load_runs(self, sc: Scenario, built: Built, r: dict[str, Any]) -> None:
+    async def api_runs(self, sc: Scenario, built: Built, r: dict[str, Any]) -> None:
         a = self.args
         if sc.kind == "read" and not sc.sequential:
             await self.http(await built.load("warmup"), a.latency_connections, duration=min(3.0, a.duration),
@@ -199,26 +205,8 @@ class Runner:
         if checks:
             r["checks"] = checks
             r["checks_consistent"] = all(c.get("consistent") for c in checks.values())
-        if built.raw is not None and not a.no_raw:
-            if sc.sequential:
-                r["raw"]["sequential"] = await driver.sequential_raw(self.url, built.raw, a.sequential)
-                self.log(f"    raw sequential: p50 {r['raw']['sequential']['p50_ms']} ms, p95 {r['raw']['sequential']['p95_ms']} ms")
-            else:
-                await driver.run_raw(self.url, built.raw, connections=a.latency_connections, duration=min(2.0, a.duration),
-                                     max_requests=self.max_requests)
-            for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
-                duration, cap = (a.duration, self.max_requests)
-                if sc.sequential:
-                    duration, cap = self.heavy_bounds(r["raw"]["sequential"]["p50_ms"], conns, os.cpu_count() or 2)
-                res = await self.raw(built.raw, conns, duration=duration, max_requests=cap)
-                r["raw"][label] = res.brief()
-                self.log(
-                    f"    raw {conns:>2} conns: {res.rps:>8} q/s    p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  p99 {res.p99_ms} ms"
-                    f"  ({res.requests} queries, bound: {res.bound}; other work {res.background['during']['foreign_cpu_cores']} cores)"
-                )
-                await wait_idle(self.url, application_name="anquan_bench_raw")
 
-    async def export(self, sc: Scenario, built: Built, r: dict[str, Any], runs: int = 3) -> None:
+    async def export(self, built: Built, r: dict[str, Any], runs: int = 3) -> None:
         """Sequential CSV downloads: rows/s end to end and the growth of the serving
         worker's RSS (psutil, every 50 ms, against its RSS just before the request)."""
         assert built.sequential_path
@@ -252,35 +240,60 @@ class Runner:
                     "foreign_cpu_cores": background["foreign_cpu_cores"],
                 })
                 self.log(f"    export: {rows:,} rows in {elapsed:.2f} s = {out[-1]['rows_per_s']:,} rows/s, "
-                         f"worker RSS growth {mem['max_growth_mib']} MiB (status {status})")
+                         f"worker RSS growth {mem['max_growth_mib']} MiB (status {status}; other work "
+                         f"{background['foreign_cpu_cores']} cores)")
                 await wait_idle(self.url)
-        best = sorted(out, key=lambda x: x["seconds"])
-        median = best[len(best) // 2]
+        median = sorted(out, key=lambda x: x["seconds"])[len(out) // 2]
         r["export"] = {
             "runs": out, "rows": median["rows"], "seconds": median["seconds"], "rows_per_s": median["rows_per_s"],
             "memory_growth_mib": max(x["memory_growth_mib"] for x in out),
         }
         r["api"]["sequential"] = {"requests": runs, "p50_ms": round(median["seconds"] * 1000, 1),
                                   "p95_ms": round(max(x["seconds"] for x in out) * 1000, 1)}
-        if built.raw is not None and not self.args.no_raw:
+
+    # ------------------------------------------------------------------ phase 2: raw SQL
+
+    async def raw_side(self, sc: Scenario, built: Built, r: dict[str, Any]) -> None:
+        if built.raw is None:
+            return
+        a = self.args
+        if sc.kind == "export":
             raw_runs = []
             conn = await asyncpg.connect(self.url)
             try:
-                for i in range(runs):
+                for i in range(3):
+                    await wait_quiet(self.url, max_wait=a.quiet_wait, log=self.log)
                     t0 = time.perf_counter()
                     n = await built.raw(conn, i)
                     dt = time.perf_counter() - t0
                     raw_runs.append({"rows": n, "seconds": round(dt, 2), "rows_per_s": round(n / dt)})
             finally:
                 await conn.close()
-            raw_runs.sort(key=lambda x: x["seconds"])
-            rm = raw_runs[len(raw_runs) // 2]
+            rm = sorted(raw_runs, key=lambda x: x["seconds"])[len(raw_runs) // 2]
             r["raw"]["export"] = {"runs": raw_runs, "rows_per_s": rm["rows_per_s"], "seconds": rm["seconds"]}
-            r["raw"]["sequential"] = {"requests": runs, "p50_ms": round(rm["seconds"] * 1000, 1),
-                                      "p95_ms": round(raw_runs[-1]["seconds"] * 1000, 1)}
+            r["raw"]["sequential"] = {"requests": len(raw_runs), "p50_ms": round(rm["seconds"] * 1000, 1),
+                                      "p95_ms": round(max(x["seconds"] for x in raw_runs) * 1000, 1)}
+            if r.get("export", {}).get("rows_per_s"):
+                r["export_ratio"] = round(r["export"]["rows_per_s"] / rm["rows_per_s"], 3)
             self.log(f"    raw cursor: {rm['rows']:,} rows in {rm['seconds']} s = {rm['rows_per_s']:,} rows/s")
-        r["export_ratio"] = (round(r["export"]["rows_per_s"] / r["raw"]["export"]["rows_per_s"], 3)
-                             if r["raw"].get("export") else None)
+            return
+        if sc.sequential:
+            r["raw"]["sequential"] = await driver.sequential_raw(self.url, built.raw, a.sequential)
+            self.log(f"    raw sequential: p50 {r['raw']['sequential']['p50_ms']} ms, p95 {r['raw']['sequential']['p95_ms']} ms")
+        else:  # warm-up, not recorded
+            await driver.run_raw(self.url, built.raw, connections=a.latency_connections, duration=min(2.0, a.duration),
+                                 max_requests=self.max_requests)
+        for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
+            duration, cap = (a.duration, self.max_requests)
+            if sc.sequential:
+                duration, cap = self.heavy_bounds(r["raw"]["sequential"]["p50_ms"], conns, os.cpu_count() or 2)
+            res = await self.raw(built.raw, conns, duration=duration, max_requests=cap)
+            r["raw"][label] = res.brief()
+            self.log(
+                f"    raw {conns:>2} conns: {res.rps:>8} q/s    p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  p99 {res.p99_ms} ms"
+                f"  ({res.requests} queries, bound: {res.bound}; other work {res.background['during']['foreign_cpu_cores']} cores)"
+            )
+            await wait_idle(self.url, application_names=("anquan_bench_raw",))
 
 
 def _user_key(sc: Scenario) -> str:
@@ -318,12 +331,14 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
     selected = [s for s in SCENARIOS if not args.only or s.name in args.only]
     started_at = datetime.now(timezone.utc)
     service = Service(root, url, workers=args.workers)
+    machine = await report.machine_info(url)
     log(f"starting the service: {' '.join(service.command[1:])}")
     await service.start()
     conn = await asyncpg.connect(url)
     results: dict[str, dict[str, Any]] = {}
-    machine = await report.machine_info(url)
-    rss_before = {str(p.pid): round(p.memory_info().rss / 2**20, 1) for p in service.worker_processes()}
+    built: dict[str, Built] = {}
+    rss: dict[str, Any] = {"before": _rss(service)}
+    runner: Runner | None = None
     try:
         users = await _users(conn)
         ctx = Context(
@@ -336,28 +351,42 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
             f"{args.duration:g} s or {args.max_requests:,} requests per run; {args.throughput_connections} and "
             f"{args.latency_connections} connections")
         for sc in selected:
-            log(f"scenario {sc.name}: {sc.request}")
+            log(f"API: {sc.name}: {sc.request}")
             try:
-                results[sc.name] = await runner.scenario(sc)
+                results[sc.name], built[sc.name] = await runner.api(sc)
             except Exception as exc:  # noqa: BLE001 - one failed scenario does not lose the others
                 log(f"    FAILED: {exc!r}")
                 traceback.print_exc()
-                results[sc.name] = {"title": sc.title, "request": sc.request, "error": repr(exc), "api": {}, "raw": {}}
-                _flatten(results[sc.name])
+                results[sc.name] = {"title": sc.title, "request": sc.request, "kind": sc.kind, "error": repr(exc),
+                                    "api": {}, "raw": {}}
                 await wait_idle(url)
+        rss["after"] = _rss(service)
     finally:
-        rss_after = {str(p.pid): round(p.memory_info().rss / 2**20, 1) for p in service.worker_processes()}
         service.stop()
         await conn.close()
         await reset_writes(url, meta, log)
+    if runner is not None and not args.no_raw:
+        log("service stopped; the raw SQL side on the same data")
+        for sc in selected:
+            if sc.name not in built or built[sc.name].raw is None:
+                continue
+            log(f"raw SQL: {sc.name}")
+            try:
+                await runner.raw_side(sc, built[sc.name], results[sc.name])
+            except Exception as exc:  # noqa: BLE001
+                log(f"    FAILED: {exc!r}")
+                traceback.print_exc()
+                results[sc.name]["raw_error"] = repr(exc)
+    for r in results.values():
+        _flatten(r)
     evaluate(results)
     full = args.scale == 1.0 and not args.only
     results_path = args.results or (root / "docs" / "bench-results.json" if full else workdir / "bench-results.json")
     report_path = args.report or (root / "docs" / "performance.md" if full else workdir / "performance.md")
     doc = report.build(
         args=args, machine=machine, meta=meta, results=results, started_at=started_at, server_origin=server.origin,
-        service=service, driver_name=("wrk " + (driver.wrk_version() or "")) if runner.use_wrk else "python-httpx",
-        rss={"before": rss_before, "after": rss_after},
+        service=service, driver_name=("wrk " + (driver.wrk_version() or "")) if runner and runner.use_wrk else "python-httpx",
+        rss=rss,
     )
     report.write(doc, results_path, report_path)
     log(f"results: {results_path}  report: {report_path}")
@@ -365,3 +394,12 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
         print(line)
     return 0
 
+
+def _rss(service: Service) -> dict[str, float]:
+    out = {}
+    for p in service.worker_processes():
+        try:
+            out[str(p.pid)] = round(p.memory_info().rss / 2**20, 1)
+        except Exception:  # noqa: BLE001
+            pass
+    return out

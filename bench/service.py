@@ -32,7 +32,7 @@ class Service:
     database_url: str
     workers: int = 2
     pool_size: int = 16
-    max_overflow: int = 8
+    max_overflow: int = 4
     port: int = field(default_factory=free_port)
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(36)[:48])
     proc: subprocess.Popen | None = None
@@ -58,8 +58,8 @@ class Service:
             "ANQUAN_ENV": "production",
             "ANQUAN_JWT_SECRET": self.secret,
             "ANQUAN_ACCESS_TOKEN_TTL_SECONDS": "86400",
-            # 32 connections over 2 workers: 16 requests in flight per worker, and the CSV
-            # export's own connection on top
+            # 32 connections over 2 workers: 16 requests in flight per worker, a few more for
+            # the CSV export's own connection (the asyncpg reader pool, if any, is as large)
             "ANQUAN_DB_POOL_SIZE": str(self.pool_size),
             "ANQUAN_DB_MAX_OVERFLOW": str(self.max_overflow),
             "ANQUAN_DATA_DIR": str(self.root / "var" / "bench" / "data"),
@@ -166,7 +166,11 @@ class RssSampler:
         }
 
 
-async def wait_idle(database_url: str, *, timeout: float = 600.0, application_name: str = "anquan") -> float:
+SERVICE_APPLICATIONS = ("anquan", "anquan-read")  # the service's engine and its asyncpg reader pool
+
+
+async def wait_idle(database_url: str, *, timeout: float = 600.0,
+                    application_names: tuple[str, ...] = SERVICE_APPLICATIONS) -> float:
     """Wait until the service's connections are idle (requests abandoned by the load
     generator at the end of a run keep running server-side). Returns the seconds waited."""
     import asyncpg
@@ -177,9 +181,9 @@ async def wait_idle(database_url: str, *, timeout: float = 600.0, application_na
         quiet = 0
         while time.monotonic() - started < timeout:
             busy = await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state NOT IN ('idle') "
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1::text[]) AND state <> 'idle' "
                 "AND pid <> pg_backend_pid() AND datname = current_database()",
-                application_name,
+                list(application_names),
             )
             quiet = quiet + 1 if busy == 0 else 0
             if quiet >= 3:

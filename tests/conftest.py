@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import migrate
 from app.db.session import Database
@@ -147,10 +147,7 @@ async def conn(engine_db: Database) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def db(conn: AsyncConnection, engine_db: Database) -> Database:
     """A Database whose every 'transaction' is a savepoint inside the test's outer one."""
-    maker = async_sessionmaker(
-        bind=conn, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
-    )
-    return Database(engine_db.engine, maker)
+    return Database.bound_to(conn)
 
 
 @pytest.fixture

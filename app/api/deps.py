@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.repositories.users import load_principal
+from app.db import readers
+from app.db.session import Database
 from app.domain import access
 from app.domain.access import Principal
 from app.domain.calendar import business_date
@@ -28,6 +29,13 @@ def get_session(request: Request) -> AsyncSession:
 
 
 Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+DB = Annotated[Database, Depends(get_db)]
 
 
 def get_now(request: Request) -> datetime:
@@ -51,7 +59,7 @@ Today = Annotated[date, Depends(get_today)]
 
 
 async def get_principal(
-    request: Request, session: Session, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, db: DB, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     if not token:
         raise Unauthenticated("a bearer token is required")
@@ -59,7 +67,8 @@ async def get_principal(
         claims = request.app.state.tokens.verify(token)
     except InvalidToken as exc:
         raise Unauthenticated(f"invalid token: {exc}", code="invalid_token") from exc
-    principal = await load_principal(session, claims.subject)
+    async with db.reader() as conn:
+        principal = await readers.principal(conn, claims.subject)
     # A disabled user, or one whose role changed since the token was issued, is out.
     if principal is None or principal.role != claims.role:
         raise Unauthenticated("the token's user is disabled or changed", code="invalid_token")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import CurrentUser, Now, Scope, Session, Today, Writer
+from app.api.deps import DB, CurrentUser, Now, Scope, Session, Today, Writer
 from app.api.errors import problem_responses
-from app.api.http import IfMatch, check_if_match, set_etag
+from app.api.fastjson import json_response
+from app.api.http import IfMatch, check_if_match, etag, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
@@ -27,13 +29,14 @@ from app.api.schemas.hazards import (
     HistoryEntry,
     HistoryList,
     ListingRequest,
-    PlanRead,
     PlanRequest,
     ReasonRequest,
     ReviewRequest,
     SubmitRequest,
 )
+from app.db import readers
 from app.db.repositories import hazards as repo
+from app.domain.errors import NotFound
 from app.domain.hazards import (
     Action,
     Grade,
@@ -49,41 +52,57 @@ router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"], route_class=Trans
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
 
 
+def hazard_dict(h: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """The HazardRead representation of a row or model, as plain data (hot paths encode it
+    with orjson; the response model documents it)."""
+    status = h["status"]
+    return {
+        "id": h["id"],
+        "enterprise_id": h["enterprise_id"],
+        "village_id": h["village_id"],
+        "sector": h["sector"],
+        "grade": h["grade"],
+        "source": h["source"],
+        "title": h["title"],
+        "description": h["description"],
+        "criterion_ref": h["criterion_ref"],
+        "location": h["location"],
+        "discovered_on": h["discovered_on"],
+        "status": status,
+        "status_effective_on": h["status_effective_on"],
+        "deadline": h["deadline"],
+        "overdue": is_overdue(status, h["deadline"], today),
+        "extensions": h["extensions"],
+        "plan": {
+            "responsible_person": h["responsible_person"],
+            "measures": h["measures"],
+            "funds": h["funds"],
+            "deadline": h["deadline"] if status != "reported" else None,
+            "contingency_plan": h["contingency_plan"],
+        },
+        "evidence": h["evidence"],
+        "listed": h["listed"],
+        "notified_at": h["notified_at"],
+        "closed_on": h["closed_on"],
+        "inspection_id": h["inspection_id"],
+        "report_id": h["report_id"],
+        "allowed_actions": allowed_actions(status),
+        "created_at": h["created_at"],
+        "updated_at": h["updated_at"],
+    }
+
+
+HAZARD_FIELDS = (
+    "id", "enterprise_id", "village_id", "sector", "grade", "source", "title", "description", "criterion_ref",
+    "location", "discovered_on", "status", "status_effective_on", "deadline", "extensions", "responsible_person",
+    "measures", "funds", "contingency_plan", "evidence", "listed", "notified_at", "closed_on", "inspection_id",
+    "report_id", "created_at", "updated_at",
+)
+
+
 def to_read(h: Any, today: date) -> HazardRead:
-    return HazardRead(
-        id=h.id,
-        enterprise_id=h.enterprise_id,
-        village_id=h.village_id,
-        sector=h.sector,
-        grade=h.grade,
-        source=h.source,
-        title=h.title,
-        description=h.description,
-        criterion_ref=h.criterion_ref,
-        location=h.location,
-        discovered_on=h.discovered_on,
-        status=h.status,
-        status_effective_on=h.status_effective_on,
-        deadline=h.deadline,
-        overdue=is_overdue(h.status, h.deadline, today),
-        extensions=h.extensions,
-        plan=PlanRead(
-            responsible_person=h.responsible_person,
-            measures=h.measures,
-            funds=h.funds,
-            deadline=h.deadline if h.status != HazardStatus.reported.value else None,
-            contingency_plan=h.contingency_plan,
-        ),
-        evidence=h.evidence,
-        listed=h.listed,
-        notified_at=h.notified_at,
-        closed_on=h.closed_on,
-        inspection_id=h.inspection_id,
-        report_id=h.report_id,
-        allowed_actions=allowed_actions(h.status),
-        created_at=h.created_at,
-        updated_at=h.updated_at,
-    )
+    """From an ORM object (write paths)."""
+    return HazardRead.model_validate(hazard_dict({f: getattr(h, f) for f in HAZARD_FIELDS}, today))
 
 
 def context(session: Session, principal: CurrentUser, scope: Scope, now: Now, today: Today) -> service.Context:
@@ -122,7 +141,7 @@ def _answer(hazard: Any, response: Response, today: date) -> HazardRead:
     responses=problem_responses(401, 422),
 )
 async def list_hazards(
-    session: Session,
+    db: DB,
     scope: Scope,
     today: Today,
     status: HazardStatus | None = None,
@@ -142,9 +161,10 @@ async def list_hazards(
     filters = repo.HazardFilters(
         status, grade, source, village_id, sector, enterprise_id, overdue, listed, discovered_from, discovered_to, q
     )
-    rows = await repo.list_page(session, scope, filters, today=today, limit=limit, before=decode_id_cursor(cursor))
-    next_cursor = encode_cursor(rows[-1].id) if len(rows) == limit else None
-    return HazardPage(items=[to_read(r, today) for r in rows], next_cursor=next_cursor)
+    async with db.reader() as conn:
+        rows = await readers.hazard_page(conn, scope, filters, today=today, limit=limit, before=decode_id_cursor(cursor))
+    next_cursor = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None
+    return json_response({"items": [hazard_dict(r, today) for r in rows], "next_cursor": next_cursor})
 
 
 @router.post(
@@ -167,8 +187,12 @@ async def create_hazard(ctx: Ctx, _: Writer, body: HazardCreate, response: Respo
 
 
 @router.get("/{hazard_id}", response_model=HazardRead, summary="Get a hazard", responses=problem_responses(401, 404, 422))
-async def get_hazard(ctx: Ctx, hazard: CurrentHazard, response: Response) -> HazardRead:
-    return _answer(hazard, response, ctx.today)
+async def get_hazard(db: DB, scope: Scope, today: Today, hazard_id: uuid.UUID) -> Response:
+    async with db.reader() as conn:
+        row = await readers.hazard(conn, scope, hazard_id)
+    if row is None:
+        raise NotFound(f"no hazard {hazard_id}")
+    return json_response(hazard_dict(row, today), headers={"ETag": etag(row["version"])})
 
 
 @router.patch(

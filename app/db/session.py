@@ -6,20 +6,38 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 
-from app.settings import to_async_url
+from app.settings import to_async_url, to_plain_url
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The engine for ORM work, plus a plain asyncpg pool for hot reads: a by-id read or a
+    list page is one or two prepared statements outside any explicit transaction (no
+    BEGIN/COMMIT round trips, no ORM overhead)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        raw_url: str | None = None,
+        raw_pool_size: int = 10,
+        bound: AsyncConnection | None = None,
+    ) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker
+        self._raw_url = raw_url
+        self._raw_pool_size = raw_pool_size
+        self._raw_pool: asyncpg.Pool | None = None
+        self._bound = bound  # tests: every read goes through the test's own connection
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Database:
@@ -31,7 +49,37 @@ class Database:
             pool_recycle=1800,
             connect_args={"server_settings": {"application_name": "anquan", "timezone": "UTC"}},
         )
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False))
+        return cls(
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+            raw_url=to_plain_url(url),
+            raw_pool_size=pool_size,
+        )
+
+    @classmethod
+    def bound_to(cls, connection: AsyncConnection) -> Database:
+        """Every session and every raw read inside `connection`'s transaction (savepoints)."""
+        maker = async_sessionmaker(
+            bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+        )
+        return cls(connection.engine, maker, bound=connection)
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[asyncpg.Connection]:
+        """An asyncpg connection for a few read-only statements, in autocommit."""
+        if self._bound is not None:
+            raw = await self._bound.get_raw_connection()
+            yield raw.driver_connection  # type: ignore[misc]
+            return
+        if self._raw_pool is None:
+            self._raw_pool = await asyncpg.create_pool(
+                self._raw_url,
+                min_size=1,
+                max_size=self._raw_pool_size,
+                server_settings={"application_name": "anquan-read", "timezone": "UTC"},
+            )
+        async with self._raw_pool.acquire() as conn:
+            yield conn
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -52,4 +100,7 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._raw_pool is not None:
+            await self._raw_pool.close()
+            self._raw_pool = None
         await self.engine.dispose()

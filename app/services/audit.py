@@ -8,7 +8,7 @@ from datetime import timezone
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import client_address
@@ -19,7 +19,7 @@ from app.services.events import take_commit_order_lock
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
-_LAST_HASH = text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+_NEXT = text("SELECT nextval('audit_log_id_seq') AS id, (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS prev")
 
 
 def resource_of(path: str, location: str | None) -> tuple[str | None, str | None]:
@@ -39,11 +39,12 @@ async def append_audit_row(session: AsyncSession, request: Request, response: Re
     if request.method not in WRITE_METHODS:
         return
     await take_commit_order_lock(session)
-    prev = (await session.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS
+    nxt = (await session.execute(_NEXT)).one()
+    prev = nxt.prev or GENESIS
     principal = getattr(request.state, "principal", None)
     resource, resource_id = resource_of(request.url.path, response.headers.get("location"))
     row: dict[str, Any] = {
-        "id": (await session.execute(text("SELECT nextval('audit_log_id_seq')"))).scalar_one(),
+        "id": nxt.id,
         "at": request.app.state.clock().astimezone(timezone.utc),
         "actor_id": principal.user_id if principal else None,
         "actor_role": principal.role.value if principal else None,
@@ -58,8 +59,7 @@ async def append_audit_row(session: AsyncSession, request: Request, response: Re
     }
     row["prev_hash"] = prev
     row["hash"] = row_hash(row, prev)
-    session.add(AuditLog(**row))
-    await session.flush()
+    await session.execute(insert(AuditLog), [row])
 
 
 async def verify_chain(session: AsyncSession, batch: int = 5000) -> tuple[int | None, str, int]:

@@ -82,7 +82,9 @@ def _event(ctx: Context, hazard: Hazard, type: str, data: dict[str, Any] | None 
     )
 
 
-async def create(ctx: Context, new: NewHazard, *, enterprise: Enterprise | None = None, check_source: bool = True) -> Hazard:
+async def create(
+    ctx: Context, new: NewHazard, *, enterprise: Enterprise | None = None, check_source: bool = True, flush: bool = True
+) -> Hazard:
     """H1: a hazard of a visible enterprise; village and sector come from the enterprise.
     H8: a major hazard records that the principal and actual controller were notified."""
     if enterprise is None:
@@ -123,7 +125,7 @@ async def create(ctx: Context, new: NewHazard, *, enterprise: Enterprise | None 
         updated_at=ctx.now,
     )
     ctx.session.add(hazard)
-    await ctx.session.flush()
+    await ctx.session.flush()  # the history rows and links refer to it (no ORM relationships order them)
     _history(ctx, hazard, "create", None, effective_on=new.discovered_on, deadline=new.deadline,
              data={"grade": new.grade, "source": new.source})
     _event(ctx, hazard, EventType.hazard_created, {"grade": new.grade, "source": new.source})
@@ -140,7 +142,8 @@ async def create(ctx: Context, new: NewHazard, *, enterprise: Enterprise | None 
         )
         _event(ctx, hazard, EventType.hazard_major_notified, notice)
     await attachments.link(ctx.session, ctx.principal, ctx.scope, new.attachment_ids, purpose="finding", hazard_id=hazard.id)
-    await ctx.session.flush()
+    if flush:
+        await ctx.session.flush()
     return hazard
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.db.ids import uuid7
 from app.db.models import Inspection
 from app.db.repositories import enterprises as enterprises_repo
 from app.domain.errors import FieldError, RuleViolation
@@ -29,6 +30,7 @@ async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection
         raise RuleViolation("invalid inspection", errors)
     assert enterprise is not None
     inspection = Inspection(
+        id=uuid7(),  # known before the flush: the findings refer to it
         enterprise_id=enterprise.id,
         village_id=enterprise.village_id,
         sector=enterprise.sector,
@@ -42,7 +44,7 @@ async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection
         created_at=ctx.now,
     )
     ctx.session.add(inspection)
-    await ctx.session.flush()
+    await ctx.session.flush()  # the findings refer to it
     await attachments.link(
         ctx.session, ctx.principal, ctx.scope, data["attachment_ids"], purpose="inspection", inspection_id=inspection.id
     )
@@ -67,12 +69,14 @@ async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection
                 ),
                 enterprise=enterprise,
                 check_source=False,
+                flush=False,  # one flush for the inspection and all its findings
             )
         except RuleViolation as exc:  # name the finding that failed
             for e in exc.errors:
                 e.field = f"findings[{i}].{e.field}"
             raise
         found.append(hazard)
+    await ctx.session.flush()
     events.queue(
         ctx.session, EventType.inspection_recorded, "inspection", inspection.id,
         enterprise_id=enterprise.id, village_id=enterprise.village_id, sector=enterprise.sector,

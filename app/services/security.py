@@ -61,6 +61,9 @@ class TokenService:
         self.active_kid = settings.jwt_kid
         self.keys: dict[str, str] = {kid: s.get_secret_value() for kid, s in settings.jwt_previous_keys.items()}
         self.keys[self.active_kid] = settings.jwt_secret.get_secret_value()
+        # Verified tokens, until they expire: a pure function's memo, not shared state —
+        # whatever a worker caches, every other worker would compute the same.
+        self._verified: dict[tuple[str, str], TokenClaims] = {}
 
     def issue(self, user_id: uuid.UUID, role: str, token_type: str = "access", *, now: float | None = None) -> str:
         issued = int(now if now is not None else time.time())
@@ -79,6 +82,16 @@ class TokenService:
         return jwt.encode(claims, self.keys[self.active_kid], algorithm=ALGORITHM, headers={"kid": self.active_kid})
 
     def verify(self, token: str, expected_type: str = "access") -> TokenClaims:
+        cached = self._verified.get((token, expected_type))
+        if cached is not None and cached.expires_at > time.time():
+            return cached
+        claims = self._verify(token, expected_type)
+        if len(self._verified) >= 20_000:
+            self._verified.clear()
+        self._verified[(token, expected_type)] = claims
+        return claims
+
+    def _verify(self, token: str, expected_type: str) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
         except JOSEError as exc:

@@ -6,7 +6,15 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import InputModel, LongText, OutputModel, text
+from app.api.schemas.common import (
+    Day,
+    Id,
+    InputModel,
+    LongText,
+    OutputModel,
+    Whole,
+    text,
+)
 
 DrillKind = Literal["evacuation", "fire", "hazardous_chemical_leak", "confined_space_rescue", "special_equipment", "other"]
 
@@ -14,7 +22,6 @@ DrillKind = Literal["evacuation", "fire", "hazardous_chemical_leak", "confined_s
 class DrillCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -28,10 +35,10 @@ class DrillCreate(InputModel):
         },
     )
 
-    enterprise_id: UUID
+    enterprise_id: Id
     kind: DrillKind = Field(description="C2 counts `evacuation` drills.")
-    held_on: date = Field(description="The day the drill was held; not in the future (Asia/Shanghai).")
-    participants: int = Field(ge=0, le=100000)
+    held_on: Day = Field(description="The day the drill was held; not in the future (Asia/Shanghai).")
+    participants: Whole = Field(ge=0, le=100000)
     scenario: text(300) | None = None
     notes: LongText | None = None
 

@@ -31,43 +31,42 @@ _EXAMPLE = {
 
 
 class EnterpriseCreate(InputModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
     name: Name
     credit_code: CreditCode = Field(description="统一社会信用代码, GB 32100-2015, check character validated.")
-    village_id: UUID
+    village_id: Id
     sector: text(40) = Field(description="A sector code from GET /sectors.")
-    high_risk: bool | None = Field(default=None, description="Defaults from the sector (高危行业领域).")
+    high_risk: Flag | None = Field(default=None, description="Defaults from the sector (高危行业领域).")
     status: EnterpriseStatus = EnterpriseStatus.active
-    registered_on: date
+    registered_on: Day
     tags: list[EnterpriseTag] = Field(default_factory=list, max_length=6)
     principal: Person
     actual_controller: Person
     address: text(300) | None = None
     standardization_level: StandardizationLevel = StandardizationLevel.none
-    benchmark: bool = False
+    benchmark: Flag = False
 
 
 class EnterpriseUpdate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={"examples": [{"status": "suspended", "effective_on": "2025-03-01"}]},
     )
 
     name: Name | None = None
-    village_id: UUID | None = None
+    village_id: Id | None = None
     sector: text(40) | None = None
-    high_risk: bool | None = None
+    high_risk: Flag | None = None
     status: EnterpriseStatus | None = None
-    registered_on: date | None = None
+    registered_on: Day | None = None
     tags: list[EnterpriseTag] | None = Field(default=None, max_length=6)
     principal: Person | None = None
     actual_controller: Person | None = None
     address: text(300) | None = None
     standardization_level: StandardizationLevel | None = None
-    benchmark: bool | None = None
-    effective_on: date | None = Field(
+    benchmark: Flag | None = None
+    effective_on: Day | None = Field(
         default=None,
         description="Business date a change of status or high-risk took effect (default today, "
         "Asia/Shanghai); never in the future. The cadence engine uses it.",

@@ -23,7 +23,6 @@ EffectiveOn = Field(
 class HazardCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -40,16 +39,16 @@ class HazardCreate(InputModel):
         },
     )
 
-    enterprise_id: UUID
+    enterprise_id: Id
     grade: Grade
     source: Source
     title: Title
     description: LongText | None = None
     criterion_ref: text(300) | None = Field(default=None, description="判定标准条款")
     location: text(300) | None = None
-    discovered_on: date
-    deadline: date | None = Field(default=None, description="整改期限 given on discovery (限期整改), if any.")
-    attachment_ids: list[UUID] = AttachmentIds
+    discovered_on: Day
+    deadline: Day | None = Field(default=None, description="整改期限 given on discovery (限期整改), if any.")
+    attachment_ids: list[Id] = AttachmentIds
 
 
 class HazardUpdate(InputModel):
@@ -106,7 +105,6 @@ class HazardPage(OutputModel):
 class PlanRequest(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -123,35 +121,35 @@ class PlanRequest(InputModel):
     responsible_person: ShortText | None = None
     measures: LongText | None = None
     funds: Decimal | None = Funds
-    deadline: date | None = None
+    deadline: Day | None = None
     contingency_plan: LongText | None = None
-    attachment_ids: list[UUID] = AttachmentIds
+    attachment_ids: list[Id] = AttachmentIds
     comment: LongText | None = None
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn
 
 
 class SubmitRequest(InputModel):
     evidence: LongText | None = Field(default=None, description="What was done (H4).")
-    attachment_ids: list[UUID] = AttachmentIds
+    attachment_ids: list[Id] = AttachmentIds
     comment: LongText | None = None
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn
 
 
 class ReviewRequest(InputModel):
     decision: Literal["approve", "reject"]
     comment: LongText | None = Field(default=None, description="Required when rejecting.")
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn
 
 
 class ReasonRequest(InputModel):
     reason: LongText
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn
 
 
 class ExtendRequest(InputModel):
-    deadline: date
+    deadline: Day
     reason: LongText
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn
 
 
 class HistoryEntry(OutputModel):
@@ -177,7 +175,7 @@ EscalationKind = Literal["letter", "circular", "interview", "exposure"]
 class EscalationCreate(InputModel):
     kind: EscalationKind = Field(description="函告 letter, 通报 circular, 约谈 interview, 曝光 exposure")
     note: LongText
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn
 
 
 class EscalationRead(OutputModel):
@@ -196,6 +194,6 @@ class EscalationList(OutputModel):
 
 
 class ListingRequest(InputModel):
-    listed: bool = Field(default=True, description="true lists the hazard (挂牌督办), false delists it (摘牌).")
+    listed: Flag = Field(default=True, description="true lists the hazard (挂牌督办), false delists it (摘牌).")
     comment: LongText | None = None
-    effective_on: date | None = EffectiveOn
+    effective_on: Day | None = EffectiveOn

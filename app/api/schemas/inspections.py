@@ -18,14 +18,13 @@ class FindingCreate(InputModel):
     description: LongText | None = None
     criterion_ref: text(300) | None = None
     location: text(300) | None = None
-    deadline: date | None = Field(default=None, description="整改期限 set on the spot, if any.")
-    attachment_ids: list[UUID] = Field(default_factory=list, max_length=20)
+    deadline: Day | None = Field(default=None, description="整改期限 set on the spot, if any.")
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
 class InspectionCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -43,13 +42,13 @@ class InspectionCreate(InputModel):
         },
     )
 
-    enterprise_id: UUID
+    enterprise_id: Id
     kind: InspectionKind
-    performed_on: date
-    led_by_principal: bool = Field(default=False, description="C1 counts principal_self inspections led by the principal.")
+    performed_on: Day
+    led_by_principal: Flag = Field(default=False, description="C1 counts principal_self inspections led by the principal.")
     inspector: ShortText | None = None
     notes: LongText | None = None
-    attachment_ids: list[UUID] = Field(default_factory=list, max_length=20)
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
     findings: list[FindingCreate] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
 
 

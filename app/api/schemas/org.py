@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from app.api.schemas.common import InputModel, OutputModel, text
+from app.api.schemas.common import Flag, Id, InputModel, OutputModel, secret, text
 from app.domain.enums import OrgUnitKind, Role
 
 
@@ -23,7 +23,6 @@ class OrgUnitCreate(InputModel):
     model_config = {
         "json_schema_extra": {"examples": [{"kind": "village", "name": "东湖村", "code": "donghu"}]},
         "extra": "forbid",
-        "str_strip_whitespace": True,
     }
 
 
@@ -56,10 +55,10 @@ class UserCreate(InputModel):
     username: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")] = Field(
         examples=["village_officer_1"]
     )
-    password: text(128, min_length=10)
+    password: secret(128, min_length=10)
     role: Role
-    org_unit_id: UUID | None = None
-    enterprise_id: UUID | None = None
+    org_unit_id: Id | None = None
+    enterprise_id: Id | None = None
     display_name: text(100) | None = None
 
 
@@ -75,8 +74,8 @@ class UserRead(OutputModel):
 
 
 class UserUpdate(InputModel):
-    is_active: bool | None = None
-    password: text(128, min_length=10) | None = None
+    is_active: Flag | None = None
+    password: secret(128, min_length=10) | None = None
     display_name: text(100) | None = None
 
 

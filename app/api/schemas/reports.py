@@ -1,18 +1,26 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from app.api.schemas.common import InputModel, LongText, OutputModel, ShortText, text
+from app.api.schemas.common import (
+    Day,
+    Id,
+    InputModel,
+    LongText,
+    OutputModel,
+    ShortText,
+    text,
+)
 from app.domain.hazards import Grade
 from app.services.reports import Outcome, ReportStatus
 
 ContactPhone = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=30, pattern=r"^[0-9+()\- ]+$"),
+    StringConstraints(min_length=3, max_length=30, pattern=r"^[0-9+()\- ]*[0-9][0-9+()\- ]*$"),
     Field(description="Any telephone number: digits, spaces, `+`, `-`, parentheses.", examples=["13800138000"]),
 ]
 
@@ -25,7 +33,6 @@ class ReportContact(InputModel):
 class PublicReportCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -41,7 +48,7 @@ class PublicReportCreate(InputModel):
     description: LongText = Field(description="What was seen, where and when.")
     location: text(300) | None = None
     enterprise_name: text(200) | None = Field(default=None, description="The business concerned, as the reporter knows it.")
-    village_id: UUID | None = Field(default=None, description="The village (村/居) concerned, if known.")
+    village_id: Id | None = Field(default=None, description="The village (村/居) concerned, if known.")
     contact: ReportContact | None = Field(
         default=None, description="Optional; confidential, shown to street_admin only (P2)."
     )
@@ -88,7 +95,6 @@ class ReportPage(OutputModel):
 class VerifyRequest(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -106,7 +112,7 @@ class VerifyRequest(InputModel):
 
     outcome: Outcome
     note: LongText = Field(description="What the verification found.")
-    enterprise_id: UUID | None = Field(default=None, description="substantiated: the enterprise of the hazard.")
+    enterprise_id: Id | None = Field(default=None, description="substantiated: the enterprise of the hazard.")
     grade: Grade | None = Field(default=None, description="substantiated: the hazard's grade.")
     title: text(200) | None = Field(default=None, description="substantiated: the hazard's title.")
     description: LongText | None = Field(
@@ -114,7 +120,7 @@ class VerifyRequest(InputModel):
     )
     criterion_ref: text(300) | None = Field(default=None, description="substantiated: 判定标准条款.")
     location: text(300) | None = Field(default=None, description="substantiated: default the report's location.")
-    discovered_on: date | None = Field(
+    discovered_on: Day | None = Field(
         default=None, description="substantiated: default the date the report was received (Asia/Shanghai)."
     )
-    deadline: date | None = Field(default=None, description="substantiated: 整改期限, if given now.")
+    deadline: Day | None = Field(default=None, description="substantiated: 整改期限, if given now.")

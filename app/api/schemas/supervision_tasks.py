@@ -16,7 +16,6 @@ Title = text(200)
 class SupervisionTaskCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -33,12 +32,12 @@ class SupervisionTaskCreate(InputModel):
     kind: TaskKind
     title: Title
     description: LongText | None = None
-    assignee_org_unit_id: UUID = Field(description="The village or department that carries the task out and submits it.")
-    target_org_unit_id: UUID | None = Field(
+    assignee_org_unit_id: Id = Field(description="The village or department that carries the task out and submits it.")
+    target_org_unit_id: Id | None = Field(
         default=None, description="The village or department supervised; required for `supervision_round` (C3 counts it)."
     )
-    hazard_id: UUID | None = Field(default=None, description="The hazard overseen; required for `hazard_oversight`.")
-    due_on: date = Field(description="Not before today (Asia/Shanghai); past it the task is overdue until accepted.")
+    hazard_id: Id | None = Field(default=None, description="The hazard overseen; required for `hazard_oversight`.")
+    due_on: Day = Field(description="Not before today (Asia/Shanghai); past it the task is overdue until accepted.")
 
 
 class SubmitTaskRequest(InputModel):
@@ -47,7 +46,7 @@ class SubmitTaskRequest(InputModel):
 
 class AcceptTaskRequest(InputModel):
     comment: LongText | None = None
-    completed_on: date | None = Field(
+    completed_on: Day | None = Field(
         default=None,
         description="Business date of the acceptance (default today, Asia/Shanghai); never in the future, never "
         "before the task was created. C3 counts rounds by this date.",
@@ -59,13 +58,13 @@ class ReturnTaskRequest(InputModel):
 
 
 class FindingCreate(InputModel):
-    enterprise_id: UUID
+    enterprise_id: Id
     grade: Grade
     title: Title
     description: LongText | None = None
     criterion_ref: text(300) | None = Field(default=None, description="判定标准条款")
-    deadline: date | None = Field(default=None, description="整改期限 set on the spot, if any.")
-    discovered_on: date | None = Field(
+    deadline: Day | None = Field(default=None, description="整改期限 set on the spot, if any.")
+    discovered_on: Day | None = Field(
         default=None, description="Default today (Asia/Shanghai); never in the future, never before the task was created."
     )
 
@@ -73,7 +72,6 @@ class FindingCreate(InputModel):
 class FindingsRequest(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -93,7 +91,7 @@ class ReferralCreate(InputModel):
     referred_to: text(200) = Field(description="The competent body the matter is handed to, e.g. 区纪委监委.")
     subject: text(200) = Field(description="Who or what the referral is about.")
     facts: LongText
-    referred_on: date | None = Field(
+    referred_on: Day | None = Field(
         default=None, description="Default today (Asia/Shanghai); never in the future, never before the task was created."
     )
 

@@ -7,15 +7,33 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import InputModel, OutputModel, ShortText, text
+from app.api.schemas.common import (
+    Day,
+    Flag,
+    Id,
+    InputModel,
+    OutputModel,
+    ShortText,
+    fixed_point,
+    text,
+)
 
 TraineeRole = Literal["principal", "fire_safety_responsible", "safety_manager", "special_operations", "employee"]
+
+
+Hours = fixed_point(
+    whole_digits=3,
+    places=1,
+    minimum=Decimal("0.1"),
+    maximum=Decimal("999.9"),
+    string_pattern=r"^0*([1-9][0-9]{0,2}(\.[0-9])?|\.[1-9])$",
+    description="Hours, 0.1–999.9, one decimal place: a string as `\"8.5\"`, or a number (rounded to one place).",
+)
 
 
 class TrainingCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
-        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -31,13 +49,13 @@ class TrainingCreate(InputModel):
         },
     )
 
-    enterprise_id: UUID
+    enterprise_id: Id
     trainee_role: TraineeRole = Field(description="C4 counts `principal` and `fire_safety_responsible` trainings.")
     trainee_name: ShortText | None = None
     topic: text(200)
-    held_on: date = Field(description="Not in the future (Asia/Shanghai).")
-    hours: Decimal = Field(gt=0, le=Decimal("999.9"), max_digits=4, decimal_places=1, description="Hours, one decimal place.")
-    passed: bool = Field(description="C4 counts a training only when passed.")
+    held_on: Day = Field(description="Not in the future (Asia/Shanghai).")
+    hours: Hours
+    passed: Flag = Field(description="C4 counts a training only when passed.")
 
 
 class TrainingRead(OutputModel):
