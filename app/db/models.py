@@ -206,6 +206,14 @@ class Hazard(Base):
             postgresql_where=text("status IN ('reported', 'rectifying', 'pending_review')"),
         ),
         Index("ix_hazard_major_discovered_on", "discovered_on", postgresql_where=text("grade = 'major'")),
+        # T1–T3 read every major hazard: this one answers them from the index alone.
+        Index(
+            "ix_hazard_major_cover",
+            "discovered_on",
+            postgresql_include=["status", "status_effective_on", "deadline", "deadline_set_on", "village_id",
+                                "sector", "enterprise_id", "id"],
+            postgresql_where=text("grade = 'major'"),
+        ),
         Index("ix_hazard_inspection_id", "inspection_id", postgresql_where=text("inspection_id IS NOT NULL")),
         Index(
             "ix_hazard_supervision_task_id",
@@ -228,6 +236,9 @@ class Hazard(Base):
     status: Mapped[str] = mapped_column(String(20), server_default="reported")
     status_effective_on: Mapped[date] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
+    # Business date of the step that set `deadline`: from then on the deadline in force is
+    # this row's, so "deadline on D" needs the history only for D before it (T1–T3).
+    deadline_set_on: Mapped[date | None] = mapped_column(Date)
     extensions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     responsible_person: Mapped[str | None] = mapped_column(String(100))
     measures: Mapped[str | None] = mapped_column(Text)
@@ -535,3 +546,18 @@ class AuditLog(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AnalyticsCache(Base):
+    """Answers of the expensive read-only aggregates (compliance, targets, statistics, the
+    dashboard), keyed by their parameters and scope, valid for one `version`: the head of
+    the audit trail when they were computed. Every write appends to the audit trail, so
+    an entry is served only while no write has happened since — exact, never stale —
+    and every worker shares it."""
+
+    __tablename__ = "analytics_cache"
+
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = _created_at()

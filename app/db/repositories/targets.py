@@ -21,16 +21,20 @@ T3_END = date(2026, 12, 31)
 
 
 def _status_on(d: str) -> str:
+    # From the day of its last change of state on, a hazard's state is the row's own;
+    # only an earlier day needs its history.
     return (
+        f"CASE WHEN {d} >= h.status_effective_on THEN h.status ELSE "
         "(SELECT x.to_status FROM hazard_history x WHERE x.hazard_id = h.id "
-        f"AND x.effective_on <= {d} ORDER BY x.id DESC LIMIT 1)"
+        f"AND x.effective_on <= {d} ORDER BY x.id DESC LIMIT 1) END"
     )
 
 
 def _deadline_on(d: str) -> str:
     return (
+        f"CASE WHEN {d} >= h.deadline_set_on THEN h.deadline ELSE "
         "(SELECT x.deadline FROM hazard_history x WHERE x.hazard_id = h.id "
-        f"AND x.effective_on <= {d} AND x.deadline IS NOT NULL ORDER BY x.id DESC LIMIT 1)"
+        f"AND x.effective_on <= {d} AND x.deadline IS NOT NULL ORDER BY x.id DESC LIMIT 1) END"
     )
 
 
@@ -39,8 +43,8 @@ _OPEN = "IN ('reported', 'rectifying', 'pending_review')"
 TARGETS_SQL = f"""
 WITH mh AS (
     SELECT h.id, h.discovered_on, h.village_id, h.sector,
-           {_status_on(':as_of')} AS st_now,
-           {_deadline_on(':as_of')} AS dl_now,
+           {_status_on('CAST(:as_of AS date)')} AS st_now,
+           {_deadline_on('CAST(:as_of AS date)')} AS dl_now,
            CASE WHEN :as_of >= DATE '2024-12-31' AND h.discovered_on <= DATE '2023-12-31'
                 THEN {_status_on("DATE '2024-12-31'")} END AS st_t1,
            CASE WHEN :as_of >= DATE '2026-12-31' THEN {_status_on("DATE '2026-12-31'")} END AS st_t3,
