@@ -306,6 +306,13 @@ class Inspection(Base):
             "kind IN ('principal_self', 'village_patrol', 'department', 'enforcement', 'supervision')", name="kind"
         ),
         Index("ix_inspection_enterprise_id_performed_on", "enterprise_id", "performed_on"),
+        # C1 counts only these: the compliance query reads them from the index alone
+        Index(
+            "ix_inspection_c1",
+            "enterprise_id",
+            "performed_on",
+            postgresql_where=text("kind = 'principal_self' AND led_by_principal"),
+        ),
         Index("ix_inspection_village_id_id", "village_id", "id"),
         Index("ix_inspection_sector_id", "sector", "id"),
     )
@@ -422,6 +429,7 @@ class Drill(Base):
         ),
         CheckConstraint("participants >= 0", name="participants_non_negative"),
         Index("ix_drill_enterprise_id_held_on", "enterprise_id", "held_on"),
+        Index("ix_drill_c2", "enterprise_id", "held_on", postgresql_where=text("kind = 'evacuation'")),
         Index("ix_drill_village_id_id", "village_id", "id"),
         Index("ix_drill_sector_id", "sector", "id"),
     )

@@ -2,10 +2,10 @@
 
 The SQL follows the regime rule of app/domain/cadence.py (the reference the tests hold
 it to): stretches of constant (active, period kind) from enterprise_state; the full
-periods of each stretch from the first full period on or after max(start, 2024-01-01);
-a period is done when a counting event falls in it. Periods are numbered by month index
-(year*12 + month-1) divided by the period length in months (1, 3, 6, 12), so events and
-periods meet on an equality join."""
+periods of each stretch, from the first full period on or after max(start, 2024-01-01),
+are a range of period numbers — month index (year*12 + month-1) divided by the period
+length in months (1, 3, 6, 12) — so a stretch's owed periods are counted, not listed, and
+its done periods are the distinct period numbers of its events."""
 
 from __future__ import annotations
 
@@ -35,84 +35,85 @@ ent AS (
     WHERE {{scope}}
 ),
 st AS (
-    SELECT s.enterprise_id, s.effective_on, s.status, s.high_risk,
-           row_number() OVER (PARTITION BY s.enterprise_id ORDER BY s.effective_on, s.id) AS rn
+    SELECT s.enterprise_id, s.effective_on, s.status = 'active' AS active, s.high_risk,
+           row_number() OVER w AS rn,
+           lag(s.status = 'active') OVER w AS p_active,
+           lag(s.high_risk) OVER w AS p_high_risk
     FROM enterprise_state s JOIN ent ON ent.id = s.enterprise_id
     WHERE s.effective_on <= :as_of
-),
-ob AS (
-    SELECT st.enterprise_id, st.effective_on, st.rn, o.code,
-           CASE WHEN st.status <> 'active' THEN NULL
-                WHEN o.code = 'c1' THEN CASE WHEN st.high_risk THEN 1 ELSE 3 END
-                ELSE CASE WHEN st.high_risk THEN 6 ELSE 12 END END AS m
-    FROM st CROSS JOIN (VALUES ('c1'), ('c2')) AS o(code)
-),
-brk AS (
-    SELECT ob.*, CASE WHEN m IS NOT DISTINCT FROM lag(m) OVER w AND rn > 1 THEN 0 ELSE 1 END AS b
-    FROM ob WINDOW w AS (PARTITION BY enterprise_id, code ORDER BY rn)
-),
-grp AS (
-    SELECT brk.*, sum(b) OVER (PARTITION BY enterprise_id, code ORDER BY rn) AS g FROM brk
+    WINDOW w AS (PARTITION BY s.enterprise_id ORDER BY s.effective_on, s.id)
 ),
 stretch AS (
-    SELECT enterprise_id, code, g, min(m) AS m, min(effective_on) AS s_start
-    FROM grp GROUP BY enterprise_id, code, g
+    -- a stretch starts where (active, high-risk when active) changes; both C1's and C2's
+    -- period kinds follow from it, so the two share their stretches
+    SELECT enterprise_id, effective_on AS s_start, active, high_risk,
+           lead(effective_on) OVER (PARTITION BY enterprise_id ORDER BY rn) AS s_next
+    FROM st
+    WHERE rn = 1 OR active <> p_active OR (active AND high_risk <> p_high_risk)
 ),
 bounds AS (
-    SELECT enterprise_id, code, m, s_start, s_next,
+    SELECT enterprise_id, code, m, s_next,
            CASE WHEN extract(day FROM fs) = 1 AND {_mi('fs')} % m = 0 THEN {_mi('fs')} / m
                 ELSE {_mi('fs')} / m + 1 END AS first_pi,
            CASE WHEN s_next IS NULL THEN {_mi('CAST(:as_of AS date)')} / m ELSE {_mi('s_next')} / m - 1 END AS last_pi
     FROM (
-        SELECT stretch.*, lead(s_start) OVER (PARTITION BY enterprise_id, code ORDER BY g) AS s_next,
-               greatest(s_start, DATE '2024-01-01') AS fs
-        FROM stretch
+        SELECT st.enterprise_id, st.s_next, greatest(st.s_start, DATE '2024-01-01') AS fs, o.code,
+               CASE WHEN o.code = 1 THEN CASE WHEN st.high_risk THEN 1 ELSE 3 END
+                    ELSE CASE WHEN st.high_risk THEN 6 ELSE 12 END END AS m
+        FROM stretch st CROSS JOIN (VALUES (1), (2)) AS o(code)
+        WHERE st.active
     ) x
-    WHERE m IS NOT NULL
-),
-periods AS (
-    SELECT b.enterprise_id, b.code, b.m, pi,
-           (b.s_next IS NULL AND pi = {_mi('CAST(:as_of AS date)')} / b.m) AS is_current
-    FROM bounds b, generate_series(b.first_pi, b.last_pi) AS pi
 ),
 ev_month AS (
-    SELECT DISTINCT i.enterprise_id, 'c1' AS code, {_mi('i.performed_on')} AS mi
+    SELECT DISTINCT i.enterprise_id, 1 AS code, {_mi('i.performed_on')} AS mi
     FROM inspection i JOIN ent ON ent.id = i.enterprise_id
     WHERE i.kind = 'principal_self' AND i.led_by_principal
       AND i.performed_on BETWEEN DATE '2024-01-01' AND :as_of
     UNION ALL
-    SELECT DISTINCT d.enterprise_id, 'c2', {_mi('d.held_on')}
+    SELECT DISTINCT d.enterprise_id, 2, {_mi('d.held_on')}
     FROM drill d JOIN ent ON ent.id = d.enterprise_id
     WHERE d.kind = 'evacuation' AND d.held_on BETWEEN DATE '2024-01-01' AND :as_of
 ),
-ev_period AS (
-    SELECT DISTINCT ev.enterprise_id, ev.code, k.m, ev.mi / k.m AS pi
-    FROM ev_month ev
-    JOIN (VALUES ('c1', 1), ('c1', 3), ('c2', 6), ('c2', 12)) AS k(code, m) ON k.code = ev.code
+counted AS (
+    -- per stretch: how many of its owed periods hold an event, and whether the last does
+    SELECT b.enterprise_id, b.code, b.m, b.first_pi, b.last_pi,
+           (b.s_next IS NULL AND b.first_pi <= b.last_pi) AS has_cur,
+           count(DISTINCT e.mi / b.m) AS done,
+           coalesce(bool_or(e.mi / b.m = b.last_pi), FALSE) AS last_done
+    FROM bounds b
+    LEFT JOIN ev_month e ON e.enterprise_id = b.enterprise_id AND e.code = b.code
+     AND e.mi >= b.first_pi * b.m AND e.mi < (b.last_pi + 1) * b.m
+    GROUP BY b.enterprise_id, b.code, b.m, b.first_pi, b.last_pi, b.s_next
 ),
 agg AS (
-    SELECT p.enterprise_id, p.code,
-           count(*) FILTER (WHERE NOT p.is_current AND e.pi IS NULL) AS missed,
-           max(p.m) FILTER (WHERE p.is_current) AS cur_m,
-           max(p.pi) FILTER (WHERE p.is_current) AS cur_pi,
-           bool_or(e.pi IS NOT NULL) FILTER (WHERE p.is_current) AS cur_done
-    FROM periods p
-    LEFT JOIN ev_period e ON e.enterprise_id = p.enterprise_id AND e.code = p.code AND e.m = p.m AND e.pi = p.pi
-    GROUP BY p.enterprise_id, p.code
+    SELECT enterprise_id,
+           sum(owed_past - done_past) FILTER (WHERE code = 1) AS c1_missed,
+           max(m) FILTER (WHERE code = 1 AND has_cur) AS c1_m,
+           max(last_pi) FILTER (WHERE code = 1 AND has_cur) AS c1_pi,
+           bool_or(last_done) FILTER (WHERE code = 1 AND has_cur) AS c1_done,
+           sum(owed_past - done_past) FILTER (WHERE code = 2) AS c2_missed,
+           max(m) FILTER (WHERE code = 2 AND has_cur) AS c2_m,
+           max(last_pi) FILTER (WHERE code = 2 AND has_cur) AS c2_pi,
+           bool_or(last_done) FILTER (WHERE code = 2 AND has_cur) AS c2_done
+    FROM (
+        SELECT counted.*,
+               greatest(last_pi - first_pi + 1, 0) - has_cur::int AS owed_past,
+               done - (has_cur AND last_done)::int AS done_past
+        FROM counted
+    ) c
+    GROUP BY enterprise_id
 ),
-last_state AS (
-    SELECT DISTINCT ON (enterprise_id) enterprise_id, status, high_risk
-    FROM st ORDER BY enterprise_id, rn DESC
+last_stretch AS (
+    SELECT enterprise_id, active, high_risk FROM stretch WHERE s_next IS NULL
 ),
 res AS (
     SELECT ent.id, ent.name, ent.village_id, ent.sector, ent.high_risk, ent.status,
-           ls.status AS state_status, ls.high_risk AS state_high_risk,
-           coalesce(c1.missed, 0) AS c1_missed, c1.cur_m AS c1_m, c1.cur_pi AS c1_pi, c1.cur_done AS c1_done,
-           coalesce(c2.missed, 0) AS c2_missed, c2.cur_m AS c2_m, c2.cur_pi AS c2_pi, c2.cur_done AS c2_done
+           CASE WHEN ls.active THEN 'active' END AS state_status, ls.high_risk AS state_high_risk,
+           coalesce(a.c1_missed, 0) AS c1_missed, a.c1_m, a.c1_pi, a.c1_done,
+           coalesce(a.c2_missed, 0) AS c2_missed, a.c2_m, a.c2_pi, a.c2_done
     FROM ent
-    LEFT JOIN last_state ls ON ls.enterprise_id = ent.id
-    LEFT JOIN agg c1 ON c1.enterprise_id = ent.id AND c1.code = 'c1'
-    LEFT JOIN agg c2 ON c2.enterprise_id = ent.id AND c2.code = 'c2'
+    LEFT JOIN last_stretch ls ON ls.enterprise_id = ent.id
+    LEFT JOIN agg a ON a.enterprise_id = ent.id
 )
 """
 
