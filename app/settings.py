@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 10 * 1024 * 1024
     request_max_bytes: int = 1024 * 1024
     cors_origins: list[str] = Field(default_factory=list)
+    # Serve repeated analytics questions from PostgreSQL until the next write (exact).
+    analytics_cache: bool = True
     trust_forwarded_for: bool = False
 
     @model_validator(mode="after")

@@ -32,6 +32,9 @@ def test_settings(**overrides: object) -> Settings:
         "jwt_secret": TEST_SECRET,
         "argon2_time_cost": 1,
         "argon2_memory_kib": 8192,
+        # builders write straight to the database, past the audit trail that versions the
+        # cache; tests/api/test_analytics_cache.py turns it on
+        "analytics_cache": False,
         "data_dir": Path(tempfile.gettempdir()) / "anquan-test-data",
     }
     values.update(overrides)

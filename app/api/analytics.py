@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func, select
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 
-from app.api.deps import CurrentUser, Scope, Session, Today
+from app.api.deps import DB, CurrentUser, Scope, Session, Today
 from app.api.errors import problem_responses
 from app.api.pagination import Cursor, decode_id_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
@@ -23,16 +23,15 @@ from app.api.schemas.analytics import (
     TargetList,
     TrainingCompliance,
 )
-from app.api.schemas.common import text
-from app.db.models import Hazard
+from app.api.schemas.common import Day, Id, text
 from app.db.repositories import compliance as compliance_repo
 from app.db.repositories import stats as stats_repo
-from app.db.repositories.hazards import hazard_scope
 from app.domain.campaign import PHASES, phase_on, phase_status
 from app.domain.compliance import rate
 from app.domain.errors import FieldError, RuleViolation
 from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.services import compliance as service
+from app.services.analytics_cache import cache_key, cached
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
 
@@ -41,7 +40,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 def get_as_of(
     today: Today,
-    as_of: Annotated[date | None, Query(description="Business date (Asia/Shanghai); default today.")] = None,
+    as_of: Annotated[Day | None, Query(description="Business date (Asia/Shanghai); default today.")] = None,
 ) -> date:
     if as_of is None:
         return today
@@ -51,6 +50,29 @@ def get_as_of(
 
 
 AsOf = Annotated[date, Depends(get_as_of)]
+
+
+class Analytics:
+    """What an analytics endpoint needs to answer from the shared cache or compute."""
+
+    def __init__(self, request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> None:
+        self.session, self.db, self.principal, self.scope = session, db, principal, scope
+        self.enabled = request.app.state.settings.analytics_cache
+
+    async def answer(self, name: str, compute: Callable[[], Awaitable[BaseModel]], **params: Any) -> Response:
+        """The JSON of `compute()`, from the cache while no write has happened since."""
+        key = cache_key(
+            name, self.scope, role=self.principal.role.value, unit=self.principal.org_unit_id, **params
+        )
+
+        async def render() -> bytes:
+            return (await compute()).model_dump_json(by_alias=True).encode()
+
+        payload = await cached(self.session, self.db, key, render, enabled=self.enabled)
+        return Response(payload, media_type="application/json")
+
+
+Ax = Annotated[Analytics, Depends(Analytics)]
 SectorFilter = Annotated[text(40) | None, Query()]
 
 
@@ -69,10 +91,9 @@ SectorFilter = Annotated[text(40) | None, Query()]
     responses=problem_responses(401, 422),
 )
 async def get_compliance(
-    session: Session,
-    scope: Scope,
+    ax: Ax,
     as_of: AsOf,
-    village_id: uuid.UUID | None = None,
+    village_id: Id | None = None,
     sector: SectorFilter = None,
     status: Literal["due", "missed", "done"] | None = None,
     obligation: Literal["principal_inspection", "drill"] | None = None,
@@ -84,9 +105,13 @@ async def get_compliance(
         obligation={"principal_inspection": "c1", "drill": "c2", None: None}[obligation],
         after=decode_id_cursor(cursor), limit=limit,
     )
-    summary, items = await service.enterprise_compliance(session, scope, q)
-    next_cursor = encode_cursor(items[-1]["enterprise_id"]) if len(items) == limit else None
-    return CompliancePage(as_of=as_of, summary=summary, items=items, next_cursor=next_cursor)
+
+    async def compute() -> CompliancePage:
+        summary, items = await service.enterprise_compliance(ax.session, ax.scope, q)
+        next_cursor = encode_cursor(items[-1]["enterprise_id"]) if len(items) == limit else None
+        return CompliancePage(as_of=as_of, summary=summary, items=items, next_cursor=next_cursor)
+
+    return await ax.answer("compliance", compute, q=q)
 
 
 @router.get(
@@ -99,9 +124,12 @@ async def get_compliance(
     responses=problem_responses(401, 403, 422),
 )
 async def get_supervision_compliance(
-    session: Session, principal: CurrentUser, as_of: AsOf, kind: Literal["village", "department"] | None = None
+    ax: Ax, as_of: AsOf, kind: Literal["village", "department"] | None = None
 ) -> SupervisionCompliance:
-    return SupervisionCompliance(**await service.supervision_compliance(session, principal, as_of, kind))
+    async def compute() -> SupervisionCompliance:
+        return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind))
+
+    return await ax.answer("supervision", compute, as_of=as_of, kind=kind)
 
 
 @router.get(
@@ -115,14 +143,18 @@ async def get_supervision_compliance(
     responses=problem_responses(401, 422),
 )
 async def get_training_compliance(
-    session: Session,
-    scope: Scope,
+    ax: Ax,
     today: Today,
     year: Annotated[int, Query(ge=2024, le=2026)],
-    village_id: uuid.UUID | None = None,
+    village_id: Id | None = None,
     sector: SectorFilter = None,
 ) -> TrainingCompliance:
-    return TrainingCompliance(**await service.training_compliance(session, scope, year, today, village_id, sector))
+    async def compute() -> TrainingCompliance:
+        return TrainingCompliance(
+            **await service.training_compliance(ax.session, ax.scope, year, today, village_id, sector)
+        )
+
+    return await ax.answer("training", compute, year=year, today=today, village_id=village_id, sector=sector)
 
 
 @router.get(
@@ -136,10 +168,12 @@ async def get_training_compliance(
     ),
     responses=problem_responses(401, 422),
 )
-async def get_targets(
-    session: Session, scope: Scope, as_of: AsOf, village_id: uuid.UUID | None = None, sector: SectorFilter = None
-) -> TargetList:
-    return TargetList(as_of=as_of, items=await service.targets(session, scope, as_of, village_id=village_id, sector=sector))
+async def get_targets(ax: Ax, as_of: AsOf, village_id: Id | None = None, sector: SectorFilter = None) -> TargetList:
+    async def compute() -> TargetList:
+        items = await service.targets(ax.session, ax.scope, as_of, village_id=village_id, sector=sector)
+        return TargetList(as_of=as_of, items=items)
+
+    return await ax.answer("targets", compute, as_of=as_of, village_id=village_id, sector=sector)
 
 
 _ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
@@ -155,28 +189,33 @@ _ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS
     responses=problem_responses(401, 422),
 )
 async def get_hazard_stats(
-    session: Session,
-    scope: Scope,
+    ax: Ax,
     today: Today,
     group_by: Literal["village", "sector", "source", "grade", "status", "month"],
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
     grade: Literal["major", "general"] | None = None,
 ) -> HazardStats:
     if from_ and to and from_ > to:
         raise RuleViolation("from is after to", [FieldError("from", "must not be after `to`")])
-    rows = await stats_repo.hazard_stats(session, scope, group=group_by, today=today, first=from_, last=to, grade=grade)
-    items = []
-    for r in rows:
-        key = str(r["key"]) if r["key"] is not None else None
-        label = r["label"] or _ENUM_LABELS.get(group_by, {}).get(key or "") or key
-        median = r["median_days"]
-        items.append({
-            "key": key, "label": label, "total": r["total"], "open": r["open"], "overdue": r["overdue"],
-            "closed": r["closed"], "void": r["void"], "closure_rate": rate(r["closed"], r["total"] - r["void"]),
-            "median_days_to_close": float(median) if median is not None else None,
-        })
-    return HazardStats(group_by=group_by, from_=from_, to=to, items=items)
+
+    async def compute() -> HazardStats:
+        rows = await stats_repo.hazard_stats(
+            ax.session, ax.scope, group=group_by, today=today, first=from_, last=to, grade=grade
+        )
+        items = []
+        for r in rows:
+            key = str(r["key"]) if r["key"] is not None else None
+            label = r["label"] or _ENUM_LABELS.get(group_by, {}).get(key or "") or key
+            median = r["median_days"]
+            items.append({
+                "key": key, "label": label, "total": r["total"], "open": r["open"], "overdue": r["overdue"],
+                "closed": r["closed"], "void": r["void"], "closure_rate": rate(r["closed"], r["total"] - r["void"]),
+                "median_days_to_close": float(median) if median is not None else None,
+            })
+        return HazardStats(group_by=group_by, from_=from_, to=to, items=items)
+
+    return await ax.answer("stats", compute, group_by=group_by, today=today, first=from_, last=to, grade=grade)
 
 
 @router.get(
@@ -188,47 +227,11 @@ async def get_hazard_stats(
     "per village and per sector figures, on `as_of`, within the caller's scope.",
     responses=problem_responses(401, 422),
 )
-async def get_dashboard(session: Session, principal: CurrentUser, scope: Scope, as_of: AsOf) -> Dashboard:
-    targets = await service.targets(session, scope, as_of)
-    t3 = next(t for t in targets if t["code"] == "dynamic_zero")["figures"]
-    listed = (await session.execute(
-        select(func.count()).select_from(Hazard).where(hazard_scope(scope), Hazard.listed, Hazard.grade == "major")
-    )).scalar_one()
-    summary, _ = await service.enterprise_compliance(
-        session, scope, compliance_repo.ComplianceQuery(as_of=as_of, limit=1)
-    )
-    if principal.role.value == "enterprise_user":
-        supervision = {"units": 0, "done": 0, "due": 0, "with_missed": 0, "coverage": None}
-    else:
-        supervision = (await service.supervision_compliance(session, principal, as_of, None))["summary"]
-    groups = {}
-    for group, key in (("village_id", "by_village"), ("sector", "by_sector")):
-        targets_by = await service.targets_by(session, scope, as_of, group)
-        rates = {r["key"]: r for r in await compliance_repo.compliance_by_group(session, scope, as_of, group)}
-        labels = await stats_repo.labels(session, "village" if group == "village_id" else "sector", list(rates) + list(targets_by))
-        rows = []
-        for k in sorted(set(rates) | set(targets_by), key=str):
-            t = targets_by.get(k) or []
-            figures = next((x["figures"] for x in t if x["code"] == "dynamic_zero"), {})
-            c = rates.get(k, {})
-            rows.append({
-                "key": str(k), "label": labels.get(k),
-                "open_major": figures.get("open_major", 0), "overdue_major": figures.get("overdue_open_major", 0),
-                "principal_inspection_rate": rate(c.get("c1_done", 0), c.get("c1_applicable", 0)),
-                "drill_rate": rate(c.get("c2_done", 0), c.get("c2_applicable", 0)),
-                "targets": t,
-            })
-        groups[key] = rows
-    phase = phase_on(as_of)
-    return Dashboard(
-        as_of=as_of,
-        campaign_phase=phase.code if phase else None,
-        major_hazards={"open": t3["open_major"], "overdue": t3["overdue_open_major"], "listed": listed},
-        targets=targets,
-        compliance=summary,
-        supervision=supervision,
-        **groups,
-    )
+async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
+    async def compute() -> Dashboard:
+        return Dashboard(**await service.dashboard(ax.session, ax.principal, ax.scope, as_of))
+
+    return await ax.answer("dashboard", compute, as_of=as_of)
 
 
 @router.get(

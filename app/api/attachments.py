@@ -5,11 +5,10 @@ whoever can see a hazard or inspection that references it (A1, A2)."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from typing import IO, Annotated
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,8 @@ from app.api.deps import CurrentUser, Now, Scope, Session, Writer
 from app.api.errors import problem_responses
 from app.api.idempotency import IdempotencyKeyHeader, claim
 from app.api.routing import TransactionalRoute
-from app.api.schemas.attachments import AttachmentRead
+from app.api.schemas.attachments import AttachmentRead, EvidenceUpload
+from app.api.schemas.common import Id
 from app.db.ids import uuid7
 from app.db.models import Attachment
 from app.domain import access
@@ -46,7 +46,7 @@ def _etag(attachment: Attachment) -> str:
 
 
 async def _load(
-    session: AsyncSession, principal: access.Principal, scope: access.Scope, attachment_id: uuid.UUID
+    session: AsyncSession, principal: access.Principal, scope: access.Scope, attachment_id: Id
 ) -> Attachment:
     """The attachment if the caller may read it (uploader, or sees a referencing hazard or
     inspection), else 404 (A2)."""
@@ -75,11 +75,12 @@ async def upload_attachment(
     principal: Writer,
     now: Now,
     response: Response,
-    file: Annotated[UploadFile, File(description="The file: JPEG, PNG or PDF, at most 10 MiB.")],
+    form: Annotated[EvidenceUpload, File()],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> AttachmentRead:
     settings = request.app.state.settings
     limit = settings.attachment_max_bytes
+    file = form.file
     if file.size is not None and file.size > limit:
         raise HTTPException(413, f"the file exceeds {limit} bytes")
     content_type = service.sniff(await file.read(SNIFF_BYTES))
@@ -130,7 +131,7 @@ async def upload_attachment(
     },
 )
 async def download_attachment(
-    request: Request, session: Session, principal: CurrentUser, scope: Scope, attachment_id: uuid.UUID
+    request: Request, session: Session, principal: CurrentUser, scope: Scope, attachment_id: Id
 ) -> FileResponse:
     attachment = await _load(session, principal, scope, attachment_id)
     path = service.blob_path(request.app.state.settings.attachments_path, attachment.sha256)
@@ -155,7 +156,7 @@ async def download_attachment(
     responses=problem_responses(401, 404, 422),
 )
 async def get_attachment(
-    session: Session, principal: CurrentUser, scope: Scope, attachment_id: uuid.UUID, response: Response
+    session: Session, principal: CurrentUser, scope: Scope, attachment_id: Id, response: Response
 ) -> AttachmentRead:
     attachment = await _load(session, principal, scope, attachment_id)
     response.headers["ETag"] = _etag(attachment)

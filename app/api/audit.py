@@ -13,7 +13,7 @@ from app.api.deps import Session, StreetAdmin
 from app.api.errors import problem_responses
 from app.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import OutputModel, text
+from app.api.schemas.common import Id, Instant, OutputModel, text
 from app.db.models import AuditLog
 from app.domain.errors import FieldError, RuleViolation
 
@@ -53,12 +53,12 @@ class AuditPage(OutputModel):
 async def list_audit_entries(
     session: Session,
     _: StreetAdmin,
-    actor_id: uuid.UUID | None = None,
+    actor_id: Id | None = None,
     resource: Annotated[text(40) | None, Query()] = None,
     resource_id: Annotated[text(64) | None, Query()] = None,
     method: Literal["POST", "PUT", "PATCH", "DELETE"] | None = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AuditPage:

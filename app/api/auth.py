@@ -9,15 +9,12 @@ from fastapi import APIRouter, Form, Request
 from app.api.deps import CurrentUser, Now, client_address
 from app.api.errors import problem_responses
 from app.api.routing import TransactionalRoute
-from app.api.schemas.auth import Me, RefreshRequest, TokenResponse
-from app.api.schemas.common import text
+from app.api.schemas.auth import Me, RefreshRequest, TokenRequest, TokenResponse
 from app.domain.errors import FieldError, RuleViolation
 from app.services import rate_limit
 from app.services.auth import unsupported_grant
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=TransactionalRoute)
-
-FormText = Annotated[text(128) | None, Form()]
 
 
 async def _limit_by_address(request: Request, now, what: str) -> None:
@@ -45,18 +42,11 @@ async def _limit_by_address(request: Request, now, what: str) -> None:
     responses=problem_responses(401, 422, 429),
     openapi_extra={"security": []},
 )
-async def create_token(
-    request: Request,
-    now: Now,
-    grant_type: FormText = None,
-    username: FormText = None,
-    password: FormText = None,
-    client_id: FormText = None,
-    client_secret: FormText = None,
-    scope: Annotated[text(256) | None, Form()] = None,
-) -> TokenResponse:
+async def create_token(request: Request, now: Now, form: Annotated[TokenRequest, Form()]) -> TokenResponse:
     await _limit_by_address(request, now, "token requests from this address")
     service = request.app.state.auth
+    grant_type, username, password = form.grant_type, form.username, form.password
+    client_id, client_secret = form.client_id, form.client_secret
     grant = grant_type or "password"
     if grant == "password" and username and password is not None:
         return TokenResponse(**await service.password_grant(username, password, now=now))

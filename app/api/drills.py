@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-
 from fastapi import APIRouter, Response
 
 from app.api.deps import Scope, Session, Writer
@@ -13,6 +10,7 @@ from app.api.hazards import Ctx
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
+from app.api.schemas.common import Day, Id
 from app.api.schemas.drills import DrillCreate, DrillKind, DrillPage, DrillRead
 from app.db.repositories import drills as repo
 from app.domain.errors import NotFound
@@ -50,11 +48,11 @@ async def create_drill(ctx: Ctx, _: Writer, body: DrillCreate, response: Respons
 async def list_drills(
     session: Session,
     scope: Scope,
-    enterprise_id: uuid.UUID | None = None,
-    village_id: uuid.UUID | None = None,
+    enterprise_id: Id | None = None,
+    village_id: Id | None = None,
     kind: DrillKind | None = None,
-    held_from: date | None = None,
-    held_to: date | None = None,
+    held_from: Day | None = None,
+    held_to: Day | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> DrillPage:
@@ -70,7 +68,7 @@ async def list_drills(
     description="A drill of an enterprise the caller can see; any other id answers 404 (A2).",
     responses=problem_responses(401, 404, 422),
 )
-async def get_drill(session: Session, scope: Scope, drill_id: uuid.UUID) -> DrillRead:
+async def get_drill(session: Session, scope: Scope, drill_id: Id) -> DrillRead:
     drill = await repo.get(session, scope, drill_id)
     if drill is None:
         raise NotFound(f"no drill {drill_id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -13,7 +12,7 @@ from app.api.http import IfMatch, check_if_match, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import text
+from app.api.schemas.common import Id, text
 from app.api.schemas.enterprises import (
     EnterpriseCreate,
     EnterprisePage,
@@ -59,7 +58,7 @@ def to_read(e: Enterprise) -> EnterpriseRead:
 async def list_enterprises(
     session: Session,
     scope: Scope,
-    village_id: uuid.UUID | None = None,
+    village_id: Id | None = None,
     sector: Annotated[text(40) | None, Query()] = None,
     high_risk: bool | None = None,
     status: EnterpriseStatus | None = None,
@@ -100,7 +99,7 @@ async def create_enterprise(
     summary="Get an enterprise",
     responses=problem_responses(401, 404, 422),
 )
-async def get_enterprise(session: Session, scope: Scope, enterprise_id: uuid.UUID, response: Response) -> EnterpriseRead:
+async def get_enterprise(session: Session, scope: Scope, enterprise_id: Id, response: Response) -> EnterpriseRead:
     enterprise = await service.load(session, scope, enterprise_id)
     set_etag(response, enterprise.version)
     return to_read(enterprise)
@@ -121,7 +120,7 @@ async def update_enterprise(
     session: Session,
     principal: Writer,
     scope: Scope,
-    enterprise_id: uuid.UUID,
+    enterprise_id: Id,
     body: EnterpriseUpdate,
     response: Response,
     now: Now,

@@ -158,12 +158,50 @@ _STATUS_CODES = {
 }
 
 
+def _flatten_routes(routes: list[Any]) -> list[Any]:
+    """The documented routes in dispatch order, also inside included routers (FastAPI nests
+    them)."""
+    out: list[Any] = []
+    for route in routes:
+        if hasattr(route, "original_router"):
+            out += _flatten_routes(route.original_router.routes)
+        elif hasattr(route, "path_regex") and getattr(route, "methods", None) and getattr(route, "include_in_schema", True):
+            out.append(route)
+    return out
+
+
+def allowed_methods(request: Request) -> str | None:
+    """The `Allow` of a 405: every method of the path template the request's path resolves
+    to (the framework names only the first route it tried)."""
+    routes = getattr(request.app.state, "routes_in_order", None)
+    if routes is None:
+        routes = request.app.state.routes_in_order = _flatten_routes(request.app.routes)
+    path = request.scope.get("path", "")
+    template = next((r.path for r in routes if r.path_regex.match(path)), None)
+    if template is None:
+        return None
+    methods = set().union(*(r.methods for r in routes if r.path == template))
+    return ", ".join(sorted(methods))
+
+
 async def _on_http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
-    code = _STATUS_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 400:
+        # The framework's only 400s: a body that cannot be decoded at all (not UTF-8, broken
+        # multipart). Like malformed JSON, that is invalid input naming the body.
+        return problem(
+            422, "validation_error", "1 field is invalid", errors=[{"field": "body", "message": detail or "unreadable"}],
+            request=request,
+        )
+    code = _STATUS_CODES.get(exc.status_code, "http_error")
     headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}"
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        if allow:
+            headers = {**(headers or {}), "Allow": allow}
+        detail = f"{request.method} is not allowed here; allowed: {allow}" if allow else detail
     return problem(exc.status_code, code, detail, headers=headers, request=request)
 
 

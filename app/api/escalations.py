@@ -10,6 +10,7 @@ from app.api.deps import CurrentUser, Now, Session, Today
 from app.api.errors import problem_responses
 from app.api.idempotency import Idempotent
 from app.api.routing import TransactionalRoute
+from app.api.schemas.common import Id
 from app.api.schemas.hazards import EscalationCreate, EscalationList, EscalationRead
 from app.db.models import Escalation
 from app.db.repositories import hazards as hazards_repo
@@ -42,7 +43,7 @@ async def _unit(session, org_unit_id: uuid.UUID):  # type: ignore[no-untyped-def
     dependencies=[Idempotent],
 )
 async def escalate_org_unit(
-    session: Session, principal: CurrentUser, org_unit_id: uuid.UUID, body: EscalationCreate,
+    session: Session, principal: CurrentUser, org_unit_id: Id, body: EscalationCreate,
     response: Response, now: Now, today: Today,
 ) -> EscalationRead:
     unit = await _unit(session, org_unit_id)
@@ -70,7 +71,7 @@ async def escalate_org_unit(
     description="Street office staff and district systems read all; a unit's own officers read theirs.",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def list_org_unit_escalations(session: Session, principal: CurrentUser, org_unit_id: uuid.UUID) -> EscalationList:
+async def list_org_unit_escalations(session: Session, principal: CurrentUser, org_unit_id: Id) -> EscalationList:
     unit = await _unit(session, org_unit_id)
     if not _may_read(principal, unit.id):
         raise Forbidden("escalations are read by the street office and the unit itself")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.api.deps import Scope, Session
 from app.api.errors import problem_responses
+from app.api.pagination import Limit
 from app.api.routing import TransactionalRoute
 from app.api.schemas.common import OutputModel, text
 from app.db.models import Event
@@ -56,7 +57,7 @@ async def list_events(
     scope: Scope,
     after: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]*$", description="Last event id seen.")] = None,
     type: Annotated[text(40) | None, Query(description="Only events of this type.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Limit = 100,
 ) -> EventPage:
     after_id = int(after) if after else 0
     if after_id > 2**63 - 1:

@@ -12,7 +12,6 @@ import csv
 import io
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from enum import StrEnum
@@ -28,11 +27,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException
 
 from app.api.deps import Scope, Today
 from app.api.errors import problem_responses
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import text
+from app.api.schemas.common import Day, Id, text
 from app.db.models import Enterprise, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import HazardFilters, apply_filters, hazard_scope
 from app.domain.access import Scope as ScopeValue
@@ -252,13 +252,13 @@ async def export_hazards(
     status: HazardStatus | None = None,
     grade: Grade | None = None,
     source: Source | None = None,
-    village_id: uuid.UUID | None = None,
+    village_id: Id | None = None,
     sector: Annotated[text(40) | None, Query()] = None,
-    enterprise_id: uuid.UUID | None = None,
+    enterprise_id: Id | None = None,
     overdue: bool | None = None,
     listed: bool | None = None,
-    discovered_from: date | None = None,
-    discovered_to: date | None = None,
+    discovered_from: Day | None = None,
+    discovered_to: Day | None = None,
     q: Annotated[text(100) | None, Query(description="Part of the title.")] = None,
 ) -> StreamingResponse:
     filters = HazardFilters(
@@ -273,3 +273,10 @@ async def export_hazards(
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.api_route("/export", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def export_other_methods() -> None:
+    """/hazards/export is the ledger, not a hazard: other methods answer 405 (without this,
+    PATCH would reach update_hazard and answer 422 on the id "export")."""
+    raise HTTPException(405)

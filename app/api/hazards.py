@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
@@ -16,7 +15,7 @@ from app.api.http import IfMatch, check_if_match, etag, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import text
+from app.api.schemas.common import Day, Id, text
 from app.api.schemas.hazards import (
     EscalationCreate,
     EscalationList,
@@ -112,12 +111,12 @@ def context(session: Session, principal: CurrentUser, scope: Scope, now: Now, to
 Ctx = Annotated[service.Context, Depends(context)]
 
 
-async def load_hazard(ctx: Ctx, hazard_id: uuid.UUID) -> Any:
+async def load_hazard(ctx: Ctx, hazard_id: Id) -> Any:
     """The path's hazard within the caller's scope, or 404 (A2)."""
     return await service.load(ctx, hazard_id)
 
 
-async def load_hazard_for_update(ctx: Ctx, hazard_id: uuid.UUID, if_match: IfMatch = None) -> Any:
+async def load_hazard_for_update(ctx: Ctx, hazard_id: Id, if_match: IfMatch = None) -> Any:
     """Locks the row for the action and checks If-Match (412 when stale)."""
     hazard = await service.load(ctx, hazard_id, for_update=True)
     check_if_match(if_match, hazard.version)
@@ -147,13 +146,13 @@ async def list_hazards(
     status: HazardStatus | None = None,
     grade: Grade | None = None,
     source: Source | None = None,
-    village_id: uuid.UUID | None = None,
+    village_id: Id | None = None,
     sector: Annotated[text(40) | None, Query()] = None,
-    enterprise_id: uuid.UUID | None = None,
+    enterprise_id: Id | None = None,
     overdue: bool | None = None,
     listed: bool | None = None,
-    discovered_from: date | None = None,
-    discovered_to: date | None = None,
+    discovered_from: Day | None = None,
+    discovered_to: Day | None = None,
     q: Annotated[text(100) | None, Query(description="Part of the title.")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -187,7 +186,7 @@ async def create_hazard(ctx: Ctx, _: Writer, body: HazardCreate, response: Respo
 
 
 @router.get("/{hazard_id}", response_model=HazardRead, summary="Get a hazard", responses=problem_responses(401, 404, 422))
-async def get_hazard(db: DB, scope: Scope, today: Today, hazard_id: uuid.UUID) -> Response:
+async def get_hazard(db: DB, scope: Scope, today: Today, hazard_id: Id) -> Response:
     async with db.reader() as conn:
         row = await readers.hazard(conn, scope, hazard_id)
     if row is None:

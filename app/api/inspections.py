@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Response
@@ -14,6 +13,7 @@ from app.api.hazards import Ctx
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
+from app.api.schemas.common import Day, Id
 from app.api.schemas.inspections import InspectionCreate, InspectionPage, InspectionRead
 from app.db.models import Inspection
 from app.db.repositories import inspections as repo
@@ -61,11 +61,11 @@ async def create_inspection(ctx: Ctx, _: Writer, body: InspectionCreate, respons
 async def list_inspections(
     session: Session,
     scope: Scope,
-    enterprise_id: uuid.UUID | None = None,
-    village_id: uuid.UUID | None = None,
+    enterprise_id: Id | None = None,
+    village_id: Id | None = None,
     kind: Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"] | None = None,
-    performed_from: date | None = None,
-    performed_to: date | None = None,
+    performed_from: Day | None = None,
+    performed_to: Day | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> InspectionPage:
@@ -83,7 +83,7 @@ async def list_inspections(
     summary="Get an inspection",
     responses=problem_responses(401, 404, 422),
 )
-async def get_inspection(session: Session, scope: Scope, inspection_id: uuid.UUID) -> InspectionRead:
+async def get_inspection(session: Session, scope: Scope, inspection_id: Id) -> InspectionRead:
     inspection = await repo.get(session, scope, inspection_id)
     if inspection is None:
         raise NotFound(f"no inspection {inspection_id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,6 +11,7 @@ from app.api.errors import problem_responses
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
+from app.api.schemas.common import Id
 from app.api.schemas.org import (
     OrgUnitCreate,
     OrgUnitPage,
@@ -27,7 +27,7 @@ from app.db.models import OrgUnit
 from app.db.repositories import org_units as org_repo
 from app.db.repositories import users as users_repo
 from app.domain.enums import OrgUnitKind, Role
-from app.domain.errors import NotFound
+from app.domain.errors import Forbidden, NotFound
 from app.services import users as users_service
 
 router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
@@ -64,7 +64,7 @@ async def list_org_units(
     summary="Get an org unit",
     responses=problem_responses(401, 404, 422),
 )
-async def get_org_unit(session: Session, _: CurrentUser, org_unit_id: uuid.UUID) -> OrgUnitRead:
+async def get_org_unit(session: Session, _: CurrentUser, org_unit_id: Id) -> OrgUnitRead:
     unit = await org_repo.get(session, org_unit_id)
     if unit is None:
         raise NotFound(f"no org unit {org_unit_id}")
@@ -111,7 +111,7 @@ async def list_users(
     session: Session,
     _: StreetAdmin,
     role: Role | None = None,
-    org_unit_id: Annotated[uuid.UUID | None, Query()] = None,
+    org_unit_id: Annotated[Id | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> UserPage:
@@ -148,7 +148,7 @@ async def create_user(
     summary="Get a user",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_user(session: Session, _: StreetAdmin, user_id: uuid.UUID) -> UserRead:
+async def get_user(session: Session, _: StreetAdmin, user_id: Id) -> UserRead:
     user = await users_repo.get(session, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -160,15 +160,19 @@ async def get_user(session: Session, _: StreetAdmin, user_id: uuid.UUID) -> User
     response_model=UserRead,
     tags=["users"],
     summary="Disable, enable or reset the password of a user",
+    description="street_admin only; an administrator cannot disable their own account (403).",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_user(
-    request: Request, session: Session, _: StreetAdmin, user_id: uuid.UUID, body: UserUpdate
+    request: Request, session: Session, admin: StreetAdmin, user_id: Id, body: UserUpdate
 ) -> UserRead:
     user = await users_repo.get(session, user_id, for_update=True)
     if user is None:
         raise NotFound(f"no user {user_id}")
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if user.id == admin.user_id and changes.get("is_active") is False:
+        # The street office would lock itself out if its last administrator could do this.
+        raise Forbidden("a street_admin may not disable their own account")
     if "password" in changes:
         user.password_hash = request.app.state.passwords.hash(changes.pop("password"))
     for key, value in changes.items():

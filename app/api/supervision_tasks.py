@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -15,6 +14,7 @@ from app.api.http import IfMatch, check_if_match, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
+from app.api.schemas.common import Id
 from app.api.schemas.supervision_tasks import (
     AcceptTaskRequest,
     FindingsRecorded,
@@ -74,12 +74,12 @@ async def _answer(ctx: service.Context, task: SupervisionTask, response: Respons
     return (await _read_many(ctx, [task]))[0]
 
 
-async def load_task(ctx: Ctx, task_id: uuid.UUID) -> SupervisionTask:
+async def load_task(ctx: Ctx, task_id: Id) -> SupervisionTask:
     """The path's task if the caller can see it, or 404 (A2)."""
     return await service.load(ctx, task_id)
 
 
-async def load_task_for_update(ctx: Ctx, task_id: uuid.UUID, if_match: IfMatch = None) -> SupervisionTask:
+async def load_task_for_update(ctx: Ctx, task_id: Id, if_match: IfMatch = None) -> SupervisionTask:
     """Locks the row for the action and checks If-Match (412 when stale)."""
     task = await service.load(ctx, task_id, for_update=True)
     check_if_match(if_match, task.version)
@@ -124,8 +124,8 @@ async def list_supervision_tasks(
     ctx: Ctx,
     kind: TaskKind | None = None,
     status: TaskStatus | None = None,
-    assignee_org_unit_id: uuid.UUID | None = None,
-    target_org_unit_id: uuid.UUID | None = None,
+    assignee_org_unit_id: Id | None = None,
+    target_org_unit_id: Id | None = None,
     overdue: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-
 from fastapi import APIRouter, Response
 
 from app.api.deps import Scope, Session, Writer
@@ -13,6 +10,7 @@ from app.api.hazards import Ctx
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
+from app.api.schemas.common import Day, Id
 from app.api.schemas.trainings import (
     TraineeRole,
     TrainingCreate,
@@ -56,12 +54,12 @@ async def create_training(ctx: Ctx, _: Writer, body: TrainingCreate, response: R
 async def list_trainings(
     session: Session,
     scope: Scope,
-    enterprise_id: uuid.UUID | None = None,
-    village_id: uuid.UUID | None = None,
+    enterprise_id: Id | None = None,
+    village_id: Id | None = None,
     trainee_role: TraineeRole | None = None,
     passed: bool | None = None,
-    held_from: date | None = None,
-    held_to: date | None = None,
+    held_from: Day | None = None,
+    held_to: Day | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TrainingPage:
@@ -77,7 +75,7 @@ async def list_trainings(
     description="A training of an enterprise the caller can see; any other id answers 404 (A2).",
     responses=problem_responses(401, 404, 422),
 )
-async def get_training(session: Session, scope: Scope, training_id: uuid.UUID) -> TrainingRead:
+async def get_training(session: Session, scope: Scope, training_id: Id) -> TrainingRead:
     training = await repo.get(session, scope, training_id)
     if training is None:
         raise NotFound(f"no training {training_id}")

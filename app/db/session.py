@@ -65,6 +65,10 @@ class Database:
         )
         return cls(connection.engine, maker, bound=connection)
 
+    @property
+    def is_bound(self) -> bool:
+        return self._bound is not None
+
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[asyncpg.Connection]:
         """An asyncpg connection for a few read-only statements, in autocommit."""

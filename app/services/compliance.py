@@ -7,16 +7,20 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.models import Hazard
 from app.db.repositories import compliance as compliance_repo
+from app.db.repositories import stats as stats_repo
 from app.db.repositories import targets as targets_repo
+from app.db.repositories.hazards import hazard_scope
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.domain import targets as target_rules
 from app.domain.access import Principal, Scope
 from app.domain.cadence import FOCUS_TRAINING, c1_kind, c2_kind, evaluate_c3
 from app.domain.calendar import PeriodKind, period_of
+from app.domain.campaign import phase_on
 from app.domain.compliance import period_label, rate
 from app.domain.enums import Role
 from app.domain.errors import FieldError, Forbidden, RuleViolation
@@ -225,8 +229,78 @@ async def targets(
     return _targets_from(rows[0], as_of)
 
 
-async def targets_by(session: AsyncSession, scope: Scope, as_of: date, group: str) -> dict[Any, list[dict[str, Any]]]:
-    rows = await targets_repo.target_figures(
-        session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of), group=group
+def _add(into: dict[str, Any], row: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for k in keys:
+        into[k] = into.get(k, 0) + row[k]
+
+
+_CELL_FIGURES = tuple(
+    f"{o}_{f}" for o in ("c1", "c2") for f in ("applicable", "done", "due", "not_applicable", "with_missed", "missed_periods")
+) + ("enterprises",)
+_TARGET_FIGURES = (
+    "stock_total", "open_stock", "closed_by_deadline", "open_at_deadline", "overdue_open_stock",
+    "open_without_deadline_by_year_end", "count_2024", "count_2025", "count_2024_same_dates", "open_major",
+    "overdue_open_major", "overdue_open_major_at_year_end",
+)
+
+
+def _compliance_summary(cell: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"enterprises": cell.get("enterprises", 0)}
+    for code, name in (("c1", "principal_inspection"), ("c2", "drill")):
+        figures = {f: cell.get(f"{code}_{f}", 0) for f in ("applicable", "done", "due", "not_applicable", "with_missed", "missed_periods")}
+        figures["rate"] = rate(figures["done"], figures["applicable"])
+        out[name] = figures
+    return out
+
+
+async def dashboard(session: AsyncSession, principal: Principal, scope: Scope, as_of: date) -> dict[str, Any]:
+    """One pass of the cadence engine and one of the targets, per (village, sector) cell,
+    rolled up here into the street's, each village's and each sector's figures."""
+    cells = await compliance_repo.compliance_cells(session, scope, as_of)
+    target_cells = await targets_repo.target_figures(
+        session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of), by_cell=True
     )
-    return {r["key"]: _targets_from(r, as_of) for r in rows}
+    total_c: dict[str, Any] = {}
+    total_t: dict[str, Any] = {f: 0 for f in _TARGET_FIGURES}
+    groups: dict[str, dict[Any, dict[str, dict[str, Any]]]] = {"village_id": {}, "sector": {}}
+    for row in cells:
+        _add(total_c, row, _CELL_FIGURES)
+        for g in groups:
+            _add(groups[g].setdefault(row[g], {"c": {}, "t": {}})["c"], row, _CELL_FIGURES)
+    for row in target_cells:
+        _add(total_t, row, _TARGET_FIGURES)
+        for g in groups:
+            _add(groups[g].setdefault(row[g], {"c": {}, "t": {}})["t"], row, _TARGET_FIGURES)
+    listed = (
+        await session.execute(
+            select(func.count()).select_from(Hazard).where(hazard_scope(scope), Hazard.listed, Hazard.grade == "major")
+        )
+    ).scalar_one()
+    if principal.role is Role.enterprise_user:
+        supervision = {"units": 0, "done": 0, "due": 0, "with_missed": 0, "coverage": None}
+    else:
+        supervision = (await supervision_compliance(session, principal, as_of, None))["summary"]
+    out_groups = {}
+    for g, name, label_group in (("village_id", "by_village", "village"), ("sector", "by_sector", "sector")):
+        names = await stats_repo.labels(session, label_group, list(groups[g]))
+        rows = []
+        for key in sorted(groups[g], key=str):
+            c, t = groups[g][key]["c"], {f: 0 for f in _TARGET_FIGURES} | groups[g][key]["t"]
+            rows.append({
+                "key": str(key), "label": names.get(key),
+                "open_major": t["open_major"], "overdue_major": t["overdue_open_major"],
+                "principal_inspection_rate": rate(c.get("c1_done", 0), c.get("c1_applicable", 0)),
+                "drill_rate": rate(c.get("c2_done", 0), c.get("c2_applicable", 0)),
+                "targets": _targets_from(t, as_of),
+            })
+        out_groups[name] = rows
+    phase = phase_on(as_of)
+    return {
+        "as_of": as_of,
+        "campaign_phase": phase.code if phase else None,
+        "major_hazards": {"open": total_t["open_major"], "overdue": total_t["overdue_open_major"], "listed": listed},
+        "targets": _targets_from(total_t, as_of),
+        "compliance": _compliance_summary(total_c),
+        "supervision": supervision,
+        **out_groups,
+    }

@@ -118,6 +118,7 @@ async def create(
         status=HazardStatus.reported.value,
         status_effective_on=new.discovered_on,
         deadline=new.deadline,
+        deadline_set_on=new.discovered_on,
         inspection_id=new.inspection_id,
         report_id=new.report_id,
         created_by=ctx.principal.user_id,
@@ -200,6 +201,7 @@ async def act(
         hazard.funds = plan.funds
         hazard.contingency_plan = plan.contingency_plan
         hazard.deadline = new_deadline = plan.deadline
+        hazard.deadline_set_on = eff
         await attachments.link(ctx.session, ctx.principal, ctx.scope, attachment_ids or [], purpose="plan", hazard_id=hazard.id)
     elif action is Action.submit:
         rules.check_evidence(evidence, attachment_ids or [])
@@ -209,6 +211,7 @@ async def act(
         assert deadline is not None
         rules.check_extension(deadline, current=hazard.deadline, reason=comment)
         hazard.deadline = new_deadline = deadline
+        hazard.deadline_set_on = eff
         hazard.extensions += 1
     if action is Action.approve:
         hazard.closed_on = eff

@@ -214,7 +214,7 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
     log = open(log_path, "wb")  # noqa: SIM115 - owned by the subprocess for its lifetime
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+         "--port", str(port), "--no-access-log", "--no-proxy-headers", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path, street, env)

@@ -4,11 +4,20 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from fastapi import UploadFile
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas.common import OutputModel
 
 ContentType = Literal["image/jpeg", "image/png", "application/pdf"]
+
+
+class EvidenceUpload(BaseModel):
+    """The multipart form of an upload: one part, `file`; any other part is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: UploadFile = Field(description="The file: JPEG, PNG or PDF, at most 10 MiB.")
 
 
 class AttachmentRead(OutputModel):

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from app.api.schemas.common import InputModel, OutputModel, text
+from app.api.schemas.common import InputModel, OutputModel, secret, text
 from app.domain.enums import Role
 
 
@@ -15,8 +15,19 @@ class TokenResponse(OutputModel):
     refresh_token: str | None = Field(default=None, description="Absent for client_credentials.")
 
 
+class TokenRequest(InputModel):
+    """The OAuth2 token request (form encoded); unknown fields are refused like everywhere."""
+
+    grant_type: text(40) | None = Field(default=None, description="`password` (the default) or `client_credentials`.")
+    username: text(128) | None = None
+    password: secret(128) | None = None
+    client_id: text(128) | None = None
+    client_secret: secret(128) | None = None
+    scope: text(256) | None = Field(default=None, description="Accepted and ignored (roles decide what a token may do).")
+
+
 class RefreshRequest(InputModel):
-    refresh_token: text(4096)
+    refresh_token: secret(4096)
 
 
 class Me(OutputModel):

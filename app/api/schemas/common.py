@@ -55,6 +55,16 @@ def text(max_length: int, *, min_length: int = 1) -> type[str]:
     ]
 
 
+def padded(pattern: str, *, max_length: int) -> type[str]:
+    """A code of a fixed shape (`pattern`, without anchors) that may come with white space
+    around it, which is dropped."""
+    return Annotated[  # type: ignore[return-value]
+        str,
+        StringConstraints(max_length=max_length, pattern=rf"^[{_SPACE}]*{pattern}[{_SPACE}]*$"),
+        AfterValidator(str.strip),
+    ]
+
+
 def secret(max_length: int, *, min_length: int = 1) -> type[str]:
     """A password or token: taken verbatim (white space is part of a password), no NUL."""
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)]  # type: ignore[return-value]
@@ -154,6 +164,15 @@ def fixed_point(
         "description": description,
     }
     return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema(schema)]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(**kwargs: Any) -> Any:
+    """A PATCH field that may be left out but not set to null (its column is NOT NULL)."""
+    return Field(default=None, json_schema_extra=_no_default, **kwargs)
 
 
 class InputModel(BaseModel):

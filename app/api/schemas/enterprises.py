@@ -6,16 +6,22 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import (
+    Day,
+    Flag,
+    Id,
     InputModel,
     Name,
     OutputModel,
     Person,
     PersonRead,
+    omittable,
+    padded,
     text,
 )
 from app.domain.enums import EnterpriseStatus, EnterpriseTag, StandardizationLevel
 
-CreditCode = text(18, min_length=18)
+# 18 characters of GB 32100-2015's set (either case); the check character is the service's.
+CreditCode = padded("[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}", max_length=40)
 
 _EXAMPLE = {
     "name": "东湖精细化工有限公司",
@@ -54,18 +60,20 @@ class EnterpriseUpdate(InputModel):
         json_schema_extra={"examples": [{"status": "suspended", "effective_on": "2025-03-01"}]},
     )
 
-    name: Name | None = None
-    village_id: Id | None = None
-    sector: text(40) | None = None
-    high_risk: Flag | None = None
-    status: EnterpriseStatus | None = None
-    registered_on: Day | None = None
-    tags: list[EnterpriseTag] | None = Field(default=None, max_length=6)
-    principal: Person | None = None
-    actual_controller: Person | None = None
+    # Left out: unchanged. null only where the field may be empty (address) or has a default
+    # to return to (high_risk: the sector's).
+    name: Name = omittable()
+    village_id: Id = omittable()
+    sector: text(40) = omittable()
+    high_risk: Flag | None = Field(default=None, description="null: back to the sector's default.")
+    status: EnterpriseStatus = omittable()
+    registered_on: Day = omittable()
+    tags: list[EnterpriseTag] = omittable(max_length=6)
+    principal: Person = omittable()
+    actual_controller: Person = omittable()
     address: text(300) | None = None
-    standardization_level: StandardizationLevel | None = None
-    benchmark: Flag | None = None
+    standardization_level: StandardizationLevel = omittable()
+    benchmark: Flag = omittable()
     effective_on: Day | None = Field(
         default=None,
         description="Business date a change of status or high-risk took effect (default today, "

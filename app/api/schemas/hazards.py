@@ -7,11 +7,29 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import InputModel, LongText, OutputModel, ShortText, text
+from app.api.schemas.common import (
+    Day,
+    Flag,
+    Id,
+    InputModel,
+    LongText,
+    OutputModel,
+    ShortText,
+    fixed_point,
+    omittable,
+    text,
+)
 from app.domain.hazards import Grade, HazardStatus, Source
 
 Title = text(200)
-Funds = Field(default=None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2, description="CNY")
+Funds = fixed_point(
+    whole_digits=12,
+    places=2,
+    minimum=Decimal(0),
+    maximum=Decimal("999999999999.99"),
+    string_pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
+    description="CNY, at most two decimal places: a string as `\"12000.50\"`, or a number (rounded to cents).",
+)
 AttachmentIds = Field(default_factory=list, max_length=20, description="Ids from POST /api/v1/attachments.")
 EffectiveOn = Field(
     default=None,
@@ -54,7 +72,7 @@ class HazardCreate(InputModel):
 class HazardUpdate(InputModel):
     """Descriptive fields only; state, deadline and plan change through the actions."""
 
-    title: Title | None = None
+    title: Title = omittable()
     description: LongText | None = None
     criterion_ref: text(300) | None = None
     location: text(300) | None = None
@@ -120,7 +138,7 @@ class PlanRequest(InputModel):
 
     responsible_person: ShortText | None = None
     measures: LongText | None = None
-    funds: Decimal | None = Funds
+    funds: Funds | None = None
     deadline: Day | None = None
     contingency_plan: LongText | None = None
     attachment_ids: list[Id] = AttachmentIds

@@ -6,7 +6,16 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import InputModel, LongText, OutputModel, ShortText, text
+from app.api.schemas.common import (
+    Day,
+    Flag,
+    Id,
+    InputModel,
+    LongText,
+    OutputModel,
+    ShortText,
+    text,
+)
 from app.domain.hazards import Grade
 
 InspectionKind = Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"]

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import InputModel, LongText, OutputModel, text
+from app.api.schemas.common import Day, Id, InputModel, LongText, OutputModel, text
 from app.api.schemas.hazards import HazardRead
 from app.domain.hazards import Grade
 from app.domain.supervision import TaskKind, TaskStatus

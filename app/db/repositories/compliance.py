@@ -188,20 +188,19 @@ async def compliance_page(session: AsyncSession, scope: Scope, q: ComplianceQuer
     return summary, items
 
 
-async def compliance_by_group(session: AsyncSession, scope: Scope, as_of: date, group: str) -> list[dict]:
-    """Per village or per sector: applicable enterprises and how many are done, for C1/C2."""
-    assert group in ("village_id", "sector")
+async def compliance_cells(session: AsyncSession, scope: Scope, as_of: date) -> list[dict[str, Any]]:
+    """The summary figures per (village_id, sector): additive, so one pass gives the total,
+    the villages and the sectors of a dashboard."""
     params: dict[str, Any] = {"as_of": as_of}
     ctes = CADENCE_CTES.replace("{scope}", enterprise_scope_sql(scope, params))
-    sql = f"""
-    WITH {ctes}
-    SELECT {group} AS key,
-           count(*) FILTER (WHERE c1_m IS NOT NULL) AS c1_applicable,
-           count(*) FILTER (WHERE c1_m IS NOT NULL AND c1_done) AS c1_done,
-           count(*) FILTER (WHERE c1_missed > 0) AS c1_with_missed,
-           count(*) FILTER (WHERE c2_m IS NOT NULL) AS c2_applicable,
-           count(*) FILTER (WHERE c2_m IS NOT NULL AND c2_done) AS c2_done,
-           count(*) FILTER (WHERE c2_missed > 0) AS c2_with_missed
-    FROM res GROUP BY {group} ORDER BY {group}
-    """
+    columns = ", ".join(
+        f"count(*) FILTER (WHERE {o}_m IS NOT NULL) AS {o}_applicable, "
+        f"count(*) FILTER (WHERE {o}_m IS NOT NULL AND {o}_done) AS {o}_done, "
+        f"count(*) FILTER (WHERE {o}_m IS NOT NULL AND NOT {o}_done) AS {o}_due, "
+        f"count(*) FILTER (WHERE {o}_m IS NULL) AS {o}_not_applicable, "
+        f"count(*) FILTER (WHERE {o}_missed > 0) AS {o}_with_missed, "
+        f"coalesce(sum({o}_missed), 0) AS {o}_missed_periods"
+        for o in ("c1", "c2")
+    )
+    sql = f"WITH {ctes} SELECT village_id, sector, count(*) AS enterprises, {columns} FROM res GROUP BY village_id, sector"
     return [dict(r._mapping) for r in (await session.execute(text(sql), params)).all()]

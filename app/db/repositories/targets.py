@@ -79,9 +79,9 @@ async def target_figures(
     prev_same_date: date,
     village_id: uuid.UUID | None = None,
     sector: str | None = None,
-    group: str | None = None,
+    by_cell: bool = False,
 ) -> list[dict[str, Any]]:
-    """Raw counts; with `group` ('village_id' or 'sector') one row per group."""
+    """Raw counts, all additive; with `by_cell` one row per (village_id, sector)."""
     params: dict[str, Any] = {"as_of": as_of, "prev_same_date": prev_same_date}
     where = [enterprise_scope_sql(scope, params, enterprise_id="h.enterprise_id", village_id="h.village_id", sector="h.sector")]
     if village_id is not None:
@@ -91,9 +91,8 @@ async def target_figures(
         params["sector"] = sector
         where.append("h.sector = :sector")
     sql = TARGETS_SQL.replace("{where}", " AND ".join(where))
-    if group:
-        assert group in ("village_id", "sector")
-        sql = sql.replace("{group_key}", f"{group} AS key,").replace("{group_by}", f"GROUP BY {group} ORDER BY {group}")
+    if by_cell:
+        sql = sql.replace("{group_key}", "village_id, sector,").replace("{group_by}", "GROUP BY village_id, sector")
     else:
         sql = sql.replace("{group_key}", "").replace("{group_by}", "")
     return [dict(r._mapping) for r in (await session.execute(text(sql), params)).all()]
