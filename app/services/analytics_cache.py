@@ -7,6 +7,7 @@ that polls between writes costs two index lookups."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.domain.access import Scope
 
 _HEAD = text("SELECT coalesce(max(id), 0) FROM audit_log")
 _GET = text("SELECT payload FROM analytics_cache WHERE key = :key AND version = :version")
+_PURGE = text("DELETE FROM analytics_cache WHERE computed_at < now() - interval '1 day'")
 _PUT = text(
     """
     INSERT INTO analytics_cache (key, version, payload, computed_at) VALUES (:key, :version, :payload, now())
@@ -54,4 +56,6 @@ async def cached(
     payload = await compute()
     async with db.autocommit() as writer:
         await writer.execute(_PUT, {"key": key, "version": version, "payload": payload})
+        if secrets.randbelow(100) == 0:  # now and then, forget questions nobody asked for a day
+            await writer.execute(_PURGE)
     return payload
