@@ -87,10 +87,8 @@ async def hazard(conn: asyncpg.Connection, scope: Scope, hazard_id: uuid.UUID) -
 OPEN = "('reported', 'rectifying', 'pending_review')"
 
 
-async def hazard_page(
-    conn: asyncpg.Connection, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None
-) -> list[asyncpg.Record]:
-    """Newest first, keyset by id: the same filters as repositories.hazards.apply_filters."""
+def hazard_where(scope: Scope, f: HazardFilters, today: date) -> _Sql:
+    """Scope and list filters: the same as repositories.hazards.apply_filters."""
     sql = _Sql()
     _scope(sql, scope)
     for column, value in (("status", f.status), ("grade", f.grade), ("source", f.source), ("village_id", f.village_id),
@@ -108,6 +106,14 @@ async def hazard_page(
     if f.q:
         escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         sql.add("h.title ILIKE {0}", f"%{escaped}%")
+    return sql
+
+
+async def hazard_page(
+    conn: asyncpg.Connection, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None
+) -> list[asyncpg.Record]:
+    """Newest first, keyset by id."""
+    sql = hazard_where(scope, f, today)
     if before is not None:
         sql.add("h.id < {0}", before)
     sql.args.append(limit)
