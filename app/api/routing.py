@@ -8,7 +8,6 @@ commits. Any exception rolls everything back, so a request never half-writes."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -42,7 +41,3 @@ class TransactionalRoute(APIRoute):
             return response
 
         return transactional_handler
-
-
-def route_kwargs(**kwargs: Any) -> dict[str, Any]:
-    return kwargs

@@ -72,17 +72,6 @@ async def get(session: AsyncSession, scope: Scope, hazard_id: uuid.UUID, *, for_
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def list_page(
-    session: AsyncSession, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None
-):  # type: ignore[no-untyped-def]
-    """Newest first (ids are time-ordered), keyset by id; rows, not ORM objects."""
-    stmt = apply_filters(select(Hazard.__table__).where(hazard_scope(scope)), f, today)
-    if before is not None:
-        stmt = stmt.where(Hazard.id < before)
-    stmt = stmt.order_by(Hazard.id.desc()).limit(limit)
-    return (await session.execute(stmt)).all()
-
-
 async def history(session: AsyncSession, hazard_id: uuid.UUID) -> list[HazardHistory]:
     stmt = select(HazardHistory).where(HazardHistory.hazard_id == hazard_id).order_by(HazardHistory.id)
     return list((await session.execute(stmt)).scalars())
