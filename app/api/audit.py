@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 from sqlalchemy import select
 
 from app.api.deps import Session, StreetAdmin
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=Transacti
 
 class AuditEntry(OutputModel):
     id: int
+    seq: int = Field(description="Position in the hash chain: commit order.")
     at: datetime
     actor_id: uuid.UUID | None
     actor_role: str | None
@@ -62,12 +64,12 @@ async def list_audit_entries(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AuditPage:
-    stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    stmt = select(AuditLog).where(AuditLog.seq.is_not(None)).order_by(AuditLog.seq.desc()).limit(limit)
     after = decode_cursor(cursor)
     if after is not None:
         if not isinstance(after[0], int):
             raise RuleViolation("invalid cursor", [FieldError("cursor", "not a cursor issued by this API")])
-        stmt = stmt.where(AuditLog.id < after[0])
+        stmt = stmt.where(AuditLog.seq < after[0])
     for column, value in ((AuditLog.actor_id, actor_id), (AuditLog.resource, resource),
                           (AuditLog.resource_id, resource_id), (AuditLog.method, method)):
         if value is not None:
@@ -77,5 +79,5 @@ async def list_audit_entries(
     if to is not None:
         stmt = stmt.where(AuditLog.at <= to)
     rows = list((await session.execute(stmt)).scalars())
-    next_cursor = encode_cursor(rows[-1].id) if len(rows) == limit else None
+    next_cursor = encode_cursor(rows[-1].seq) if len(rows) == limit else None
     return AuditPage(items=[AuditEntry.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -63,13 +63,16 @@ async def list_events(
     if after_id > 2**63 - 1:
         raise RuleViolation("after is out of range", [FieldError("after", "out of range")])
     stmt = (
-        select(Event)
-        .where(Event.id > after_id, scope_clause(scope, enterprise_id=Event.enterprise_id, village_id=Event.village_id, sector=Event.sector))
-        .order_by(Event.id)
+        select(Event.seq.label("id"), Event.type, Event.at, Event.resource, Event.resource_id, Event.data)
+        .where(
+            Event.seq > after_id,
+            scope_clause(scope, enterprise_id=Event.enterprise_id, village_id=Event.village_id, sector=Event.sector),
+        )
+        .order_by(Event.seq)
         .limit(limit)
     )
     if type is not None:
         stmt = stmt.where(Event.type == type)
-    rows = list((await session.execute(stmt)).scalars())
+    rows = (await session.execute(stmt)).all()
     next_cursor = str(rows[-1].id) if rows else (after or None)
     return EventPage(items=[EventRead.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -38,28 +38,37 @@ RULE_REJECTIONS: dict[str, str] = {
     "create_org_unit": "`lead_sectors` that are not sector codes, or given for a unit that is not a department",
     "create_user": "an org unit or enterprise that does not exist or does not fit the role",
     "escalate_org_unit": "the street office as addressee; `effective_on` in the future",
-    "create_enterprise": "a credit code whose check character is wrong; an unknown village or sector",
-    "update_enterprise": "an unknown village or sector; `effective_on` in the future or before the previous change",
-    "create_hazard": "an enterprise the caller cannot see; attachments that are not the caller's; dates in the future",
-    "plan_hazard": "a plan without the five elements (H3); attachments; `effective_on` out of order (H7)",
-    "submit_hazard": "no evidence (H4); attachments; `effective_on` out of order (H7)",
-    "review_hazard": "a rejection without a comment; `effective_on` out of order (H7)",
-    "reopen_hazard": "`effective_on` out of order (H7)",
-    "void_hazard": "`effective_on` out of order (H7)",
-    "extend_hazard_deadline": "a deadline that is not later; `effective_on` out of order (H7)",
-    "escalate_hazard": "`effective_on` out of order (H7)",
-    "set_hazard_listing": "`effective_on` out of order (H7)",
-    "create_inspection": "an enterprise the caller cannot see; attachments; `performed_on` in the future",
+    "create_enterprise": "a credit code whose check character is wrong; a village or sector that does not exist",
+    "update_enterprise": "a village or sector that does not exist; `effective_on` in the future or before the "
+    "previous change",
+    "create_hazard": "an enterprise the caller cannot see; a `source` the caller may not record; `discovered_on` in "
+    "the future or after `deadline`; attachments the caller cannot see",
+    "plan_hazard": "a plan without the five elements of a major hazard, or without the responsible person and "
+    "deadline of a general one (H3); attachments the caller cannot see; `effective_on` in the future or before the "
+    "previous step (H7)",
+    "submit_hazard": "neither evidence nor attachments (H4); attachments the caller cannot see; `effective_on` in the "
+    "future or before the previous step (H7)",
+    "review_hazard": "a rejection without a comment; `effective_on` in the future or before the previous step (H7)",
+    "reopen_hazard": "`effective_on` in the future or before the previous step (H7)",
+    "void_hazard": "`effective_on` in the future or before the previous step (H7)",
+    "extend_hazard_deadline": "a deadline not after the current one (H6); `effective_on` in the future or before the "
+    "previous step (H7)",
+    "escalate_hazard": "`effective_on` in the future or before the previous step (H7)",
+    "set_hazard_listing": "`effective_on` in the future or before the previous step (H7)",
+    "create_inspection": "an enterprise the caller cannot see; a kind the caller may not record; `performed_on` in "
+    "the future; a finding's deadline before `performed_on`; attachments the caller cannot see",
     "submit_public_report": "a village that does not exist",
-    "verify_report": "a substantiated outcome without its hazard (enterprise, grade, title); dates out of order",
+    "verify_report": "a substantiated outcome without its hazard's enterprise, grade and title, or hazard fields "
+    "with an unsubstantiated one; an enterprise the caller cannot see",
     "get_hazard_stats": "`from` after `to`",
-    "list_events": "`after` beyond the largest event id",
+    "list_events": "`after` beyond 2^63 − 1",
     "create_drill": "an enterprise the caller cannot see; `held_on` in the future",
     "create_training": "an enterprise the caller cannot see; `held_on` in the future",
-    "create_supervision_task": "an assignee or target that is not a village or department; a missing hazard; `due_on` "
-    "in the past",
+    "create_supervision_task": "an assignee or target that is not a village or department; a hazard the caller "
+    "cannot see or that is not open; `due_on` in the past",
     "accept_supervision_task": "`completed_on` in the future or before the task was created",
-    "record_supervision_findings": "an enterprise the caller cannot see; dates out of order",
+    "record_supervision_findings": "an enterprise the caller cannot see; a deadline before `discovered_on`; "
+    "`discovered_on` in the future or before the task was created",
     "create_task_referral": "`referred_on` in the future or before the task was created",
 }
 

@@ -397,16 +397,19 @@ class PublicReport(Base):
 
 
 class Event(Base):
-    """The change feed. Rows are appended at commit time under one advisory lock, so ids
-    follow commit order and a reader that saw id N has seen everything below N."""
+    """The change feed. A deferred trigger numbers each row (`seq`) inside COMMIT under one
+    advisory lock, so `seq` follows commit order and a reader that saw N has seen every
+    event below N (migration 0009)."""
 
     __tablename__ = "event"
     __table_args__ = (
         Index("ix_event_village_id_id", "village_id", "id"),
         Index("ix_event_sector_id", "sector", "id"),
+        Index("uq_event_seq", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = _created_at()
     resource: Mapped[str] = mapped_column(String(40))
@@ -530,11 +533,12 @@ class TaskReferral(Base):
 
 class AuditLog(Base):
     """Every successful write, appended in the same transaction as the write. Rows are
-    hash-chained (each holds the hash of the one before), so an edit in the database
-    breaks the chain at that row: `python -m app.cli verify-audit` names it."""
+    hash-chained in commit order (each holds the hash of the one before), so an edit in the
+    database breaks the chain at that row: `python -m app.cli verify-audit` names it."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
+        Index("uq_audit_log_seq", "seq", unique=True),
         Index("ix_audit_log_actor_id_id", "actor_id", "id"),
         Index("ix_audit_log_resource_id", "resource_id"),
         Index("ix_audit_log_at", "at"),
@@ -552,8 +556,11 @@ class AuditLog(Base):
     resource: Mapped[str | None] = mapped_column(String(40))
     resource_id: Mapped[str | None] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # Set inside COMMIT by a deferred trigger, under the commit-order lock (migration 0009):
+    # the position in the chain, the previous row's hash, and this row's.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnalyticsCache(Base):

@@ -1,41 +1,27 @@
 """The audit trail's hash chain: each row's hash covers its fields and the previous hash,
-so changing, deleting or inserting a row in the database breaks the chain there."""
+so changing, deleting or inserting a row in the database breaks the chain there. The
+hash itself is the database's `audit_row_hash` (migration 0009), computed when the row is
+sealed inside COMMIT; this module judges a walk over the chain."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64
-FIELDS = (
-    "id", "at", "actor_id", "actor_role", "org_unit_id", "client_address", "request_id",
-    "method", "path", "resource", "resource_id", "status_code",
-)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if value is None or isinstance(value, (int, str, bool)):
-        return value
-    return str(value)
-
-
-def row_hash(row: Mapping[str, Any], prev_hash: str) -> str:
-    canonical = json.dumps([prev_hash, *[_plain(row[f]) for f in FIELDS]], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def first_broken(rows: Iterable[Mapping[str, Any]], *, start_hash: str = GENESIS) -> tuple[int | None, str]:
-    """(id of the first row whose link or hash is wrong, or None; a reason)."""
+    """(seq of the first row whose link or hash is wrong, or None; a reason).
+
+    Rows come in `seq` order, each with its stored `prev_hash`, `hash` and the `recomputed`
+    hash of its fields after its stored prev_hash. Gaps in `seq` are harmless (a number
+    drawn by a commit that then failed); the links are what count."""
     expected_prev = start_hash
     for row in rows:
         if row["prev_hash"] != expected_prev:
-            return row["id"], "its prev_hash is not the hash of the row before (a row was removed or inserted)"
-        if row_hash(row, row["prev_hash"]) != row["hash"]:
-            return row["id"], "its content does not match its hash (the row was changed)"
+            return row["seq"], "its prev_hash is not the hash of the row before (a row was removed or inserted)"
+        if row["recomputed"] != row["hash"]:
+            return row["seq"], "its content does not match its hash (the row was changed)"
         expected_prev = row["hash"]
     return None, "the chain is intact"

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.session import Database
 from app.domain.access import Scope
 
-_HEAD = text("SELECT coalesce(max(id), 0) FROM audit_log")
+_HEAD = text("SELECT coalesce(max(seq), 0) FROM audit_log")
 _GET = text("SELECT payload FROM analytics_cache WHERE key = :key AND version = :version")
 _PURGE = text("DELETE FROM analytics_cache WHERE computed_at < now() - interval '1 day'")
 _PUT = text(

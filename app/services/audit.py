@@ -1,5 +1,5 @@
 """The audit trail: one row per successful write, appended in the commit tail of the
-request's own transaction under the commit-order lock (so the chain is linear)."""
+request's own transaction; the database chains it in commit order (migration 0009)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from datetime import timezone
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import client_address
 from app.api.routing import register_commit_hook
 from app.db.models import AuditLog
-from app.domain.audit import FIELDS, GENESIS, first_broken, row_hash
-from app.services.events import take_commit_order_lock
+from app.domain.audit import GENESIS, first_broken
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
-_NEXT = text("SELECT nextval('audit_log_id_seq') AS id, (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS prev")
 
 
 def resource_of(path: str, location: str | None) -> tuple[str | None, str | None]:
@@ -36,15 +34,13 @@ def resource_of(path: str, location: str | None) -> tuple[str | None, str | None
 
 @register_commit_hook
 async def append_audit_row(session: AsyncSession, request: Request, response: Response) -> None:
+    """The row is written with the change; its place in the chain (seq, prev_hash, hash)
+    is set inside COMMIT by the audit_log_seal trigger (migration 0009)."""
     if request.method not in WRITE_METHODS:
         return
-    await take_commit_order_lock(session)
-    nxt = (await session.execute(_NEXT)).one()
-    prev = nxt.prev or GENESIS
     principal = getattr(request.state, "principal", None)
     resource, resource_id = resource_of(request.url.path, response.headers.get("location"))
     row: dict[str, Any] = {
-        "id": nxt.id,
         "at": request.app.state.clock().astimezone(timezone.utc),
         "actor_id": principal.user_id if principal else None,
         "actor_role": principal.role.value if principal else None,
@@ -57,24 +53,29 @@ async def append_audit_row(session: AsyncSession, request: Request, response: Re
         "resource_id": resource_id,
         "status_code": response.status_code,
     }
-    row["prev_hash"] = prev
-    row["hash"] = row_hash(row, prev)
     await session.execute(insert(AuditLog), [row])
 
 
+_CHAIN = text(
+    """
+    SELECT a.seq, a.prev_hash, a.hash, audit_row_hash(a.prev_hash, a.seq, a) AS recomputed
+    FROM audit_log a
+    WHERE a.seq > :after
+    ORDER BY a.seq
+    LIMIT :batch
+    """
+)
+
+
 async def verify_chain(session: AsyncSession, batch: int = 5000) -> tuple[int | None, str, int]:
-    """Walks the whole chain in id order; (first bad id or None, reason, rows checked)."""
-    last_id, prev, checked = 0, GENESIS, 0
+    """Walks the whole chain in commit order; (first bad seq or None, reason, rows checked)."""
+    last_seq, prev, checked = 0, GENESIS, 0
     while True:
-        rows = (
-            await session.execute(select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch))
-        ).scalars().all()
+        rows = [dict(r._mapping) for r in (await session.execute(_CHAIN, {"after": last_seq, "batch": batch})).all()]
         if not rows:
             return None, "the chain is intact", checked
-        plain = [{c: getattr(r, c) for c in ("prev_hash", "hash", *FIELDS)} for r in rows]
-        bad, reason = first_broken(plain, start_hash=prev)
+        bad, reason = first_broken(rows, start_hash=prev)
         if bad is not None:
-            return bad, reason, checked + [r["id"] for r in plain].index(bad)
+            return bad, reason, checked + [r["seq"] for r in rows].index(bad)
         checked += len(rows)
-        last_id, prev = rows[-1].id, rows[-1].hash
-
+        last_seq, prev = rows[-1]["seq"], rows[-1]["hash"]

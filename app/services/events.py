@@ -1,6 +1,7 @@
-"""The change feed for district systems. Services queue events on the session; the commit
-tail writes them under one advisory lock, so event ids follow commit order and a reader
-that has seen id N has seen every event below N (gap-free, P of API.md /events)."""
+"""The change feed for district systems. Services queue events on the session and the
+commit tail writes them; inside COMMIT a deferred trigger numbers them (`seq`) under one
+advisory lock (migration 0009), so the numbers follow commit order and a reader that has
+seen N has seen every event below N: ordered and gap-free."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ import uuid
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.routing import register_commit_hook
 from app.db.models import Event
-
-COMMIT_ORDER_LOCK = 727002  # pg_advisory_xact_lock key shared by every commit tail that appends in order
 
 
 class EventType:
@@ -60,18 +59,11 @@ def queue(
     )
 
 
-async def take_commit_order_lock(session: AsyncSession) -> None:
-    if not session.info.get("commit_order_locked"):
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": COMMIT_ORDER_LOCK})
-        session.info["commit_order_locked"] = True
-
-
 async def flush_events(session: AsyncSession) -> None:
+    """Written with the change; numbered in commit order by the event_seal trigger."""
     events = session.info.pop("events", None)
-    if not events:
-        return
-    await take_commit_order_lock(session)
-    await session.execute(insert(Event), events)
+    if events:
+        await session.execute(insert(Event), events)
 
 
 @register_commit_hook

@@ -56,15 +56,16 @@ async def test_audit_chain_detects_tampering(client, world, session):
         await create_hazard(client, admin, e, grade="general", title=f"h{i}")
     bad, _, checked = await verify_chain(session)
     assert bad is None and checked == 4
-    ids = (await session.execute(select(AuditLog.id).order_by(AuditLog.id))).scalars().all()
+    seqs = (await session.execute(select(AuditLog.seq).order_by(AuditLog.seq))).scalars().all()
+    assert seqs == sorted(seqs) and len(seqs) == 4
     await session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
-    await session.execute(text("UPDATE audit_log SET path = '/x' WHERE id = :id"), {"id": ids[1]})
+    await session.execute(text("UPDATE audit_log SET path = '/x' WHERE seq = :s"), {"s": seqs[1]})
     bad, reason, checked = await verify_chain(session)
-    assert bad == ids[1] and "changed" in reason and checked == 1
-    await session.execute(text("UPDATE audit_log SET path = '/api/v1/hazards' WHERE id = :id"), {"id": ids[1]})
-    await session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[2]})
+    assert bad == seqs[1] and "changed" in reason and checked == 1
+    await session.execute(text("UPDATE audit_log SET path = '/api/v1/hazards' WHERE seq = :s"), {"s": seqs[1]})
+    await session.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": seqs[2]})
     bad, reason, _ = await verify_chain(session)
-    assert bad == ids[3] and "removed" in reason
+    assert bad == seqs[3] and "removed" in reason
     await session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))
 
 
@@ -112,9 +113,9 @@ async def test_verify_audit_cli_names_the_tampered_row(scratch_database, world):
                                      capture_output=True, text=True, env=env)
         assert ok.returncode == 0 and "3 rows checked" in ok.stdout, ok.stderr
         async with db.transaction() as s:
-            second = (await s.execute(select(AuditLog.id).order_by(AuditLog.id).offset(1).limit(1))).scalar_one()
+            second = (await s.execute(select(AuditLog.seq).order_by(AuditLog.seq).offset(1).limit(1))).scalar_one()
             await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
-            await s.execute(text("UPDATE audit_log SET actor_role = 'supervisor' WHERE id = :id"), {"id": second})
+            await s.execute(text("UPDATE audit_log SET actor_role = 'supervisor' WHERE seq = :s"), {"s": second})
             await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))
         bad = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "app.cli", "verify-audit"],
                                       capture_output=True, text=True, env=env)
