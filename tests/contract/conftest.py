@@ -48,3 +48,26 @@ def server(scratch_database) -> Iterator[LiveServer]:  # type: ignore[no-untyped
 def http(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=60) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def schemathesis_runs(scratch_database, contract, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The two schemathesis runs (tests/contract/fuzz.py), side by side in the background."""
+    from tests.contract.fuzz import start_runs, stop_runs
+
+    runs = start_runs(scratch_database, contract, lambda name: tmp_path_factory.mktemp(name))
+    try:
+        yield runs
+    finally:
+        stop_runs(runs)
+
+
+SCHEMATHESIS_SUMMARIES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """What the schemathesis runs exercised, at the end of every run that includes them."""
+    if SCHEMATHESIS_SUMMARIES:
+        terminalreporter.section("schemathesis")
+        for line in SCHEMATHESIS_SUMMARIES:
+            terminalreporter.write_line(line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -170,6 +171,7 @@ class LiveServer:
     log_path: Path
     street: Street
     env: dict[str, str]
+    data_dir: Path
 
     @property
     def api(self) -> str:
@@ -182,6 +184,7 @@ class LiveServer:
             return ""
 
     def stop(self) -> None:
+        """Stop the service and remove its data directory (attachments, log)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -189,6 +192,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, seed: bool = True) -> LiveServer:
@@ -217,19 +221,22 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
          "--port", str(port), "--no-access-log", "--no-proxy-headers", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path, street, env)
-    deadline = time.monotonic() + 60
+    server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path, street, env, data_dir)
+    deadline = time.monotonic() + 120
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"the service exited with {process.returncode}:\n{server.log_tail()}")
+            tail = server.log_tail()
+            server.stop()
+            raise RuntimeError(f"the service exited with {process.returncode}:\n{tail}")
         try:
             if httpx.get(server.base_url + "/readyz", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
+            tail = server.log_tail()
             server.stop()
-            raise RuntimeError(f"the service did not become ready:\n{server.log_tail()}")
+            raise RuntimeError(f"the service did not become ready in 120 s:\n{tail}")
         time.sleep(0.1)
     if seed:
         try:

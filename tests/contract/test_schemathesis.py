@@ -5,205 +5,19 @@ methods → 405, Allow headers, use after free, resource availability), as a str
 and as a village_officer, and stateful runs that follow the contract's links.
 
 The budget is bounded so that CI stays fast; `./scripts/test --thorough`
-(ANQUAN_TEST_THOROUGH=1) runs a larger one. The run is the schemathesis CLI in a
-subprocess, configured by a generated schemathesis.toml, so a failure reads exactly as
-schemathesis reports it (with a curl line to reproduce it).
-
-Statuses a schema-valid request may still get are derived from the contract itself: 412
-where the operation honours If-Match (a stale version), 413 where it takes a body (the
-size limit), 415 where it documents one (evidence files are typed by content), and 422
-where app.api.openapi.rule_rejections names a rule of the domain that the schema cannot
-express (an enterprise the caller cannot see, a date in the future, a cursor this API
-did not issue, ...); the contract's 422 descriptions list those rules."""
+(ANQUAN_TEST_THOROUGH=1) runs a larger one. The runs are the schemathesis CLI in
+subprocesses (tests/contract/fuzz.py), so a failure reads exactly as schemathesis reports
+it, with a curl line to reproduce it. The numbers of operations and test cases each run
+exercised are printed at the end of the pytest run."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
-from schemathesis.config._checks import (
-    NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
-    POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES,
-)
 
-from app.api.openapi import rule_rejections
-from app.domain.sectors import SECTOR_CODES
-from tests.contract.bodies import today
-from tests.contract.conftest import COMMITTED, THOROUGH, operations
-from tests.contract.live import LiveServer, start_server
-
-EXAMPLES = 200 if THOROUGH else 15
-SEED = 20240101
-ROLES = ["village1", "admin"]
-
-
-@dataclass
-class Run:
-    who: str
-    server: LiveServer
-    directory: Path
-    process: subprocess.Popen[str]
-
-    def wait(self) -> str:
-        out, _ = self.process.communicate(timeout=1800)
-        (self.directory / "schemathesis.txt").write_text(out, encoding="utf-8")
-        return out
-
-
-@pytest.fixture(scope="module")
-def runs(scratch_database, contract, tmp_path_factory) -> Iterator[dict[str, Run]]:  # type: ignore[no-untyped-def]
-    """Both runs at once, each against a server and database of its own (fuzzing changes a
-    great deal: users, sectors, states), so that the two cores are both at work."""
-    servers: dict[str, LiveServer] = {}
-    started: dict[str, Run] = {}
-    try:
-        for who in ROLES:  # one after the other: alembic's environment is not thread-safe
-            servers[who] = start_server(scratch_database())
-        for who, server in servers.items():
-            directory = tmp_path_factory.mktemp(f"schemathesis-{who}")
-            config = directory / "schemathesis.toml"
-            config.write_text(toml(schemathesis_config(server, who, contract)), encoding="utf-8")
-            command = [
-                sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
-                "run", str(COMMITTED), "--url", server.base_url,
-            ]
-            process = subprocess.Popen(command, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            started[who] = Run(who, server, directory, process)
-        yield started
-    finally:
-        for run in started.values():
-            if run.process.poll() is None:
-                run.process.kill()
-                run.process.communicate()
-        for server in servers.values():
-            server.stop()
-
-
-def expected_statuses(op: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(positive_data_acceptance, negative_data_rejection) expected statuses of an operation."""
-    documented = set(op["responses"])
-    params = {p["name"] for p in op.get("parameters", [])}
-    positive = list(POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES)
-    negative = list(NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES)
-    if "If-Match" in params:
-        assert "412" in documented, op["operationId"]
-        positive.append("412")
-        # RFC 9110 §13.2.1: preconditions are evaluated before the content is processed, so a
-        # stale If-Match answers 412 whatever the body holds.
-        negative.append("412")
-    if "requestBody" in op:
-        assert "413" in documented, op["operationId"]
-        positive.append("413")
-        negative.append("413")
-    if "415" in documented:
-        positive.append("415")
-    if rule_rejections(op):
-        assert "422" in documented, op["operationId"]
-        positive.append("422")
-    return positive, negative
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(value)
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-
-def toml(data: dict[str, Any], prefix: str = "") -> str:
-    """Just enough TOML for a schemathesis.toml: scalars, arrays, tables, arrays of tables."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list)) or (
-        isinstance(v, list) and not any(isinstance(x, dict) for x in v))]
-    out = "\n".join(lines) + ("\n" if lines else "")
-    for key, value in data.items():
-        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
-        if isinstance(value, dict):
-            out += f"\n[{name}]\n" + toml(value, name)
-        elif isinstance(value, list) and any(isinstance(x, dict) for x in value):
-            for item in value:
-                out += f"\n[[{name}]]\n" + toml(item, name)
-    return out
-
-
-def schemathesis_config(server: LiveServer, who: str, contract: dict[str, Any]) -> dict[str, Any]:
-    ids = server.street.ids
-    day = today()
-    dictionaries = {
-        "hazards": [ids[f"hazard{n}"] for n in range(5)],
-        "enterprises": [ids[f"e{n}"] for n in range(1, 6)],
-        "villages": [ids["v1"], ids["v2"]],
-        "units": [ids["v1"], ids["v2"], ids["emergency"], ids["housing"]],
-        "users": [v for k, v in ids.items() if k.startswith("user_") and k != f"user_{who}"],
-        "tasks": [ids["task"]],
-        "reports": [ids["report"]],
-        "inspections": [ids["inspection"]],
-        "drills": [ids["drill"]],
-        "trainings": [ids["training"]],
-        "attachments": [ids["attachment"]],
-        "tracking_codes": [ids["tracking_code"]],
-        "sectors": sorted(SECTOR_CODES),
-        # Business dates the rules accept: what happened is not in the future, a step is not
-        # before the previous one (the seed's steps are today's), deadlines lie ahead.
-        "today": [str(day)],
-        "past": [str(day - timedelta(days=n)) for n in (0, 1, 7, 40, 400)],
-        "future": [str(day + timedelta(days=n)) for n in (31, 60, 365)],
-    }
-    # Known objects half of the time, generated values the other half: the run reaches the
-    # service's logic, not only its 404s and 422s.
-    bindings = {
-        "path.hazard_id": "hazards", "path.enterprise_id": "enterprises", "path.task_id": "tasks",
-        "path.report_id": "reports", "path.inspection_id": "inspections", "path.drill_id": "drills",
-        "path.training_id": "trainings", "path.attachment_id": "attachments", "path.org_unit_id": "units",
-        "path.user_id": "users", "path.tracking_code": "tracking_codes",
-        "query.village_id": "villages", "query.enterprise_id": "enterprises", "query.sector": "sectors",
-        "body.enterprise_id": "enterprises", "body.village_id": "villages", "body.sector": "sectors",
-        "body.hazard_id": "hazards", "body.assignee_org_unit_id": "units", "body.target_org_unit_id": "units",
-        "body.attachment_ids[*]": "attachments", "body.findings[*].enterprise_id": "enterprises",
-        "body.discovered_on": "past", "body.held_on": "past", "body.performed_on": "past", "body.registered_on": "past",
-        "body.effective_on": "today", "body.completed_on": "today", "body.referred_on": "today",
-        "body.findings[*].discovered_on": "today", "body.deadline": "future", "body.due_on": "future",
-        "body.findings[*].deadline": "future", "query.as_of": "past",
-    }
-    per_operation = []
-    for _, _, op in operations(contract):
-        positive, negative = expected_statuses(op)
-        per_operation.append({
-            "include-operation-id": op["operationId"],
-            "checks": {
-                "positive_data_acceptance": {"expected-statuses": positive},
-                "negative_data_rejection": {"expected-statuses": negative},
-            },
-        })
-    return {
-        "seed": SEED,
-        "base-url": server.base_url,
-        "workers": 4,
-        "request-timeout": 30,
-        "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large", "large_base_example"],
-        "headers": {"Authorization": server.street.auth(who)["Authorization"]},
-        "cache": {"enabled": False},
-        "generation": {"max-examples": EXAMPLES, "database": "none"},
-        "dictionaries": {name: {"values": values} for name, values in dictionaries.items()},
-        "parameters": {key: {"dictionary": name, "probability": 0.5} for key, name in bindings.items()},
-        "operations": per_operation,
-    }
+from tests.contract.conftest import SCHEMATHESIS_SUMMARIES, operations
+from tests.contract.fuzz import EXAMPLES, ROLES, Run, expected_statuses, server_errors
 
 
 def test_expected_statuses_are_documented(contract):
@@ -214,14 +28,9 @@ def test_expected_statuses_are_documented(contract):
         assert extra <= set(op["responses"]), (op["operationId"], extra)
 
 
-def _server_errors(server: LiveServer) -> str:
-    lines = server.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return "\n".join(line for line in lines if '"level": "error"' in line or "Traceback" in line)[-20000:]
-
-
 @pytest.mark.parametrize("who", ROLES)
-def test_schemathesis(runs: dict[str, Run], who: str, record_property) -> None:
-    run = runs[who]
+def test_schemathesis(schemathesis_runs: dict[str, Run], who: str, record_property) -> None:
+    run = schemathesis_runs[who]
     output = run.wait()
     tested = re.search(r"API Operations:\s+Selected: (\d+)/(\d+)\s+Tested: (\d+)", output)
     cases = re.search(r"Test cases:\s+(\d+) generated", output)
@@ -231,7 +40,7 @@ def test_schemathesis(runs: dict[str, Run], who: str, record_property) -> None:
         f"{cases.group(1) if cases else '?'} test cases, max {EXAMPLES} examples per operation and phase, "
         f"{took.group(1) if took else '?'} s"
     )
-    print(summary)
+    SCHEMATHESIS_SUMMARIES.append(summary)
     record_property("schemathesis", summary)
-    assert run.process.returncode == 0, output[-60000:] + "\n--- server errors ---\n" + _server_errors(run.server)
+    assert run.process.returncode == 0, output[-60000:] + "\n--- server errors ---\n" + server_errors(run.server)
     assert tested and tested.group(1) == tested.group(2) == tested.group(3), output[-5000:]

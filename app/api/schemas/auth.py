@@ -24,6 +24,12 @@ class TokenRequest(InputModel):
     client_id: text(128) | None = None
     client_secret: secret(128) | None = None
     scope: text(256) | None = Field(default=None, description="Accepted and ignored (roles decide what a token may do).")
+    # The other grants' parameters (RFC 6749 §4.1.3, §6): known, so that such a request is
+    # answered `unsupported_grant_type` rather than as an unknown field.
+    code: text(512) | None = Field(default=None, description="Not supported: authorization_code grant.")
+    redirect_uri: text(512) | None = Field(default=None, description="Not supported: authorization_code grant.")
+    code_verifier: text(128) | None = Field(default=None, description="Not supported: authorization_code grant.")
+    refresh_token: secret(4096) | None = Field(default=None, description="Not here: use POST /api/v1/auth/refresh.")
 
 
 class RefreshRequest(InputModel):
