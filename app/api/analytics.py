@@ -38,7 +38,7 @@ router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
-def get_as_of(
+async def get_as_of(
     today: Today,
     as_of: Annotated[Day | None, Query(description="Business date (Asia/Shanghai); default today.")] = None,
 ) -> date:
@@ -72,7 +72,11 @@ class Analytics:
         return Response(payload, media_type="application/json")
 
 
-Ax = Annotated[Analytics, Depends(Analytics)]
+async def analytics(request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> Analytics:
+    return Analytics(request, session, db, principal, scope)
+
+
+Ax = Annotated[Analytics, Depends(analytics)]
 SectorFilter = Annotated[text(40) | None, Query()]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,21 +25,37 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-def get_session(request: Request) -> AsyncSession:
-    return request.state.session
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened on first use (a read that needs none opens none);
+    TransactionalRoute commits or rolls it back."""
+    session = getattr(request.state, "session", None)
+    if session is None:
+        session = request.state.session = request.app.state.db.sessionmaker()
+    return session
 
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
 DB = Annotated[Database, Depends(get_db)]
 
 
-def get_now(request: Request) -> datetime:
+async def reader(request: Request) -> asyncpg.Connection:
+    """The request's plain read connection, taken once and given back by TransactionalRoute."""
+    conn = getattr(request.state, "reader", None)
+    if conn is None:
+        conn = request.state.reader = await request.app.state.db.acquire_reader()
+    return conn
+
+
+Reader = Annotated[asyncpg.Connection, Depends(reader)]
+
+
+async def get_now(request: Request) -> datetime:
     """The request's clock (UTC, aware); tests replace app.state.clock."""
     now = getattr(request.state, "now", None)
     if now is None:
@@ -50,7 +67,7 @@ def get_now(request: Request) -> datetime:
 Now = Annotated[datetime, Depends(get_now)]
 
 
-def get_today(now: Now) -> date:
+async def get_today(now: Now) -> date:
     """Today in Asia/Shanghai: every business date and period boundary is there."""
     return business_date(now)
 
@@ -67,8 +84,7 @@ async def get_principal(
         claims = request.app.state.tokens.verify(token)
     except InvalidToken as exc:
         raise Unauthenticated(f"invalid token: {exc}", code="invalid_token") from exc
-    async with db.reader() as conn:
-        principal = await readers.principal(conn, claims.subject)
+    principal = await readers.principal(await reader(request), claims.subject)
     # A disabled user, or one whose role changed since the token was issued, is out.
     if principal is None or principal.role != claims.role:
         raise Unauthenticated("the token's user is disabled or changed", code="invalid_token")
@@ -79,14 +95,14 @@ async def get_principal(
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def get_scope(principal: CurrentUser) -> access.Scope:
+async def get_scope(principal: CurrentUser) -> access.Scope:
     return access.scope_for(principal)
 
 
 Scope = Annotated[access.Scope, Depends(get_scope)]
 
 
-def require_writer(principal: CurrentUser) -> Principal:
+async def require_writer(principal: CurrentUser) -> Principal:
     """A3: district_viewer never writes."""
     if not access.can_write(principal):
         raise Forbidden("district_viewer clients are read-only")
@@ -96,7 +112,7 @@ def require_writer(principal: CurrentUser) -> Principal:
 Writer = Annotated[Principal, Depends(require_writer)]
 
 
-def require_street_admin(principal: CurrentUser) -> Principal:
+async def require_street_admin(principal: CurrentUser) -> Principal:
     """A3: only street_admin manages users and org units."""
     if not access.can_manage_users(principal):
         raise Forbidden("only street_admin may manage users and org units")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import DB, CurrentUser, Now, Scope, Session, Today, Writer
+from app.api.deps import CurrentUser, Now, Reader, Scope, Session, Today, Writer
 from app.api.errors import problem_responses
 from app.api.fastjson import json_response
 from app.api.http import IfMatch, check_if_match, etag, set_etag
@@ -104,7 +104,7 @@ def to_read(h: Any, today: date) -> HazardRead:
     return HazardRead.model_validate(hazard_dict({f: getattr(h, f) for f in HAZARD_FIELDS}, today))
 
 
-def context(session: Session, principal: CurrentUser, scope: Scope, now: Now, today: Today) -> service.Context:
+async def context(session: Session, principal: CurrentUser, scope: Scope, now: Now, today: Today) -> service.Context:
     return service.Context(session, principal, scope, now, today)
 
 
@@ -140,7 +140,7 @@ def _answer(hazard: Any, response: Response, today: date) -> HazardRead:
     responses=problem_responses(401, 422),
 )
 async def list_hazards(
-    db: DB,
+    conn: Reader,
     scope: Scope,
     today: Today,
     status: HazardStatus | None = None,
@@ -160,8 +160,7 @@ async def list_hazards(
     filters = repo.HazardFilters(
         status, grade, source, village_id, sector, enterprise_id, overdue, listed, discovered_from, discovered_to, q
     )
-    async with db.reader() as conn:
-        rows = await readers.hazard_page(conn, scope, filters, today=today, limit=limit, before=decode_id_cursor(cursor))
+    rows = await readers.hazard_page(conn, scope, filters, today=today, limit=limit, before=decode_id_cursor(cursor))
     next_cursor = encode_cursor(rows[-1]["id"]) if len(rows) == limit else None
     return json_response({"items": [hazard_dict(r, today) for r in rows], "next_cursor": next_cursor})
 
@@ -186,9 +185,8 @@ async def create_hazard(ctx: Ctx, _: Writer, body: HazardCreate, response: Respo
 
 
 @router.get("/{hazard_id}", response_model=HazardRead, summary="Get a hazard", responses=problem_responses(401, 404, 422))
-async def get_hazard(db: DB, scope: Scope, today: Today, hazard_id: Id) -> Response:
-    async with db.reader() as conn:
-        row = await readers.hazard(conn, scope, hazard_id)
+async def get_hazard(conn: Reader, scope: Scope, today: Today, hazard_id: Id) -> Response:
+    row = await readers.hazard(conn, scope, hazard_id)
     if row is None:
         raise NotFound(f"no hazard {hazard_id}")
     return json_response(hazard_dict(row, today), headers={"ETag": etag(row["version"])})

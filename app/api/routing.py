@@ -25,22 +25,43 @@ def register_commit_hook(hook: CommitHook) -> CommitHook:
     return hook
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
 
         async def transactional_handler(request: Request) -> Response:
             db = request.app.state.db
-            async with db.transaction() as session:
-                request.state.session = session
+            state = request.state
+            if request.method not in READ_METHODS:
+                state.session = db.sessionmaker()  # writes always run the commit tail
+            try:
                 response = await handler(request)
-                if response.status_code < 400:
-                    for hook in COMMIT_HOOKS:
-                        await hook(session, request, response)
-                    if db.is_bound:  # tests: no real COMMIT, so fire the sealing triggers now
-                        await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-                else:  # an endpoint that returns an error response itself writes nothing
+                session = getattr(state, "session", None)
+                if session is not None:
+                    if response.status_code < 400:
+                        for hook in COMMIT_HOOKS:
+                            await hook(session, request, response)
+                        if db.is_bound:  # tests: no real COMMIT, so fire the sealing triggers now
+                            await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+                        await session.commit()
+                    else:  # an endpoint that returns an error response itself writes nothing
+                        await session.rollback()
+                return response
+            except BaseException:
+                session = getattr(state, "session", None)
+                if session is not None:
                     await session.rollback()
-            return response
+                raise
+            finally:
+                session = getattr(state, "session", None)
+                if session is not None:
+                    await session.close()
+                reader = getattr(state, "reader", None)
+                if reader is not None:
+                    state.reader = None
+                    await db.release_reader(reader)
 
         return transactional_handler

@@ -19,6 +19,8 @@ from app.domain.access import Scope
 
 _HEAD = text("SELECT coalesce(max(seq), 0) FROM audit_log")
 _GET = text("SELECT payload FROM analytics_cache WHERE key = :key AND version = :version")
+# Two int4 keys: a lock space apart from the single-key advisory locks used elsewhere.
+_ONE_AT_A_TIME = text("SELECT pg_advisory_xact_lock(7270, hashtext(:key))")
 _PURGE = text("DELETE FROM analytics_cache WHERE computed_at < now() - interval '1 day'")
 _PUT = text(
     """
@@ -51,6 +53,14 @@ async def cached(
     await snapshot(session, db)
     version = (await session.execute(_HEAD)).scalar_one()
     hit = (await session.execute(_GET, {"key": key, "version": version})).scalar_one_or_none()
+    if hit is not None:
+        return bytes(hit)
+    # One computation per question at a time: when a dashboard's pollers miss together, the
+    # first computes and the others wait for its answer instead of each computing it again.
+    # The lock lasts until this request's transaction ends, after the answer is stored.
+    await session.execute(_ONE_AT_A_TIME, {"key": key})
+    async with db.autocommit() as side:  # read committed: sees an answer stored meanwhile
+        hit = (await side.execute(_GET, {"key": key, "version": version})).scalar_one_or_none()
     if hit is not None:
         return bytes(hit)
     payload = await compute()

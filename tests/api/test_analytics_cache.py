@@ -56,3 +56,42 @@ async def test_answers_are_kept_apart_by_scope(cached_client, world, session):
                  "/api/v1/compliance/training?year=2025"):
         first = await cached_client.get(path, headers=one)
         assert first.status_code == 200 and first.json() == (await cached_client.get(path, headers=one)).json()
+
+
+async def test_concurrent_misses_compute_once_and_share_the_answer(scratch_database):
+    """Pollers that miss together wait for the first computation instead of repeating it;
+    each takes a connection of its own, as separate workers would."""
+    import asyncio
+
+    from app.db import migrate
+    from app.db.session import Database
+    from app.domain.access import Scope, ScopeKind
+    from app.services.analytics_cache import cache_key, cached
+
+    url = scratch_database()
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database.from_url(url, pool_size=6, max_overflow=0)
+    computed = 0
+    started = asyncio.Event()
+
+    async def compute() -> bytes:
+        nonlocal computed
+        computed += 1
+        started.set()
+        await asyncio.sleep(0.3)  # long enough for the others to arrive and queue
+        return b'{"answer": 42}'
+
+    key = cache_key("q", Scope(ScopeKind.all))
+
+    async def ask() -> bytes:
+        async with db.transaction() as session:
+            return await cached(session, db, key, compute)
+
+    try:
+        first = asyncio.create_task(ask())
+        await started.wait()
+        answers = await asyncio.gather(first, *(ask() for _ in range(4)))
+        assert answers == [b'{"answer": 42}'] * 5
+        assert computed == 1
+    finally:
+        await db.dispose()
