@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="keep the data set when anquan_bench already holds it (same seed, scale, generator)")
     p.add_argument("--skip-load", action="store_true", help="only build (or check) the data set; start no service, drive no load")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per load run (each scenario has a run at 32 and one at 16 connections)")
-    p.add_argument("--max-requests", type=int, default=50_000, help="request cap per run (the other bound besides --duration)")
+    p.add_argument("--max-requests", type=int, default=100_000, help="request cap per run (the other bound besides --duration)")
     p.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIO_NAMES))
     p.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto", help="load generator (auto: wrk when installed)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -38,11 +38,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--throughput-connections", type=int, default=32)
     p.add_argument("--latency-connections", type=int, default=16)
     p.add_argument("--sequential", type=int, default=7, help="sequential requests for the scenarios whose target is a latency")
-    p.add_argument("--print-sql", action="store_true", help="print the SQL of every scenario and exit")
-    p.add_argument("--heavy-duration", type=float, default=120.0,
-                   help="longest run for the slow scenarios (two requests per connection)")
+    p.add_argument("--heavy-duration", type=float, default=900.0,
+                   help="time bound of a run of the slow scenarios (one request per connection; the run ends with its last answer)")
     p.add_argument("--quiet-wait", type=float, default=60.0,
                    help="before each run, wait up to this many seconds for other processes to leave the CPU alone")
+    p.add_argument("--quiet-threshold", type=float, default=0.25,
+                   help="cores other processes may use for the machine to count as quiet")
+    p.add_argument("--render", type=Path, default=None, metavar="RESULTS_JSON",
+                   help="only re-evaluate the targets of a results file and rewrite its readable report (to --report, default next to it)")
     p.add_argument("--no-raw", action="store_true", help="skip the raw-SQL side")
     p.add_argument("--results", type=Path, default=None, help="results JSON (default: docs/bench-results.json for a full run, else var/bench/)")
     p.add_argument("--report", type=Path, default=None, help="readable report (default: docs/performance.md for a full run, else var/bench/)")
@@ -60,6 +63,32 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+async def migrate_to_head(url: str) -> None:
+    """A reused data set follows the schema: later migrations are applied (their backfills
+    keep the rows consistent), then the statistics are refreshed."""
+    import asyncpg
+
+    from app.db import migrate
+
+    async def version() -> str | None:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetchval("SELECT version_num FROM alembic_version")
+        finally:
+            await conn.close()
+
+    before = await version()
+    await asyncio.to_thread(migrate.upgrade, url)
+    after = await version()
+    if after != before:
+        log(f"migrated the data set's schema from {before} to {after}; analyzing")
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+
+
 async def prepare_dataset(args: argparse.Namespace, server) -> dict:  # type: ignore[no-untyped-def]
     from bench.db import database_exists, recreate_database, redact
 
@@ -69,6 +98,7 @@ async def prepare_dataset(args: argparse.Namespace, server) -> dict:  # type: ig
         meta = await reusable(url, sizes, args.seed)
         if meta:
             log(f"reusing the data set in {redact(url)} (generated in {meta['generation_seconds']} s)")
+            await migrate_to_head(url)
             return meta
         log("--reuse: the database does not hold this data set (seed, scale or generator differ); generating")
     log(f"generating the data set into {redact(url)}: {sizes}")
@@ -95,23 +125,28 @@ async def main_async(args: argparse.Namespace) -> int:
         server.stop()
 
 
-def print_sql(only: list[str]) -> int:
-    from bench.scenarios import SCENARIOS
+def render(results: Path, out: Path | None) -> int:
+    import json
 
-    for sc in SCENARIOS:
-        if only and sc.name not in only:
-            continue
-        print(f"-- {sc.name}: {sc.request}")
-        for sql in sc.sql() or ["-- (a write: no raw-SQL side)"]:
-            print(sql.strip() + ";" if not sql.startswith("--") else sql)
-        print()
+    from bench import report
+
+    from bench.run import _flatten, evaluate
+
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    for r in doc["scenarios"].values():
+        _flatten(r)
+    evaluate(doc["scenarios"])  # the targets as this version of the bench checks them
+    results.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    target = out or results.with_name("performance.md")
+    target.write_text(report.markdown(doc), encoding="utf-8")
+    print(f"wrote {target}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.print_sql:
-        return print_sql(args.only)
+    if args.render:
+        return render(args.render, args.report)
     try:
         import uvloop
 

@@ -27,13 +27,13 @@ import random
 import time
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import accumulate
 from typing import Any
 
 import asyncpg
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 DEFAULT_SEED = 20240101
 
 REF_DATE = date(2026, 11, 29)  # the data set's "today": nothing in it happens on or after this day
@@ -286,6 +286,7 @@ class Loader:
         self.counts: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self.replica = False
+        self.has_deadline_set_on = False
         self._findings: list[tuple[int, int, str, str]] = []  # (created ms, enterprise idx, kind, inspection id)
 
     def rng(self, stream: str) -> random.Random:
@@ -328,9 +329,11 @@ class Loader:
                 ("trainings", self._trainings),
             ):
                 t0 = time.perf_counter()
+                before = dict(self.counts)
                 await stage(conn)
                 self.timings[name] = round(time.perf_counter() - t0, 1)
-                self.log(f"  {name}: {self.timings[name]} s  ({self._summary()})")
+                new = ", ".join(f"{k} {v - before.get(k, 0):,}" for k, v in self.counts.items() if v != before.get(k, 0))
+                self.log(f"  {name}: {self.timings[name]} s  ({new})")
             t0 = time.perf_counter()
             await conn.execute("RESET session_replication_role")
             for table in ("hazard_history", "hazard", "inspection", "enterprise_state", "enterprise", "drill", "training",
@@ -351,7 +354,7 @@ class Loader:
                 "timings_s": self.timings,
                 "generation_seconds": total,
                 "reference_date": REF_DATE.isoformat(),
-                "loaded_at": datetime.now(timezone.utc).isoformat(),
+                "loaded_at": datetime.now(UTC).isoformat(),
                 "foreign_key_checks_during_copy": not self.replica,
                 "max_history_id": await conn.fetchval("SELECT coalesce(max(id), 0) FROM hazard_history"),
             }
@@ -363,9 +366,6 @@ class Loader:
             return meta
         finally:
             await conn.close()
-
-    def _summary(self) -> str:
-        return ", ".join(f"{k} {v:,}" for k, v in self.counts.items())
 
     async def _schema(self) -> None:
         from app.db import migrate
@@ -460,7 +460,7 @@ class Loader:
         sector_pick = Picker(list(SECTOR_WEIGHTS), list(SECTOR_WEIGHTS.values()))
         used: set[str] = set()
         recs = []
-        for i in range(n):
+        for _ in range(n):
             sector = sector_pick(rng)
             village = village_pick.index(rng)
             # registration: most enterprises are older than the ledger; a steady trickle since
@@ -501,7 +501,7 @@ class Loader:
                 recs[i][3] = False
 
         ent_lines, state_lines = [], []
-        for i, (sector, village, reg, hr, tags) in enumerate(recs):
+        for sector, village, reg, hr, tags in recs:
             created_ord = (FIRST_ORD + 1 + rng.randrange(89)) if reg < FIRST_ORD else min(reg + rng.randrange(20), LAST_ORD)
             created_s = 8 * 3600 + rng.randrange(10 * 3600)
             eid = uuid7(day_ms(created_ord) + created_s * 1000, rng)
@@ -581,8 +581,7 @@ class Loader:
             created_ord = min(day + (0 if rng.random() < 0.8 else rng.randrange(1, 4)), LAST_ORD)
             ms = day_ms(created_ord) + (8 * 3600 + rng.randrange(11 * 3600)) * 1000 + rng.randrange(1000)
             k = findings_pick(rng)
-            if k > budget:
-                k = budget
+            k = min(k, budget)
             budget -= k
             recs.append((ms, e, kind, day, k))
         recs.sort()
@@ -704,7 +703,8 @@ class Loader:
             # `step` keeps effective_on non-decreasing (H7)
             steps: list[tuple[str, str | None, str, int, int | None, str | None]] = []
 
-            def step(action: str, frm: str | None, to: str, eff: int, dl: int | None = None, comment: str | None = None) -> int:
+            def step(action: str, frm: str | None, to: str, eff: int, dl: int | None = None, comment: str | None = None,
+                     steps: list = steps) -> int:
                 eff = max(eff, steps[-1][3]) if steps else eff
                 steps.append((action, frm, to, eff, dl, comment))
                 return eff
@@ -742,14 +742,14 @@ class Loader:
             # ---- cut at the data set's today (a prefix: effective dates do not decrease)
             steps = [s for s in steps if s[3] <= LAST_ORD]
             status = steps[-1][2]
-            status_on, deadline, extensions, listed_now = disc, None, 0, False
+            status_on, deadline, extensions, listed_now, deadline_on = disc, None, 0, False, disc
             planned = submitted = False
             closed_on = None
             for action, frm, to, eff, dl, _ in steps:
                 if to != frm:
                     status_on = eff
                 if dl is not None:
-                    deadline = dl
+                    deadline, deadline_on = dl, eff
                 if action == "plan":
                     planned = True
                 elif action == "extend":
@@ -799,6 +799,7 @@ class Loader:
                 rng.choice(EVIDENCE) if submitted else N,
                 b(listed_now), created_ts if major else N, iso(closed_on) if closed_on is not None else N,
                 inspection_id, admin, str(len(steps)), created_ts, updated_ts,
+                *((iso(deadline_on),) if self.has_deadline_set_on else ()),
             )) + "\n")
         return h_lines, x_lines
 
@@ -813,11 +814,21 @@ class Loader:
         "deadline", "data",
     ]
 
+    async def _hazard_columns(self, conn: asyncpg.Connection) -> list[str]:
+        """The generated columns, plus the ones later migrations added that the generator
+        knows how to fill (hazard.deadline_set_on, migration 0006)."""
+        present = {r["column_name"] for r in await conn.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'hazard'"
+        )}
+        self.has_deadline_set_on = "deadline_set_on" in present
+        return self.HAZARD_COLUMNS + (["deadline_set_on"] if self.has_deadline_set_on else [])
+
     async def _hazards(self, conn: asyncpg.Connection) -> None:
         """Generated in chunks in a worker thread, each copied while the next is generated.
         Without foreign-key triggers (superuser) hazards and history go in on two
         connections at once; history ids follow the copy order, so a hazard's steps keep
         increasing ids (the targets SQL takes the last step by id)."""
+        columns = await self._hazard_columns(conn)
         skeletons = await asyncio.to_thread(self._hazard_skeletons)
         chunk = 25_000
         parts = [skeletons[i : i + chunk] for i in range(0, len(skeletons), chunk)]
@@ -835,11 +846,11 @@ class Loader:
                 )
                 if self.replica:
                     await asyncio.gather(
-                        self.copy(conn, "hazard", self.HAZARD_COLUMNS, h_lines),
+                        self.copy(conn, "hazard", columns, h_lines),
                         self.copy(conn2, "hazard_history", self.HISTORY_COLUMNS, x_lines),
                     )
                 else:
-                    await self.copy(conn, "hazard", self.HAZARD_COLUMNS, h_lines)
+                    await self.copy(conn, "hazard", columns, h_lines)
                     await self.copy(conn, "hazard_history", self.HISTORY_COLUMNS, x_lines)
                 if no % 8 == 7:
                     self.log(f"    hazards {self.counts.get('hazard', 0):,} / {self.sizes.hazards:,}")

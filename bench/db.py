@@ -4,7 +4,6 @@ always works in its own database (`anquan_bench`), never in the service's."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ def redact(url: str) -> str:
 async def _answers(url: str, timeout: float = 3.0) -> bool:
     try:
         conn = await asyncpg.connect(url, timeout=timeout)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True

@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -66,6 +68,7 @@ class RunResult:
     locations: list[str] = field(default_factory=list)
     driver: str = "wrk"
     background: dict[str, Any] = field(default_factory=dict)  # CPU used by other work (bench.monitor)
+    service_timing: dict[str, Any] = field(default_factory=dict)  # the service's own durations (access log)
 
     def brief(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "locations"}
@@ -94,7 +97,7 @@ def wrk_version() -> str | None:
     exe = wrk_path()
     if not exe:
         return None
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
     m = re.search(r"wrk (\S+)", out.stdout + out.stderr)
     return m.group(1) if m else "unknown"
 
@@ -124,6 +127,7 @@ local cap = @CAP@
 local key_prefix = @KEY_PREFIX@
 local collect = @COLLECT@
 local locations_file = @LOCATIONS_FILE@
+local done_prefix = @DONE_PREFIX@
 local nthreads = @THREADS@
 local threads = {}
 
@@ -133,7 +137,10 @@ function setup(thread)
 end
 
 function init(args)
-  n = 0
+  n = 0         -- requests written by this thread
+  reserved = 0  -- requests granted by delay() (written now or on the next loop turn)
+  answered = 0  -- responses received
+  phantom = (tid == 0)  -- wrk calls request() once on thread 0 before the run (script_verify_request)
   t_first = 0
   t_last = 0
   stopped = ""
@@ -147,25 +154,43 @@ local function copy_headers()
   return h
 end
 
+local function finish()
+  if done_prefix ~= "" then
+    local f = io.open(done_prefix .. tid, "w")
+    if f then f:close() end
+  end
+  wrk.thread:stop()
+end
+
+-- delay() runs before each request (wrk then calls request() on the next loop turn). A
+-- thread at its cap (or out of paths) parks its connections with a very long delay and
+-- stops once every request it granted has its answer: nothing in flight is abandoned, as
+-- it would be by wrk.thread:stop() at the cap.
+function delay()
+  local why = nil
+  if reserved >= cap then why = "requests" end
+  if once and tid + reserved * nthreads + 1 > #paths then why = "paths" end
+  if why then
+    stopped = why
+    if answered >= reserved then finish() end
+    return 86400000
+  end
+  reserved = reserved + 1
+  return 0
+end
+
 function request()
+  if phantom then
+    phantom = false
+    return wrk.format(method, paths[1], copy_headers(), bodies and bodies[1] or nil)
+  end
   local t = now_us()
   if n == 0 then t_first = t end
-  t_last = t
   local i
   if once then
     i = tid + n * nthreads + 1
-    if i > #paths then
-      stopped = "paths"
-      wrk.thread:stop()
-      return wrk.format("GET", "/healthz", {}, nil)
-    end
   else
     i = ((tid + n * nthreads) % #paths) + 1
-  end
-  if n >= cap then
-    stopped = "requests"
-    wrk.thread:stop()
-    return wrk.format("GET", "/healthz", {}, nil)
   end
   n = n + 1
   local h = copy_headers()
@@ -175,7 +200,17 @@ function request()
   return wrk.format(method, paths[i], h, body)
 end
 
-@RESPONSE@
+function response(status, headers, body)
+  answered = answered + 1
+  t_last = now_us()
+  local k = tostring(status)
+  statuses[k] = (statuses[k] or 0) + 1
+  if collect and status >= 200 and status < 300 then
+    local loc = headers["location"] or headers["Location"]
+    if loc then table.insert(locs, loc) end
+  end
+  if stopped ~= "" and answered >= reserved then finish() end
+end
 
 local function esc(s)
   return (string.gsub(tostring(s), '[%c"\\]', ""))
@@ -185,6 +220,7 @@ function done(summary, latency, requests)
   local first, last, stop_reason = nil, 0, ""
   local st = {}
   local sent = 0
+  local per_thread = {}
   local f = nil
   if collect and locations_file ~= "" then f = io.open(locations_file, "w") end
   for _, t in ipairs(threads) do
@@ -195,6 +231,7 @@ function done(summary, latency, requests)
     local s = t:get("stopped")
     if s and s ~= "" then stop_reason = s end
     sent = sent + (t:get("n") or 0)
+    table.insert(per_thread, string.format("[%d,%d]", t:get("n") or 0, t:get("answered") or 0))
     local ts = t:get("statuses") or {}
     for k, v in pairs(ts) do st[k] = (st[k] or 0) + v end
     if f then
@@ -207,24 +244,15 @@ function done(summary, latency, requests)
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"sent":%d,"duration_us":%d,"bytes":%d,"span_us":%d,"stopped":"%s",' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
-    '"p50":%d,"p75":%d,"p90":%d,"p95":%d,"p99":%d,"max":%d,"mean":%f,"statuses":{%s}}\n',
+    '"p50":%d,"p75":%d,"p90":%d,"p95":%d,"p99":%d,"max":%d,"mean":%f,"statuses":{%s},"threads":[%s]}\n',
     summary.requests, sent, summary.duration, summary.bytes, (first and (last - first)) or 0, stop_reason,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
     latency:percentile(50), latency:percentile(75), latency:percentile(90), latency:percentile(95),
-    latency:percentile(99), latency.max, latency.mean, table.concat(parts, ",")))
+    latency:percentile(99), latency.max, latency.mean, table.concat(parts, ","), table.concat(per_thread, ",")))
 end
 """
 
-_LUA_RESPONSE = r"""
-function response(status, headers, body)
-  local k = tostring(status)
-  statuses[k] = (statuses[k] or 0) + 1
-  if collect and status >= 200 and status < 300 then
-    local loc = headers["location"] or headers["Location"]
-    if loc then table.insert(locs, loc) end
-  end
-end
-"""
+
 
 
 def _lua_table(values: list[str]) -> str:
@@ -239,7 +267,8 @@ async def run_wrk(
     per_thread_cap = max(1, math.ceil(max_requests / threads))
     workdir.mkdir(parents=True, exist_ok=True)
     locations_file = workdir / "locations.txt" if load.collect_locations else None
-    count_statuses = load.method != "GET" or load.collect_locations
+    done_dir = Path(tempfile.mkdtemp(prefix="wrk-done-", dir=workdir))
+    done_prefix = done_dir / "thread-"
     script = (
         _LUA.replace("@METHOD@", _lua_str(load.method))
         .replace("@PATHS@", _lua_table(load.paths))
@@ -251,25 +280,39 @@ async def run_wrk(
         .replace("@COLLECT@", "true" if load.collect_locations else "false")
         .replace("@LOCATIONS_FILE@", _lua_str(str(locations_file) if locations_file else ""))
         .replace("@THREADS@", str(threads))
-        .replace("@RESPONSE@", _LUA_RESPONSE if count_statuses else "")
+        .replace("@DONE_PREFIX@", _lua_str(str(done_prefix)))
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", dir=workdir, delete=False, encoding="utf-8") as f:
         f.write(script)
         script_path = f.name
     cmd = [
         wrk_path() or "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
-        f"--timeout", f"{timeout_s}s", "-s", script_path, base_url,
+        "--timeout", f"{timeout_s}s", "-s", script_path, base_url,
     ]
     proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await proc.communicate()
+    communicate = asyncio.ensure_future(proc.communicate())
+    # wrk's main thread sleeps for the whole duration even when every thread has stopped at
+    # its cap; SIGINT ends that sleep (wrk then prints its results and runs done()).
+    while not communicate.done():
+        await asyncio.sleep(0.1)
+        if len(list(done_dir.glob("thread-*"))) >= threads and proc.returncode is None:
+            try:
+                proc.send_signal(signal.SIGINT)
+            except ProcessLookupError:
+                pass
+            break
+    out, err = await communicate
+    shutil.rmtree(done_dir, ignore_errors=True)
     Path(script_path).unlink(missing_ok=True)
     text = out.decode(errors="replace")
-    m = re.search(r"^BENCH_RESULT (\{.*\})$", text, re.M)
+    m = re.search(r"^BENCH_RESULT (\{.*\})$", text, re.MULTILINE)
     if proc.returncode != 0 or not m:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {text[-2000:]} {err.decode(errors='replace')[-2000:]}")
     r = json.loads(m.group(1))
+    if os.environ.get("BENCH_DEBUG_WRK"):
+        print(m.group(1))
     stopped = r["stopped"] or "duration"
-    # a capped run idles after its last request until the duration ends: time the span
+    # a capped run ends with its last answer, before the duration: time the span in Lua
     span_s = r["span_us"] / 1e6 if stopped != "duration" and r["span_us"] > 0 else r["duration_us"] / 1e6
     statuses = {k: int(v) for k, v in r["statuses"].items()}
     if statuses:
@@ -359,19 +402,30 @@ async def run_python(
     )
 
 
+SLOW_MS, SLOW_COUNT = 5000, 3  # a request slower than 5 s: three sequential ones are enough
+
+
 async def sequential_http(base_url: str, path: str, headers: dict[str, str], count: int, *, warmup: int = 1,
-                          timeout_s: float = 120) -> dict[str, Any]:
-    """`count` requests one after the other (after `warmup`): what a single user waits."""
+                          timeout_s: float = 600, before_each: Callable[[], Awaitable[None]] | None = None,
+                          ) -> dict[str, Any]:
+    """`count` requests one after the other (after `warmup`): what a single user waits.
+    `before_each` runs before every request, untimed (the bench empties a cache with it)."""
     times: list[float] = []
     statuses: dict[str, int] = {}
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout_s) as client:
-        for i in range(warmup + count):
+        i = 0
+        while i < warmup + count:
+            if before_each is not None:
+                await before_each()
             t0 = time.perf_counter()
             r = await client.get(path, headers=headers)
             elapsed = (time.perf_counter() - t0) * 1000
             statuses[str(r.status_code)] = statuses.get(str(r.status_code), 0) + 1
             if i >= warmup:
                 times.append(elapsed)
+            elif elapsed > SLOW_MS:
+                count = min(count, SLOW_COUNT)
+            i += 1
     return _seq_summary(times, statuses)
 
 
@@ -388,29 +442,26 @@ def _seq_summary(times: list[float], statuses: dict[str, int] | None = None) -> 
 
 # --------------------------------------------------------------------------- raw SQL
 
-Statement = tuple[str, tuple[Any, ...]]
 RawOp = Callable[[asyncpg.Connection, int], Awaitable[Any]]
 
 
-def statements_op(make: Callable[[int], list[Statement]]) -> RawOp:
-    """An operation that runs the statements of one request (fetching every row)."""
+# the service's own session settings (jit, timezone, ...), set by the runner from the capture
+RAW_SESSION_SETTINGS: dict[str, str] = {"TimeZone": "UTC"}
 
-    async def op(conn: asyncpg.Connection, i: int) -> None:
-        for sql, args in make(i):
-            await conn.fetch(sql, *args)
 
-    return op
+async def connect_raw(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(url, server_settings={**RAW_SESSION_SETTINGS, "application_name": "anquan_bench_raw"})
 
 
 async def _connections(url: str, n: int) -> list[asyncpg.Connection]:
-    return list(await asyncio.gather(*[
-        asyncpg.connect(url, server_settings={"application_name": "anquan_bench_raw", "timezone": "UTC"})
-        for _ in range(n)
-    ]))
+    return list(await asyncio.gather(*[connect_raw(url) for _ in range(n)]))
 
 
-async def run_raw(url: str, op: RawOp, *, connections: int, duration: float, max_requests: int) -> RunResult:
-    """`connections` clients, each on its own connection, running `op` in a closed loop."""
+async def run_raw(url: str, op: RawOp, *, connections: int, duration: float, max_requests: int,
+                  before_close: Callable[[], Awaitable[None]] | None = None) -> RunResult:
+    """`connections` clients, each on its own connection, running `op` in a closed loop.
+    `before_close` runs after the last answer, while the connections (and their backends)
+    still exist."""
     conns = await _connections(url, connections)
     latencies: list[float] = []
     counter = {"n": 0}
@@ -443,6 +494,8 @@ async def run_raw(url: str, op: RawOp, *, connections: int, duration: float, max
     for t in tasks:
         t.cancel()  # like wrk: what is in flight at the end is abandoned (and cancelled server-side)
     await asyncio.gather(*tasks, return_exceptions=True)
+    if before_close is not None:
+        await before_close()
     for c in conns:
         c.terminate()
     span = (last_done["t"] if stopped["why"] != "duration" else finished_at) - start
@@ -461,11 +514,16 @@ async def sequential_raw(url: str, op: RawOp, count: int, *, warmup: int = 1) ->
     conn = (await _connections(url, 1))[0]
     times = []
     try:
-        for i in range(warmup + count):
+        i = 0
+        while i < warmup + count:
             t0 = time.perf_counter()
             await op(conn, i)
+            elapsed = (time.perf_counter() - t0) * 1000
             if i >= warmup:
-                times.append((time.perf_counter() - t0) * 1000)
+                times.append(elapsed)
+            elif elapsed > SLOW_MS:
+                count = min(count, SLOW_COUNT)
+            i += 1
     finally:
         await conn.close()
     return _seq_summary(times)

@@ -55,43 +55,50 @@ def _ours() -> set[int]:
         return {me.pid}
 
 
+def _system_busy() -> float:
+    t = psutil.cpu_times()
+    idle = t.idle + getattr(t, "iowait", 0.0)
+    return sum(t) - idle
+
+
 class ForeignCpu:
-    """CPU seconds per wall second spent by processes outside the benchmark: neither the
-    bench, the service, wrk (all children of the bench) nor PostgreSQL serving anquan_bench
-    (its auxiliary processes count as ours)."""
+    """CPU seconds per wall second spent outside the benchmark: the machine's busy time
+    (/proc/stat, so short-lived processes such as a test suite's are counted) minus what
+    the benchmark's own processes used — the bench, the service and wrk (all children of
+    the bench), and PostgreSQL except the backends serving other databases."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._start: dict[Key, tuple[float, str]] = {}
+        self._busy0 = 0.0
         self._t0 = 0.0
 
     def start(self) -> None:
         self._start = _snapshot()
+        self._busy0 = _system_busy()
         self._t0 = time.monotonic()
 
     async def stop(self) -> dict[str, Any]:
         end = _snapshot()
+        busy = max(0.0, _system_busy() - self._busy0)
         wall = max(1e-6, time.monotonic() - self._t0)
-        ours = _ours()
+        ours_pids = _ours()
         foreign_pg = await _foreign_backends(self.url)
-        foreign, total = 0.0, 0.0
-        top: dict[str, float] = {}
+        ours = 0.0
+        others: dict[str, float] = {}
         for key, (cpu, name) in end.items():
             before = self._start.get(key)
-            if before is None:
-                continue
-            delta = max(0.0, cpu - before[0])
-            total += delta
+            delta = max(0.0, cpu - before[0]) if before else cpu  # born during the window
             pid = key[0]
-            is_pg = name.startswith("postgres")
-            if pid in ours or (is_pg and pid not in foreign_pg):
-                continue
-            foreign += delta
-            top[name] = top.get(name, 0.0) + delta
-        busiest = sorted(top.items(), key=lambda kv: -kv[1])[:3]
+            if pid in ours_pids or (name.startswith("postgres") and pid not in foreign_pg):
+                ours += delta
+            elif before is not None:
+                others[name] = others.get(name, 0.0) + delta
+        foreign = max(0.0, busy - ours)
+        busiest = sorted(others.items(), key=lambda kv: -kv[1])[:3]
         return {
             "foreign_cpu_cores": round(foreign / wall, 2),
-            "total_cpu_cores": round(total / wall, 2),
+            "total_cpu_cores": round(busy / wall, 2),
             "foreign_top": {k: round(v / wall, 2) for k, v in busiest if v / wall >= 0.05},
         }
 

@@ -6,12 +6,11 @@ writes again, write the results."""
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import traceback
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,10 @@ import httpx
 
 from bench import driver, report
 from bench.dataset import REF_DATE
-from bench.scenarios import BY_NAME, SCENARIOS, Built, Context, Scenario
 from bench.monitor import ForeignCpu, wait_quiet
-from bench.service import RssSampler, Service, wait_idle
+from bench.capture import AppCapture
+from bench.scenarios import CACHED_SUFFIX, SCENARIOS, Built, Context, Scenario, replay, scenario_of
+from bench.service import AccessLogWindow, RssSampler, Service, wait_idle
 
 CST = timezone(timedelta(hours=8))
 # every generated row was created before the data set's today; the bench's writes after
@@ -55,6 +55,8 @@ async def reset_writes(url: str, meta: dict[str, Any], log: Callable[[str], None
             ):
                 status = await conn.execute(sql, *args)
                 deleted += int(status.split()[-1])
+            if await conn.fetchval("SELECT to_regclass('analytics_cache') IS NOT NULL"):
+                await conn.execute("DELETE FROM analytics_cache")  # answers of the analytics endpoints
         try:
             await conn.execute("ALTER TABLE hazard_history ENABLE TRIGGER USER")
             await conn.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
@@ -71,7 +73,7 @@ async def reset_writes(url: str, meta: dict[str, Any], log: Callable[[str], None
 def business_today() -> Any:
     from app.domain.calendar import business_date
 
-    return business_date(datetime.now(timezone.utc))
+    return business_date(datetime.now(UTC))
 
 
 async def _users(conn: asyncpg.Connection) -> dict[str, tuple[uuid.UUID, str]]:
@@ -92,6 +94,7 @@ def _flatten(r: dict[str, Any]) -> None:
     foreign = [
         _bg(x) for side in (api, raw) for x in side.values() if isinstance(x, dict) and _bg(x) is not None
     ] + [x.get("foreign_cpu_cores") for x in (r.get("export") or {}).get("runs", []) if x.get("foreign_cpu_cores") is not None]
+    foreign = [f for f in foreign if isinstance(f, (int, float))]
     r["other_work_max_cores"] = max(foreign) if foreign else None
     if "sequential" in api:
         r["sequential_p50_ms"] = api["sequential"]["p50_ms"]
@@ -122,40 +125,62 @@ class Runner:
         self.workdir = workdir
         self.use_wrk = args.driver == "wrk" or (args.driver == "auto" and driver.wrk_path() is not None)
         self.max_requests = ctx.max_requests
+        self.has_cache = False
 
     async def http(self, load: driver.HttpLoad, connections: int, *, duration: float | None = None,
                    max_requests: int | None = None, record: bool = True) -> driver.RunResult:
         run = driver.run_wrk if self.use_wrk else driver.run_python
         duration = duration or self.args.duration
-        quiet = await wait_quiet(self.url, max_wait=self.args.quiet_wait, log=self.log) if record else None
+        quiet = await wait_quiet(self.url, max_wait=self.args.quiet_wait, threshold=self.args.quiet_threshold, log=self.log) if record else None
         mon = ForeignCpu(self.url)
         mon.start()
+        window = AccessLogWindow(self.service.log_path)
         res = await run(
             self.service.base_url, load, connections=connections, duration=duration,
             max_requests=max_requests or self.max_requests, threads=self.args.threads, workdir=self.workdir,
             timeout_s=max(60, int(duration)),
         )
         res.background = {"before": quiet, "during": await mon.stop()} if record else {}
+        if record:
+            await wait_idle(self.url)  # abandoned requests finish and are logged
+            res.service_timing = _timing(window.durations())
         return res
 
     async def raw(self, op: driver.RawOp, connections: int, *, duration: float | None = None,
                   max_requests: int | None = None) -> driver.RunResult:
-        quiet = await wait_quiet(self.url, max_wait=self.args.quiet_wait, log=self.log)
+        quiet = await wait_quiet(self.url, max_wait=self.args.quiet_wait, threshold=self.args.quiet_threshold, log=self.log)
         mon = ForeignCpu(self.url)
         mon.start()
+        during: dict[str, Any] = {}
+
+        async def stop_monitor() -> None:  # before the raw connections' backends exit
+            during.update(await mon.stop())
+
         res = await driver.run_raw(self.url, op, connections=connections, duration=duration or self.args.duration,
-                                   max_requests=max_requests or self.max_requests)
-        res.background = {"before": quiet, "during": await mon.stop()}
+                                   max_requests=max_requests or self.max_requests, before_close=stop_monitor)
+        res.background = {"before": quiet, "during": during}
         return res
 
-    def heavy_bounds(self, sequential_ms: float | None, connections: int, parallelism: int) -> tuple[float, int]:
-        """Slow requests (a latency target): two requests per connection, and enough time
-        for them (at most --heavy-duration s)."""
-        cap = 2 * connections
-        if not sequential_ms:
-            return self.args.duration, cap
-        estimate = sequential_ms / 1000 * cap / max(1, parallelism) * 1.5 + 5
-        return min(max(self.args.duration, estimate), self.args.heavy_duration), cap
+    def heavy_bounds(self, connections: int) -> tuple[float, int]:
+        """Slow requests (the target is a latency): one request per connection, all sent at
+        once; the run ends with the last answer (or at --heavy-duration s)."""
+        return self.args.heavy_duration, connections
+
+    async def clear_cache(self) -> None:
+        """Empty the service's analytics cache (derived data): the next answer is computed."""
+        if self.has_cache:
+            await self.ctx.conn.execute("DELETE FROM analytics_cache")
+
+    def _log_run(self, what: str, res: driver.RunResult, drained: float | None = None) -> None:
+        unit = "req/s" if what.startswith("API") else "q/s  "
+        extra = f", drained in {drained} s" if drained is not None else ""
+        self.log(
+            f"    {what} {res.connections:>2} conns: {res.rps:>8} {unit}  p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  "
+            f"p99 {res.p99_ms} ms  ({res.requests} answers, {res.ok} ok, bound: {res.bound}{extra}; "
+            f"other work {res.background['during']['foreign_cpu_cores']} cores)"
+            + (f"; in the service p50 {res.service_timing['p50_ms']} p95 {res.service_timing['p95_ms']} "
+               f"p99 {res.service_timing['p99_ms']} ms" if res.service_timing else "")
+        )
 
     # ------------------------------------------------------------------ phase 1: the API
 
@@ -164,8 +189,10 @@ class Runner:
         built = await sc.build(self.ctx)
         r: dict[str, Any] = {
             "title": sc.title, "request": sc.request, "user": sc.user, "kind": sc.kind, "info": built.info,
-            "sql": sc.sql(), "api": {}, "raw": {},
+            "api": {}, "raw": {},
         }
+        if sc.cached and self.has_cache:
+            r["cache"] = "emptied before every request and before every run: each answer is computed"
         if sc.kind == "export":
             await self.export(built, r)
         else:
@@ -175,6 +202,7 @@ class Runner:
 
     async def api_runs(self, sc: Scenario, built: Built, r: dict[str, Any]) -> None:
         a = self.args
+        cold = sc.cached and self.has_cache
         if sc.kind == "read" and not sc.sequential:
             await self.http(await built.load("warmup"), a.latency_connections, duration=min(3.0, a.duration),
                             record=False)  # not recorded
@@ -182,23 +210,21 @@ class Runner:
         if sc.sequential:
             assert built.sequential_path
             r["api"]["sequential"] = await driver.sequential_http(
-                self.service.base_url, built.sequential_path, self.ctx.headers(_user_key(sc)), a.sequential
+                self.service.base_url, built.sequential_path, self.ctx.headers(built.user), a.sequential,
+                before_each=self.clear_cache if cold else None,
             )
-            self.log(f"    API sequential: p50 {r['api']['sequential']['p50_ms']} ms, p95 {r['api']['sequential']['p95_ms']} ms")
+            self.log(f"    API sequential{' (computed)' if cold else ''}: p50 {r['api']['sequential']['p50_ms']} ms, "
+                     f"p95 {r['api']['sequential']['p95_ms']} ms")
         checks = {}
         for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
-            duration, cap = (a.duration, self.max_requests)
-            if sc.sequential:
-                duration, cap = self.heavy_bounds(r["api"]["sequential"]["p50_ms"], conns, a.workers)
+            duration, cap = self.heavy_bounds(conns) if sc.sequential else (a.duration, self.max_requests)
             load = await built.load(label)
+            if cold:
+                await self.clear_cache()
             res = await self.http(load, conns, duration=duration, max_requests=cap)
             drained = await wait_idle(self.url)
             r["api"][label] = res.brief() | {"drain_s": drained}
-            self.log(
-                f"    API {conns:>2} conns: {res.rps:>8} req/s  p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  p99 {res.p99_ms} ms"
-                f"  ({res.requests} requests, {res.ok} 2xx, bound: {res.bound}, drained in {drained} s; "
-                f"other work {res.background['during']['foreign_cpu_cores']} cores)"
-            )
+            self._log_run("API", res, drained)
             if built.verify:
                 checks[label] = await built.verify(label, res)
                 self.log(f"    checks: {checks[label]}")
@@ -206,15 +232,38 @@ class Runner:
             r["checks"] = checks
             r["checks_consistent"] = all(c.get("consistent") for c in checks.values())
 
+    async def api_cached(self, sc: Scenario, built: Built) -> dict[str, Any]:
+        """The same analytics request answered from the service's cache (no write since the
+        answer was computed): sequential requests after one that fills the cache, then
+        runs bounded like the light reads."""
+        a = self.args
+        r: dict[str, Any] = {
+            "title": f"{sc.title} — from the analytics cache", "request": sc.request, "user": sc.user, "kind": sc.kind,
+            "info": built.info, "api": {}, "raw": {},
+            "cache": "filled by one request; every measured answer is a cache hit (no write in between)",
+        }
+        assert built.sequential_path
+        r["api"]["sequential"] = await driver.sequential_http(
+            self.service.base_url, built.sequential_path, self.ctx.headers(built.user), a.sequential
+        )
+        self.log(f"    API sequential (cached): p50 {r['api']['sequential']['p50_ms']} ms, "
+                 f"p95 {r['api']['sequential']['p95_ms']} ms")
+        for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
+            res = await self.http(await built.load(label), conns)
+            drained = await wait_idle(self.url)
+            r["api"][label] = res.brief() | {"drain_s": drained}
+            self._log_run("API (cached)", res, drained)
+        return r
+
     async def export(self, built: Built, r: dict[str, Any], runs: int = 3) -> None:
         """Sequential CSV downloads: rows/s end to end and the growth of the serving
         worker's RSS (psutil, every 50 ms, against its RSS just before the request)."""
         assert built.sequential_path
-        headers = self.ctx.headers("bench_admin")
+        headers = self.ctx.headers(built.user)
         out = []
         async with httpx.AsyncClient(base_url=self.service.base_url, timeout=600) as client:
             for _ in range(runs):
-                await wait_quiet(self.url, max_wait=self.args.quiet_wait, log=self.log)
+                await wait_quiet(self.url, max_wait=self.args.quiet_wait, threshold=self.args.quiet_threshold, log=self.log)
                 mon = ForeignCpu(self.url)
                 mon.start()
                 sampler = RssSampler(self.service.worker_processes(), 0.05)
@@ -253,18 +302,24 @@ class Runner:
 
     # ------------------------------------------------------------------ phase 2: raw SQL
 
-    async def raw_side(self, sc: Scenario, built: Built, r: dict[str, Any]) -> None:
-        if built.raw is None:
+    async def raw_side(self, sc: Scenario, built: Built, r: dict[str, Any], capture: AppCapture) -> None:
+        if not built.capture_path:
             return
         a = self.args
+        cap = await capture.capture(built.capture_path, built.user)
+        r["sql"] = [{"sql": st.sql.strip(), "args": [_short(x) for x in st.args], "method": st.method,
+                     **({"options": st.options} if st.options else {})} for st in cap.statements]
+        r["sql_left_out"] = sorted(set(cap.overhead))
+        self.log(f"    captured {len(cap.statements)} statement(s) from the app; left out: {len(cap.overhead)}")
         if sc.kind == "export":
+            op = replay(cap.statements)
             raw_runs = []
-            conn = await asyncpg.connect(self.url)
+            conn = await driver.connect_raw(self.url)
             try:
                 for i in range(3):
-                    await wait_quiet(self.url, max_wait=a.quiet_wait, log=self.log)
+                    await wait_quiet(self.url, max_wait=a.quiet_wait, threshold=a.quiet_threshold, log=self.log)
                     t0 = time.perf_counter()
-                    n = await built.raw(conn, i)
+                    n = await op(conn, i)
                     dt = time.perf_counter() - t0
                     raw_runs.append({"rows": n, "seconds": round(dt, 2), "rows_per_s": round(n / dt)})
             finally:
@@ -275,34 +330,43 @@ class Runner:
                                       "p95_ms": round(max(x["seconds"] for x in raw_runs) * 1000, 1)}
             if r.get("export", {}).get("rows_per_s"):
                 r["export_ratio"] = round(r["export"]["rows_per_s"] / rm["rows_per_s"], 3)
-            self.log(f"    raw cursor: {rm['rows']:,} rows in {rm['seconds']} s = {rm['rows_per_s']:,} rows/s")
+            self.log(f"    raw ({cap.statements[-1].method}): {rm['rows']:,} rows in {rm['seconds']} s = {rm['rows_per_s']:,} rows/s")
             return
+        op = replay(cap.statements, built.vary)
         if sc.sequential:
-            r["raw"]["sequential"] = await driver.sequential_raw(self.url, built.raw, a.sequential)
+            r["raw"]["sequential"] = await driver.sequential_raw(self.url, op, a.sequential)
             self.log(f"    raw sequential: p50 {r['raw']['sequential']['p50_ms']} ms, p95 {r['raw']['sequential']['p95_ms']} ms")
         else:  # warm-up, not recorded
-            await driver.run_raw(self.url, built.raw, connections=a.latency_connections, duration=min(2.0, a.duration),
+            await driver.run_raw(self.url, op, connections=a.latency_connections, duration=min(2.0, a.duration),
                                  max_requests=self.max_requests)
         for label, conns in (("c32", a.throughput_connections), ("c16", a.latency_connections)):
-            duration, cap = (a.duration, self.max_requests)
-            if sc.sequential:
-                duration, cap = self.heavy_bounds(r["raw"]["sequential"]["p50_ms"], conns, os.cpu_count() or 2)
-            res = await self.raw(built.raw, conns, duration=duration, max_requests=cap)
+            duration, cap_n = self.heavy_bounds(conns) if sc.sequential else (a.duration, self.max_requests)
+            res = await self.raw(op, conns, duration=duration, max_requests=cap_n)
             r["raw"][label] = res.brief()
-            self.log(
-                f"    raw {conns:>2} conns: {res.rps:>8} q/s    p50 {res.p50_ms} ms  p95 {res.p95_ms} ms  p99 {res.p99_ms} ms"
-                f"  ({res.requests} queries, bound: {res.bound}; other work {res.background['during']['foreign_cpu_cores']} cores)"
-            )
+            self._log_run("raw", res)
             await wait_idle(self.url, application_names=("anquan_bench_raw",))
 
 
-def _user_key(sc: Scenario) -> str:
-    return "bench_zhujian" if sc.user == "department_officer" else "bench_admin"
+def _timing(durations: list[float]) -> dict[str, Any]:
+    """Percentiles of the service's own request durations (its access log, in ms): time
+    inside the worker, without the client side and without wrk's end-of-run correction."""
+    if not durations:
+        return {}
+    return {
+        "requests": len(durations),
+        **{f"p{p}_ms": round(driver.percentile(durations, p) or 0, 2) for p in (50, 95, 99)},
+        "max_ms": round(max(durations), 2),
+    }
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def evaluate(results: dict[str, dict[str, Any]]) -> None:
     for name, r in results.items():
-        sc = BY_NAME[name]
+        sc = scenario_of(name)
         evaluated = []
         for t in sc.targets:
             try:
@@ -310,6 +374,12 @@ def evaluate(results: dict[str, dict[str, Any]]) -> None:
             except Exception:  # noqa: BLE001 - a missing figure is "not measured", not a crash
                 value, ok = None, None
             evaluated.append({"target": t.label, "value": value, "pass": ok})
+        failed = sum(
+            (run.get("requests") or 0) - (run.get("ok") or 0) + ((run.get("errors") or {}).get("timeout") or 0)
+            for run in (r.get("api") or {}).values() if isinstance(run, dict) and "ok" in run
+        )
+        if failed:
+            evaluated.append({"target": "every answer 2xx", "value": failed, "pass": False})
         r["targets"] = evaluated
         r["target"] = "; ".join(t.label for t in sc.targets)
         flags = [t["pass"] for t in evaluated]
@@ -329,7 +399,7 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
             return 2
     await reset_writes(url, meta, log)
     selected = [s for s in SCENARIOS if not args.only or s.name in args.only]
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     service = Service(root, url, workers=args.workers)
     machine = await report.machine_info(url)
     log(f"starting the service: {' '.join(service.command[1:])}")
@@ -347,6 +417,7 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
             max_requests=args.max_requests,
         )
         runner = Runner(args, url, service, ctx, log, workdir)
+        runner.has_cache = bool(await conn.fetchval("SELECT to_regclass('analytics_cache') IS NOT NULL"))
         log(f"load generator: {'wrk ' + (driver.wrk_version() or '') if runner.use_wrk else 'python httpx'}; "
             f"{args.duration:g} s or {args.max_requests:,} requests per run; {args.throughput_connections} and "
             f"{args.latency_connections} connections")
@@ -354,6 +425,9 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
             log(f"API: {sc.name}: {sc.request}")
             try:
                 results[sc.name], built[sc.name] = await runner.api(sc)
+                if sc.cached and runner.has_cache:
+                    log(f"API: {sc.name}, answered from the analytics cache")
+                    results[sc.name + CACHED_SUFFIX] = await runner.api_cached(sc, built[sc.name])
             except Exception as exc:  # noqa: BLE001 - one failed scenario does not lose the others
                 log(f"    FAILED: {exc!r}")
                 traceback.print_exc()
@@ -366,21 +440,33 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
         await conn.close()
         await reset_writes(url, meta, log)
     if runner is not None and not args.no_raw:
-        log("service stopped; the raw SQL side on the same data")
-        for sc in selected:
-            if sc.name not in built or built[sc.name].raw is None:
-                continue
-            log(f"raw SQL: {sc.name}")
-            try:
-                await runner.raw_side(sc, built[sc.name], results[sc.name])
-            except Exception as exc:  # noqa: BLE001
-                log(f"    FAILED: {exc!r}")
-                traceback.print_exc()
-                results[sc.name]["raw_error"] = repr(exc)
+        log("service stopped; the raw SQL side on the same data (statements captured from the app)")
+        capture = AppCapture(url, ctx.users)
+        try:
+            driver.RAW_SESSION_SETTINGS.update(await capture.session_settings())
+            log(f"raw connections use the service's session settings: {driver.RAW_SESSION_SETTINGS}")
+            for sc in selected:
+                if sc.name not in built or not built[sc.name].capture_path:
+                    continue
+                log(f"raw SQL: {sc.name}")
+                try:
+                    await runner.raw_side(sc, built[sc.name], results[sc.name], capture)
+                except Exception as exc:  # noqa: BLE001
+                    log(f"    FAILED: {exc!r}")
+                    traceback.print_exc()
+                    results[sc.name]["raw_error"] = repr(exc)
+                cached = results.get(sc.name + CACHED_SUFFIX)
+                if cached is not None:
+                    for key in ("raw", "sql", "sql_left_out"):
+                        if key in results[sc.name]:
+                            cached[key] = results[sc.name][key]
+        finally:
+            await capture.close()
     for r in results.values():
         _flatten(r)
     evaluate(results)
-    full = args.scale == 1.0 and not args.only
+    full = (args.scale == 1.0 and not args.only and args.throughput_connections == 32 and args.latency_connections == 16
+            and args.duration >= 10 and args.workers == 2)
     results_path = args.results or (root / "docs" / "bench-results.json" if full else workdir / "bench-results.json")
     report_path = args.report or (root / "docs" / "performance.md" if full else workdir / "performance.md")
     doc = report.build(

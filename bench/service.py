@@ -93,11 +93,19 @@ class Service:
     def worker_processes(self) -> list[psutil.Process]:
         if self.proc is None:
             return []
+        out = []
         try:
-            parent = psutil.Process(self.proc.pid)
-            return [p for p in parent.children(recursive=True) if p.is_running()]
+            children = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
+        for p in children:  # the workers, not multiprocessing's resource tracker
+            try:
+                cmd = " ".join(p.cmdline())
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if "resource_tracker" not in cmd and "semaphore_tracker" not in cmd:
+                out.append(p)
+        return out
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -118,6 +126,34 @@ class Service:
         settings = Settings(env="production", jwt_secret=self.secret, access_token_ttl_seconds=86400)
         service = TokenService(settings)
         return {name: service.issue(uid, role) for name, (uid, role) in users.items()}
+
+
+class AccessLogWindow:
+    """The service's own timings (`duration_ms` of its JSON access lines) for the requests
+    of one run: read from the log's size at the start of the run to its end."""
+
+    def __init__(self, log_path: Path | None) -> None:
+        self.log_path = log_path
+        self.offset = log_path.stat().st_size if log_path and log_path.exists() else 0
+
+    def durations(self) -> list[float]:
+        if not self.log_path or not self.log_path.exists():
+            return []
+        import json
+
+        out = []
+        with open(self.log_path, "rb") as f:
+            f.seek(self.offset)
+            for raw in f:
+                if b'"anquan.access"' not in raw:
+                    continue
+                try:
+                    rec = json.loads(raw)
+                except ValueError:
+                    continue
+                if str(rec.get("path", "")).startswith("/api/") and "duration_ms" in rec:
+                    out.append(float(rec["duration_ms"]))
+        return out
 
 
 class RssSampler:
