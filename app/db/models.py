@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.db.ids import uuid7
 
@@ -251,6 +251,9 @@ class Hazard(Base):
     inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection.id"))
     report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("public_report.id"))
     supervision_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("supervision_task.id", use_alter=True))
+    # Never loaded (lazy="raise"): declared so that one flush inserts an inspection before
+    # the hazards found in it, whatever order they were added in.
+    inspection: Mapped[Inspection | None] = relationship(lazy="raise")
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = _created_at()
@@ -265,6 +268,7 @@ class HazardHistory(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     hazard_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hazard.id"))
+    hazard: Mapped[Hazard] = relationship(lazy="raise")  # flush order only: the hazard first
     at: Mapped[datetime] = _created_at()
     effective_on: Mapped[date] = mapped_column(Date)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -364,6 +368,9 @@ class AttachmentLink(Base):
     attachment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attachment.id"))
     hazard_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazard.id"))
     inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection.id"))
+    # flush order only: the hazard or inspection first
+    hazard: Mapped[Hazard | None] = relationship(lazy="raise")
+    inspection: Mapped[Inspection | None] = relationship(lazy="raise")
     purpose: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = _created_at()
 

@@ -126,7 +126,8 @@ async def create(
         updated_at=ctx.now,
     )
     ctx.session.add(hazard)
-    await ctx.session.flush()  # the history rows and links refer to it (no ORM relationships order them)
+    if flush:
+        await ctx.session.flush()  # the history rows and links refer to it (no ORM relationships order them)
     _history(ctx, hazard, "create", None, effective_on=new.discovered_on, deadline=new.deadline,
              data={"grade": new.grade, "source": new.source})
     _event(ctx, hazard, EventType.hazard_created, {"grade": new.grade, "source": new.source})

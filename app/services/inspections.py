@@ -43,8 +43,9 @@ async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection
         created_by=ctx.principal.user_id,
         created_at=ctx.now,
     )
+    # One flush at the end: the unit of work inserts the inspection before the hazards that
+    # refer to it, and the hazards (and then their history) as one statement each.
     ctx.session.add(inspection)
-    await ctx.session.flush()  # the findings refer to it
     await attachments.link(
         ctx.session, ctx.principal, ctx.scope, data["attachment_ids"], purpose="inspection", inspection_id=inspection.id
     )

@@ -148,3 +148,27 @@ async def test_events_are_not_written_when_the_request_fails(client, street):
     assert r.status_code == 422
     r = await client.get("/api/v1/events", headers=street["admin"])
     assert r.json()["items"] == []
+
+
+async def test_one_flush_inserts_parents_first_in_any_unit_of_work_order(client, street, session, monkeypatch):
+    """An inspection, its hazards and their history go to the database in one flush (one
+    statement per table): the mapped dependencies, not the order of adding, put each row
+    after the row it refers to. The unit of work's internal sets are shuffled here."""
+    import sqlalchemy.orm.dependency
+    import sqlalchemy.orm.mapper
+    import sqlalchemy.orm.session
+    import sqlalchemy.orm.unitofwork
+    import sqlalchemy.util.topological
+    from sqlalchemy.testing.util import RandomSet
+
+    for module in (sqlalchemy.util.topological, sqlalchemy.orm.unitofwork, sqlalchemy.orm.session,
+                   sqlalchemy.orm.mapper, sqlalchemy.orm.dependency):
+        monkeypatch.setattr(module, "set", RandomSet, raising=False)
+    findings = [{"grade": "major" if i % 2 else "general", "title": f"隐患{i}", "deadline": "2025-06-20"}
+                for i in range(4)]
+    for _ in range(12):
+        r = await client.post("/api/v1/inspections", headers=street["admin"],
+                              json=inspection(street["e1"], findings=findings))
+        assert r.status_code == 201, r.text
+    assert await _count(session, Inspection) == 12
+    assert await _count(session, Hazard) == 48
