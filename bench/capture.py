@@ -33,6 +33,7 @@ class Stmt:
     args: tuple[Any, ...]
     method: str = "fetch"
     options: dict[str, Any] = field(default_factory=dict)
+    via: str = "orm"  # "orm": SQLAlchemy's pool; "reader": the hot-read asyncpg pool
 
 _INSIDE_COPY: contextvars.ContextVar[bool] = contextvars.ContextVar("inside_copy", default=False)
 _DATA = re.compile(r"^\s*(SELECT|WITH)\b", re.I)
@@ -66,7 +67,7 @@ def _recording(engine: Any, sink: list[Stmt]) -> Iterator[None]:
 
         def wrapper(self, query, *args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
             if not _INSIDE_COPY.get():  # asyncpg's own quote_literal round trip of a COPY
-                sink.append(Stmt(query, tuple(args)))
+                sink.append(Stmt(query, tuple(args), via="reader"))
             return __original(self, query, *args, **kwargs)
 
         setattr(asyncpg.connection.Connection, name, wrapper)
@@ -75,7 +76,7 @@ def _recording(engine: Any, sink: list[Stmt]) -> Iterator[None]:
 
     async def copy_wrapper(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
         options = {k: v for k, v in kwargs.items() if k not in ("output", "timeout")}
-        sink.append(Stmt(query, tuple(args), "copy", options))
+        sink.append(Stmt(query, tuple(args), "copy", options, via="reader"))
         token = _INSIDE_COPY.set(True)
         try:
             return await original_copy(self, query, *args, **kwargs)
@@ -129,16 +130,17 @@ class AppCapture:
             raise RuntimeError(f"capturing {path}: {r.status_code} {r.text[:300]}")
         return out
 
-    async def session_settings(self) -> dict[str, str]:
-        """The settings the service's connections start with (jit, timezone, ...): the raw
-        side runs with the same."""
-        out: dict[str, str] = {}
+    async def session_settings(self) -> dict[str, dict[str, str]]:
+        """The settings each of the service's pools starts its connections with (jit,
+        timezone, plan cache mode ...): the raw side replays a statement with the settings
+        of the pool that ran it."""
+        query = "SELECT name, setting FROM pg_settings WHERE source = 'client'"
+        skip = ("application_name", "client_encoding", "DateStyle")
         async with self.db.engine.connect() as conn:
-            result = await conn.exec_driver_sql("SELECT name, setting FROM pg_settings WHERE source = 'client'")
-            for name, setting in result.all():
-                if name not in ("application_name", "client_encoding", "DateStyle"):
-                    out[name] = setting
-        return out
+            orm = {n: v for n, v in (await conn.exec_driver_sql(query)).all() if n not in skip}
+        async with self.db.reader() as raw:
+            reader = {r["name"]: r["setting"] for r in await raw.fetch(query) if r["name"] not in skip}
+        return {"orm": orm, "reader": reader}
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -446,6 +446,7 @@ RawOp = Callable[[asyncpg.Connection, int], Awaitable[Any]]
 
 
 # the service's own session settings (jit, timezone, ...), set by the runner from the capture
+# for each scenario: those of the pool that ran the scenario's statements
 RAW_SESSION_SETTINGS: dict[str, str] = {"TimeZone": "UTC"}
 
 

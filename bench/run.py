@@ -126,6 +126,7 @@ class Runner:
         self.use_wrk = args.driver == "wrk" or (args.driver == "auto" and driver.wrk_path() is not None)
         self.max_requests = ctx.max_requests
         self.has_cache = False
+        self.pool_settings: dict[str, dict[str, str]] = {}
 
     async def http(self, load: driver.HttpLoad, connections: int, *, duration: float | None = None,
                    max_requests: int | None = None, record: bool = True) -> driver.RunResult:
@@ -311,6 +312,11 @@ class Runner:
                      **({"options": st.options} if st.options else {})} for st in cap.statements]
         r["sql_left_out"] = sorted(set(cap.overhead))
         self.log(f"    captured {len(cap.statements)} statement(s) from the app; left out: {len(cap.overhead)}")
+        pools = sorted({st.via for st in cap.statements}) or ["orm"]
+        settings = self.pool_settings.get("reader" if pools == ["reader"] else "orm", {})
+        driver.RAW_SESSION_SETTINGS.clear()
+        driver.RAW_SESSION_SETTINGS.update({"TimeZone": "UTC", **settings})
+        r["raw_session_settings"] = dict(driver.RAW_SESSION_SETTINGS)
         if sc.kind == "export":
             op = replay(cap.statements)
             raw_runs = []
@@ -443,8 +449,9 @@ async def run_benchmark(args: argparse.Namespace, server: Any, meta: dict[str, A
         log("service stopped; the raw SQL side on the same data (statements captured from the app)")
         capture = AppCapture(url, ctx.users)
         try:
-            driver.RAW_SESSION_SETTINGS.update(await capture.session_settings())
-            log(f"raw connections use the service's session settings: {driver.RAW_SESSION_SETTINGS}")
+            runner.pool_settings = await capture.session_settings()
+            log(f"raw connections use the session settings of the service's pool that ran the statements: "
+                f"{runner.pool_settings}")
             for sc in selected:
                 if sc.name not in built or not built[sc.name].capture_path:
                     continue
