@@ -193,7 +193,8 @@ class Runner:
             "api": {}, "raw": {},
         }
         if sc.cached and self.has_cache:
-            r["cache"] = "emptied before every request and before every run: each answer is computed"
+            r["cache"] = ("emptied before every sequential request and before each concurrent run; concurrent misses "
+                          "of the same question compute it once")
         if sc.kind == "export":
             await self.export(built, r)
         else:
