@@ -18,6 +18,7 @@ import asyncpg
 import psutil
 
 from bench.db import redact
+from bench.scenarios import dig
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_SETTINGS = (
@@ -161,8 +162,8 @@ def table_lines(doc: dict[str, Any]) -> list[str]:
             e = r.get("export", {})
             rps = f"{_n(e.get('rows_per_s'))} rows/s"
             lat = f"{_n(e.get('seconds'))} s per export"
-            raw_rps = f"{_n(_get(raw, 'export', 'rows_per_s'))} rows/s"
-            raw_lat = f"{_n(_get(raw, 'export', 'seconds'))} s"
+            raw_rps = f"{_n(dig(raw, 'export', 'rows_per_s'))} rows/s"
+            raw_lat = f"{_n(dig(raw, 'export', 'seconds'))} s"
             ratio = r.get("export_ratio")
         else:
             rps, lat = _n(r.get("rps")) + _failed(api.get("c32")), _lat(api.get("c16")) + _failed(api.get("c16"))
@@ -175,14 +176,6 @@ def table_lines(doc: dict[str, Any]) -> list[str]:
             value = t.get("value")
             lines.append("| " + " | ".join((*head, t["target"], _n(value) if value is not None else "", _flag(t["pass"]))) + " |")
     return lines
-
-
-def _get(d: dict[str, Any] | None, *keys: str) -> Any:
-    for k in keys:
-        if not isinstance(d, dict):
-            return None
-        d = d.get(k)
-    return d
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -247,7 +240,7 @@ def markdown(doc: dict[str, Any]) -> str:
             + ", ".join(f"`{n}` up to {v} cores" for n, v in noisy) + ". Those figures are pessimistic.",
             "",
         ]
-    seq = [(n, r) for n, r in doc["scenarios"].items() if _get(r, "api", "sequential") and r.get("kind") != "export"]
+    seq = [(n, r) for n, r in doc["scenarios"].items() if dig(r, "api", "sequential") and r.get("kind") != "export"]
     if seq:
         out += [
             "### Single user (sequential requests)",
@@ -259,9 +252,9 @@ def markdown(doc: dict[str, Any]) -> str:
         ]
         for n, r in seq:
             out.append(
-                f"| `{n}` | {_n(_get(r, 'api', 'sequential', 'p50_ms'))} | {_n(_get(r, 'api', 'sequential', 'p95_ms'))} | "
-                f"{_n(_get(r, 'raw', 'sequential', 'p50_ms'))} | {_n(_get(r, 'raw', 'sequential', 'p95_ms'))} | "
-                f"{_n(_get(r, 'api', 'c16', 'p95_ms'))} |"
+                f"| `{n}` | {_n(dig(r, 'api', 'sequential', 'p50_ms'))} | {_n(dig(r, 'api', 'sequential', 'p95_ms'))} | "
+                f"{_n(dig(r, 'raw', 'sequential', 'p50_ms'))} | {_n(dig(r, 'raw', 'sequential', 'p95_ms'))} | "
+                f"{_n(dig(r, 'api', 'c16', 'p95_ms'))} |"
             )
         out.append("")
     e = doc["scenarios"].get("export_csv")
@@ -269,8 +262,8 @@ def markdown(doc: dict[str, Any]) -> str:
         out += [
             "### CSV export",
             "",
-            f"`{e['request']}` with `discovered_from={_get(e, 'info', 'discovered_from')}` "
-            f"({_n(_get(e, 'info', 'rows'))} rows), three sequential downloads:",
+            f"`{e['request']}` with `discovered_from={dig(e, 'info', 'discovered_from')}` "
+            f"({_n(dig(e, 'info', 'rows'))} rows), three sequential downloads:",
             "",
             "| run | rows | seconds | first byte s | rows/s | worker RSS growth MiB |",
             "|---:|---:|---:|---:|---:|---:|",
@@ -278,7 +271,7 @@ def markdown(doc: dict[str, Any]) -> str:
         for i, run in enumerate(e["export"]["runs"], 1):
             out.append(f"| {i} | {run['rows']:,} | {run['seconds']} | {run['first_byte_s']} | {_n(run['rows_per_s'])} | "
                        f"{run['memory_growth_mib']} |")
-        raw_export = _get(e, "raw", "export")
+        raw_export = dig(e, "raw", "export")
         if raw_export:
             method = ((e.get("sql") or [{}])[-1]).get("method", "fetch")
             how = {"copy": "as `COPY … TO STDOUT` through asyncpg", "cursor": "through an asyncpg server-side cursor"}.get(

@@ -125,7 +125,8 @@ class Target:
     check: Callable[[dict[str, Any], dict[str, dict[str, Any]]], tuple[float | None, bool | None]]
 
 
-def _get(d: dict[str, Any] | None, *keys: str) -> Any:
+def dig(d: dict[str, Any] | None, *keys: str) -> Any:
+    """d[k1][k2]…, or None where a level is missing (results are sparse: a failed run has none)."""
     for k in keys:
         if not isinstance(d, dict):
             return None
@@ -135,7 +136,7 @@ def _get(d: dict[str, Any] | None, *keys: str) -> Any:
 
 def at_least(label: str, value: float, *path: str) -> Target:
     def check(r: dict[str, Any], _all: dict[str, dict[str, Any]]) -> tuple[float | None, bool | None]:
-        v = _get(r, *path)
+        v = dig(r, *path)
         return v, (None if v is None else v >= value)
 
     return Target(label, check)
@@ -143,7 +144,7 @@ def at_least(label: str, value: float, *path: str) -> Target:
 
 def at_most(label: str, value: float, *path: str) -> Target:
     def check(r: dict[str, Any], _all: dict[str, dict[str, Any]]) -> tuple[float | None, bool | None]:
-        v = _get(r, *path)
+        v = dig(r, *path)
         return v, (None if v is None else v <= value)
 
     return Target(label, check)
@@ -409,8 +410,8 @@ def _ratio_at_least(label: str, value: float) -> Target:
 
 
 def _page200_vs_first(r: dict[str, Any], all_results: dict[str, dict[str, Any]]) -> tuple[float | None, bool | None]:
-    first = _get(all_results.get("hazards_village_status"), "api", "c16", "p50_ms")
-    mine = _get(r, "api", "c16", "p50_ms")
+    first = dig(all_results.get("hazards_village_status"), "api", "c16", "p50_ms")
+    mine = dig(r, "api", "c16", "p50_ms")
     if not first or mine is None:
         return None, None
     ratio = round(mine / first, 2)
@@ -468,12 +469,12 @@ SCENARIOS: list[Scenario] = [
         "inspection_create", "Record an inspection with 3 findings", "POST /api/v1/inspections", "street_admin", "write",
         build_inspections,
         [at_least("throughput at 32 connections ≥ 300 req/s", 300, "rps"),
-         Target("no lost or duplicated rows", lambda r, _a: (None, _get(r, "checks_consistent")))],
+         Target("no lost or duplicated rows", lambda r, _a: (None, dig(r, "checks_consistent")))],
     ),
     Scenario(
         "hazard_review", "Review (approve) a pending hazard", "POST /api/v1/hazards/{id}/review", "street_admin", "write",
         build_review,
-        [Target("every 2xx closed its hazard, with its history row", lambda r, _a: (None, _get(r, "checks_consistent")))],
+        [Target("every 2xx closed its hazard, with its history row", lambda r, _a: (None, dig(r, "checks_consistent")))],
     ),
 ]
 SCENARIO_NAMES = [s.name for s in SCENARIOS]
