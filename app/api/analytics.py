@@ -73,6 +73,7 @@ class Analytics:
 
 
 async def analytics(request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> Analytics:
+    """The dependency (a coroutine: FastAPI would call the class itself in a worker thread)."""
     return Analytics(request, session, db, principal, scope)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import asyncpg
 from sqlalchemy.ext.asyncio import (
@@ -24,6 +24,17 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     saves asyncpg's reset round trip on every release."""
 
 
+@asynccontextmanager
+async def _committed(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with maker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
 class Database:
     """The engine for ORM work, plus a plain asyncpg pool for hot reads: a by-id read or a
     list page is one or two prepared statements outside any explicit transaction (no
@@ -37,14 +48,17 @@ class Database:
         raw_url: str | None = None,
         raw_pool_size: int = 10,
         bound: AsyncConnection | None = None,
-        side_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        side_engine: AsyncEngine | None = None,
     ) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker
         # Short side transactions (counters, cache entries) come from a pool of their own:
         # a request may take one while it holds its main connection, and a side transaction
         # never waits for anything else, so the pools cannot deadlock each other.
-        self._side_sessionmaker = side_sessionmaker or sessionmaker
+        self._side_engine = side_engine
+        self._side_sessionmaker = (
+            async_sessionmaker(side_engine, expire_on_commit=False, autoflush=False) if side_engine else sessionmaker
+        )
         self._raw_url = raw_url
         self._raw_pool_size = raw_pool_size
         self._raw_pool: asyncpg.Pool | None = None
@@ -74,7 +88,7 @@ class Database:
             async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
             raw_url=to_plain_url(url),
             raw_pool_size=pool_size,
-            side_sessionmaker=async_sessionmaker(side, expire_on_commit=False, autoflush=False),
+            side_engine=side,
         )
 
     @classmethod
@@ -133,33 +147,19 @@ class Database:
         finally:
             await self.release_reader(conn)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        return _committed(self.sessionmaker)
 
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+    def autocommit(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A separate short transaction, for counters that must survive the request's
         rollback (a failed login is counted even though the request answers 401)."""
-        async with self._side_sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        return _committed(self._side_sessionmaker)
 
     async def dispose(self) -> None:
         if self._raw_pool is not None:
             await self._raw_pool.close()
             self._raw_pool = None
-        if self._side_sessionmaker is not self.sessionmaker:
-            await self._side_sessionmaker.kw["bind"].dispose()
+        if self._side_engine is not None:
+            await self._side_engine.dispose()
         await self.engine.dispose()

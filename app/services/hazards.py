@@ -125,9 +125,7 @@ async def create(
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    ctx.session.add(hazard)
-    if flush:
-        await ctx.session.flush()  # the history rows and links refer to it (no ORM relationships order them)
+    ctx.session.add(hazard)  # its history rows and links are inserted after it (mapped dependencies)
     _history(ctx, hazard, "create", None, effective_on=new.discovered_on, deadline=new.deadline,
              data={"grade": new.grade, "source": new.source})
     _event(ctx, hazard, EventType.hazard_created, {"grade": new.grade, "source": new.source})

@@ -43,3 +43,19 @@ async def drive(client, headers, hazard: dict, *steps: str) -> dict:  # type: ig
         assert r.status_code == 200, (step, r.text)
         hazard = r.json()
     return hazard
+
+
+def shuffle_unit_of_work(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Make SQLAlchemy's unit of work iterate its internal sets in random order (its own
+    testing aid, RandomSet): rows inserted in one flush must then be ordered by mapped
+    dependencies, not by luck."""
+    import sqlalchemy.orm.dependency
+    import sqlalchemy.orm.mapper
+    import sqlalchemy.orm.session
+    import sqlalchemy.orm.unitofwork
+    import sqlalchemy.util.topological
+    from sqlalchemy.testing.util import RandomSet
+
+    for module in (sqlalchemy.util.topological, sqlalchemy.orm.unitofwork, sqlalchemy.orm.session,
+                   sqlalchemy.orm.mapper, sqlalchemy.orm.dependency):
+        monkeypatch.setattr(module, "set", RandomSet, raising=False)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from app.services.attachments import blob_path
-from tests.api.helpers import create_hazard
+from tests.api.helpers import create_hazard, shuffle_unit_of_work
 from tests.conftest import test_settings as make_settings
 from tests.factories import assert_problem, problem_fields
 
@@ -177,3 +177,29 @@ async def test_linking_someone_elses_unlinked_attachment_is_422(client, world):
     r = await client.post("/api/v1/hazards", headers=admin, json=body)
     assert problem_fields(r, 422) == ["attachment_ids"]
     assert (await client.get(f"/api/v1/hazards?enterprise_id={e.id}", headers=admin)).json()["items"] == []
+
+
+async def test_links_are_inserted_after_their_hazard_and_inspection_in_any_flush_order(
+    client, world, session, monkeypatch
+):
+    """A hazard and its attachment links, an inspection and its links, go in one flush."""
+    from sqlalchemy import func, select
+
+    from app.db.models import AttachmentLink
+
+    shuffle_unit_of_work(monkeypatch)
+    village = await world.village()
+    e = await world.enterprise(village, "fire")
+    officer = await world.as_("village_officer", org_unit=village)
+    photo = (await upload(client, officer, JPEG)).json()["id"]
+    for _ in range(8):
+        h = await create_hazard(client, officer, e, attachment_ids=[photo])
+        assert h["id"]
+        r = await client.post("/api/v1/inspections", headers=officer, json={
+            "enterprise_id": str(e.id), "kind": "village_patrol", "performed_on": "2025-06-10",
+            "attachment_ids": [photo],
+            "findings": [{"grade": "general", "title": "疏散通道堵塞", "deadline": "2025-06-20",
+                          "attachment_ids": [photo]}],
+        })
+        assert r.status_code == 201, r.text
+    assert (await session.execute(select(func.count()).select_from(AttachmentLink))).scalar_one() == 24

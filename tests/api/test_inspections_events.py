@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.models import Hazard, Inspection
-from tests.api.helpers import create_hazard, drive
+from tests.api.helpers import create_hazard, drive, shuffle_unit_of_work
 
 
 @pytest.fixture
@@ -154,16 +154,7 @@ async def test_one_flush_inserts_parents_first_in_any_unit_of_work_order(client,
     """An inspection, its hazards and their history go to the database in one flush (one
     statement per table): the mapped dependencies, not the order of adding, put each row
     after the row it refers to. The unit of work's internal sets are shuffled here."""
-    import sqlalchemy.orm.dependency
-    import sqlalchemy.orm.mapper
-    import sqlalchemy.orm.session
-    import sqlalchemy.orm.unitofwork
-    import sqlalchemy.util.topological
-    from sqlalchemy.testing.util import RandomSet
-
-    for module in (sqlalchemy.util.topological, sqlalchemy.orm.unitofwork, sqlalchemy.orm.session,
-                   sqlalchemy.orm.mapper, sqlalchemy.orm.dependency):
-        monkeypatch.setattr(module, "set", RandomSet, raising=False)
+    shuffle_unit_of_work(monkeypatch)
     findings = [{"grade": "major" if i % 2 else "general", "title": f"隐患{i}", "deadline": "2025-06-20"}
                 for i in range(4)]
     for _ in range(12):
