@@ -61,8 +61,8 @@ Cell = str | int | float | bool | Decimal | date | datetime | None
 
 MIN_DATE = date(2000, 1, 1)
 MAX_DATE = date(2100, 12, 31)
-# Excel's 1900 date system: serial 1 is 1900-01-01, and serial 60 is its 29 February 1900,
-# a day that never was (kept for Lotus 1-2-3 compatibility).
+# Excel's 1900 date system: serial 61 is 1900-03-01, and serial 60 is its 29 February
+# 1900, a day that never was (kept for Lotus 1-2-3 compatibility).
 _EXCEL_EPOCH = date(1899, 12, 30)
 _EXCEL_FAKE_LEAP_DAY = 60
 
@@ -183,8 +183,7 @@ def _from_serial(serial: float | Decimal) -> date:
         raise CellError("无法识别的日期")
     if days == _EXCEL_FAKE_LEAP_DAY:
         raise CellError("日期不存在：1900年2月29日")
-    if days < _EXCEL_FAKE_LEAP_DAY:
-        days += 1
+    # (serials below 60 would need one more day; they lie before 2000 and are refused anyway)
     if days > 2958465:  # 9999-12-31
         raise CellError("日期须在2000年1月1日至2100年12月31日之间")
     return _EXCEL_EPOCH + timedelta(days=days)

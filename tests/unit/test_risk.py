@@ -7,7 +7,6 @@ import pytest
 
 from app.domain.errors import RuleViolation
 from app.domain.risk import (
-    DEFAULT_SCORING,
     RiskFacts,
     RiskLevel,
     RiskOverride,
