@@ -276,3 +276,32 @@ def test_c5_invariants_with_changing_levels():
         for p in owed.values():
             in_force = [s for s in sorted(levels, key=lambda s: s.effective_on) if s.effective_on <= p.start]
             assert in_force and c5_kind(in_force[-1].level) is p.kind
+
+
+def test_c5_as_of_is_the_shanghai_date():
+    from datetime import UTC, datetime
+
+    from app.domain.calendar import business_date
+
+    levels = lv((date(2025, 1, 1), RED))
+    inspections = dept(date(2025, 5, 31))
+    before = business_date(datetime(2025, 5, 31, 15, 59, tzinfo=UTC))  # still 31 May in Shanghai
+    after = business_date(datetime(2025, 5, 31, 16, 0, tzinfo=UTC))  # 1 June
+    assert evaluate_c5(REGISTERED, levels, inspections, before).period == "2025-05"
+    got = evaluate_c5(REGISTERED, levels, inspections, after)
+    assert (got.period, got.status) == ("2025-06", DUE)
+
+
+@pytest.mark.parametrize(
+    ("level", "as_of", "period"),
+    [
+        (ORANGE, date(2025, 3, 31), "2025-Q1"), (ORANGE, date(2025, 4, 1), "2025-Q2"),
+        (ORANGE, date(2025, 12, 31), "2025-Q4"), (ORANGE, date(2026, 1, 1), "2026-Q1"),
+        (YELLOW, date(2025, 6, 30), "2025-H1"), (YELLOW, date(2025, 7, 1), "2025-H2"), (YELLOW, date(2026, 1, 1), "2026-H1"),
+        (BLUE, date(2025, 12, 31), "2025"), (BLUE, date(2026, 1, 1), "2026"),
+        (RED, date(2024, 2, 29), "2024-02"), (RED, date(2024, 3, 1), "2024-03"),
+    ],
+)
+def test_c5_period_rollovers(level, as_of, period):
+    got = evaluate_c5(REGISTERED, lv((date(2024, 1, 1), level)), [], as_of)
+    assert (got.period, got.status) == (period, DUE)

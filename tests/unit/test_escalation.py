@@ -235,3 +235,13 @@ def test_r3_thresholds_cannot_be_constructed_invalid():
         EscalationThresholds(letter=20)  # after circular
     assert thresholds_from({}) == DEFAULT_THRESHOLDS
     assert DEFAULT_THRESHOLDS.of(S.listing) == 1 and DEFAULT_THRESHOLDS.of(S.exposure) == 60
+
+
+def test_r3_overdue_days_count_shanghai_dates():
+    from datetime import UTC, datetime
+
+    from app.domain.calendar import business_date
+
+    # deadline 30 April; 15 May 15:59Z is still 15 May in Shanghai (15 days), 16:00Z is 16 May
+    assert steps(proposals_due(facts(), business_date(datetime(2025, 5, 14, 15, 59, tzinfo=UTC)))) == ["letter"]
+    assert steps(proposals_due(facts(), business_date(datetime(2025, 5, 14, 16, 0, tzinfo=UTC)))) == ["letter", "circular"]

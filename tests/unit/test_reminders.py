@@ -641,3 +641,36 @@ def test_r1_next_allowed_is_never_quiet_and_never_earlier(now):
     assert allowed - now <= timedelta(hours=11)
     if not is_quiet(now):
         assert allowed == now
+
+
+@pytest.mark.parametrize(
+    ("high_risk", "first_day", "label", "end"),
+    [
+        (False, date(2025, 3, 21), "2025-Q1", date(2025, 3, 31)),
+        (False, date(2025, 6, 20), "2025-Q2", date(2025, 6, 30)),
+        (False, date(2025, 9, 20), "2025-Q3", date(2025, 9, 30)),
+        (False, date(2025, 12, 21), "2025-Q4", date(2025, 12, 31)),
+        (True, date(2025, 1, 21), "2025-01", date(2025, 1, 31)),
+        (True, date(2025, 4, 20), "2025-04", date(2025, 4, 30)),
+        (True, date(2025, 12, 21), "2025-12", date(2025, 12, 31)),
+    ],
+)
+def test_r1_c1_period_ends_through_the_year(high_risk, first_day, label, end):
+    assert c1_reminder(first_day - timedelta(days=1), high_risk=high_risk) is None
+    r = c1_reminder(first_day, high_risk=high_risk)
+    assert r is not None and (r.period, r.reference_on, r.days) == (label, end, 10)
+    # the next period starts afresh on the first day after the end
+    assert c1_reminder(end + timedelta(days=1), high_risk=high_risk) is None
+
+
+@pytest.mark.parametrize(
+    ("high_risk", "first_day", "label"),
+    [(True, date(2025, 6, 20), "2025-H1"), (True, date(2025, 12, 21), "2025-H2"), (False, date(2024, 12, 21), "2024")],
+)
+def test_r1_c2_half_year_and_year_ends(high_risk, first_day, label):
+    def c2_reminder(today):
+        return period_end_reminder(R.c2_period_end, "e1", evaluate_c2(states(high_risk), [], today), today)
+
+    assert c2_reminder(first_day - timedelta(days=1)) is None
+    r = c2_reminder(first_day)
+    assert r is not None and r.period == label and r.occasion == f"period:{label}:-10"
