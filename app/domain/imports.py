@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from app.domain.enterprises import CREDIT_CODE_CHARSET, credit_code_check_character, credit_code_problem, is_valid_phone
@@ -407,7 +408,7 @@ def _enterprise_ref() -> tuple[Column, ...]:
     )
 
 
-COLUMNS: Mapping[ImportKind, tuple[Column, ...]] = {
+COLUMNS: Mapping[ImportKind, tuple[Column, ...]] = MappingProxyType({
     ImportKind.enterprises: (
         Column("单位名称", "name", _text(200), required=True, example="【示例】东湖精细化工有限公司"),
         Column(CREDIT_CODE, "credit_code", parse_credit_code, required=True, example="91340100MA2N0K1X2Q"),
@@ -488,7 +489,7 @@ COLUMNS: Mapping[ImportKind, tuple[Column, ...]] = {
         ),
         Column("是否合格", "passed", parse_bool, required=True, choices=("是", "否"), example="是"),
     ),
-}
+})
 
 # Kinds whose rows name an enterprise by credit code or name (at least one of the two).
 _REFERS_TO_ENTERPRISE = frozenset({ImportKind.hazards, ImportKind.inspections, ImportKind.drills, ImportKind.trainings})
@@ -585,13 +586,13 @@ class TrainingRow:
 
 Row = EnterpriseRow | HazardRow | InspectionRow | DrillRow | TrainingRow
 
-ROW_TYPES: Mapping[ImportKind, type] = {
+ROW_TYPES: Mapping[ImportKind, type] = MappingProxyType({
     ImportKind.enterprises: EnterpriseRow,
     ImportKind.hazards: HazardRow,
     ImportKind.inspections: InspectionRow,
     ImportKind.drills: DrillRow,
     ImportKind.trainings: TrainingRow,
-}
+})
 
 # Fields that must not lie after the import's `today` (they happened).
 _PAST_FIELDS = frozenset({"registered_on", "discovered_on", "closed_on", "performed_on", "held_on"})
