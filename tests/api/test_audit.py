@@ -130,3 +130,28 @@ async def test_verify_audit_cli_names_the_tampered_row(scratch_database, world):
         assert n == 3
     finally:
         await db.dispose()
+
+
+async def test_each_write_is_audited_with_the_services_action(client, world, session):
+    """The service names what it did; a write no service describes (a token grant) still
+    leaves its row, named after its route."""
+    v = await world.village()
+    e = await world.enterprise(v, "fire")
+    admin_user = await world.user("street_admin", password="pw-for-the-token")
+    admin = world.headers(admin_user)
+    h = await create_hazard(client, admin, e, grade="general")
+    r = await client.post(f"/api/v1/hazards/{h['id']}/plan", headers=admin,
+                          json={"responsible_person": "张三", "deadline": "2025-07-01"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/hazards/{h['id']}/listing", headers=admin, json={"listed": True})
+    assert r.status_code == 200, r.text
+    r = await client.post("/api/v1/auth/token", data={"username": admin_user.username, "password": "pw-for-the-token"})
+    assert r.status_code == 200, r.text
+    rows = (await session.execute(select(AuditLog).order_by(AuditLog.seq))).scalars().all()
+    assert [(r.action, r.resource, r.resource_id, r.path) for r in rows] == [
+        ("hazard.create", "hazards", h["id"], "/api/v1/hazards"),
+        ("hazard.plan", "hazards", h["id"], f"/api/v1/hazards/{h['id']}/plan"),
+        ("hazard.list", "hazards", h["id"], f"/api/v1/hazards/{h['id']}/listing"),
+        ("create_token", None, None, "/api/v1/auth/token"),
+    ]
+    assert (await verify_chain(session, KEYS)).intact
