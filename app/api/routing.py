@@ -16,9 +16,20 @@ from fastapi.routing import APIRoute
 
 from app.api import idempotency
 from app.api.deps import client_address, open_unit_of_work
+from app.api.errors import outage
+from app.db.outage import is_outage
 from app.db.unit_of_work import RequestFacts
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _unless_outage(step: Awaitable[None]) -> None:
+    """Cleaning up after a connection died fails the same way: that is no news."""
+    try:
+        await step
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
 
 
 class TransactionalRoute(APIRoute):
@@ -53,18 +64,20 @@ class TransactionalRoute(APIRoute):
                         )
                     await uow.commit()
                 return response
-            except BaseException:
+            except BaseException as exc:
                 uow = getattr(state, "uow", None)
                 if uow is not None:
-                    await uow.rollback()
+                    await _unless_outage(uow.rollback())
+                if isinstance(exc, Exception) and is_outage(exc):
+                    raise outage(request, exc) from exc  # 503 with Retry-After, never 500
                 raise
             finally:
                 uow = getattr(state, "uow", None)
                 if uow is not None:
-                    await uow.close()
+                    await _unless_outage(uow.close())
                 reader = getattr(state, "reader", None)
                 if reader is not None:
                     state.reader = None
-                    await request.app.state.db.release_reader(reader)
+                    await _unless_outage(request.app.state.db.release_reader(reader))
 
         return transactional_handler
