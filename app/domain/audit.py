@@ -115,10 +115,20 @@ class ChainCheck:
     failed); the links are what count.
 
     `start`: begin at this good checkpoint instead of the first row (its row is the first
-    fed), trusting the chain before it to the checkpoint."""
+    fed), trusting the chain before it to the checkpoint. `adopt_unsigned_prefix`: accept
+    rows without MAC until the first signed one (rows written before the key existed;
+    used once, to sign the first checkpoint over them)."""
 
-    def __init__(self, keys: AuditKeys, checkpoints: Iterable[Checkpoint], *, start: Checkpoint | None = None) -> None:
+    def __init__(
+        self,
+        keys: AuditKeys,
+        checkpoints: Iterable[Checkpoint],
+        *,
+        start: Checkpoint | None = None,
+        adopt_unsigned_prefix: bool = False,
+    ) -> None:
         self.keys = keys
+        self._adopting = adopt_unsigned_prefix
         self.problem: tuple[int, str] | None = None
         self.checked = 0
         self.head: tuple[int, str] | None = None  # (seq, hash) of the last row judged good
@@ -172,7 +182,9 @@ class ChainCheck:
             return seq, "its prev_hash is not the hash of the row before (a row was removed or inserted)"
         if row["recomputed"] != row["hash"]:
             return seq, "its content does not match its hash (the row was changed)"
-        problem = mac_problem(self.keys, row, attested=seq <= self.attested_up_to)
+        if row.get("mac") is not None:
+            self._adopting = False  # signed rows from here on: no unsigned row is adopted after one
+        problem = mac_problem(self.keys, row, attested=seq <= self.attested_up_to or self._adopting)
         if problem is not None:
             return seq, problem
         if self._pending and self._pending[0] == seq:

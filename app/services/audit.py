@@ -62,6 +62,7 @@ async def verify_chain(
     *,
     anchors: Iterable[Checkpoint] = (),
     from_checkpoint: bool = False,
+    adopt_unsigned_prefix: bool = False,
     batch: int = 5000,
 ) -> Verdict:
     """Walks the chain in commit order. `anchors`: published checkpoints the operator
@@ -72,7 +73,7 @@ async def verify_chain(
     if from_checkpoint:
         good = [c for c in known if checkpoint_problem(keys, c) is None]
         start = max(good, key=lambda c: c.seq, default=None)
-    check = ChainCheck(keys, known, start=start)
+    check = ChainCheck(keys, known, start=start, adopt_unsigned_prefix=adopt_unsigned_prefix and start is None)
     cursor = start.seq if start else 0
     while check.problem is None:
         rows = [dict(r._mapping) for r in (await session.execute(_CHAIN, {"start": cursor, "batch": batch})).all()]
@@ -90,8 +91,9 @@ async def verify_chain(
 
 async def write_checkpoint(session: AsyncSession, keys: AuditKeys, *, now: datetime) -> tuple[Verdict, Checkpoint | None]:
     """Verifies the chain since the latest checkpoint and, when it is intact, signs its
-    head with the current key. Nothing is signed over a broken chain."""
-    verdict = await verify_chain(session, keys, from_checkpoint=True)
+    head with the current key. Nothing is signed over a broken chain. The first checkpoint
+    adopts the rows written before the audit key existed (they carry no MAC)."""
+    verdict = await verify_chain(session, keys, from_checkpoint=True, adopt_unsigned_prefix=True)
     if not verdict.intact or verdict.head is None:
         return verdict, None
     seq, head_hash = verdict.head

@@ -213,3 +213,30 @@ async def test_verify_audit_cli_finds_the_recompute_attack(scratch_database):
         assert wrong_key.returncode == 1
     finally:
         await db.dispose()
+
+
+async def test_rows_from_before_the_key_are_adopted_by_the_first_checkpoint_only(client, world, session):
+    columns = "at, actor_id, actor_role, org_unit_id, client_address, request_id, method, path, resource, resource_id, status_code"
+    legacy = f"INSERT INTO audit_log ({columns}) VALUES (now(), NULL, NULL, NULL, '10.0.0.1', 'r', 'POST', '/api/v1/x', 'x', NULL, 201)"
+    await session.execute(text(legacy))
+    await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+    seqs = await _trail(client, world, session, 2)
+    v = await verify_chain(session, KEYS)
+    assert v.bad == seqs[0] and "no MAC" in v.reason  # not yet vouched for
+    verdict, cp = await write_checkpoint(session, KEYS, now=NOW)
+    assert verdict.intact and cp is not None and cp.seq == seqs[-1]
+    assert (await verify_chain(session, KEYS)).intact
+    # an unsigned row after signed ones is never adopted
+    await session.execute(text(legacy))
+    await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+    verdict, cp = await write_checkpoint(session, KEYS, now=NOW)
+    assert cp is None and "no MAC" in verdict.reason
+
+
+async def test_an_unsigned_row_after_signed_ones_is_never_adopted(client, world, session):
+    await _trail(client, world, session, 2)
+    columns = "at, method, path, resource, status_code"
+    await session.execute(text(f"INSERT INTO audit_log ({columns}) VALUES (now(), 'POST', '/api/v1/x', 'x', 201)"))
+    await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+    verdict, cp = await write_checkpoint(session, KEYS, now=NOW)
+    assert cp is None and "no MAC" in verdict.reason
