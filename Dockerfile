@@ -1,7 +1,7 @@
 # Production image: the API behind uvicorn, against the PostgreSQL named by DATABASE_URL.
 #   docker build -t anquan .
 #   docker run --rm -e DATABASE_URL=postgresql://anquan@db/anquan anquan python -m app.cli migrate
-#   docker run -d -p 8000:8000 -e DATABASE_URL=... -e ANQUAN_ENV=production -e ANQUAN_JWT_SECRET=... anquan
+#   docker run -d -p 8000:8000 -e DATABASE_URL=... -e ANQUAN_ENV=production -e ANQUAN_JWT_SECRET=... -e ANQUAN_AUDIT_KEY=... anquan
 FROM python:3.11-slim AS build
 WORKDIR /srv
 COPY pyproject.toml README.md ./

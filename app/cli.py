@@ -3,7 +3,9 @@
   migrate                      apply migrations (alembic upgrade head) and load reference data
   seed [--demo]                load reference data; with --demo, the demo set on an empty database
   create-user --username U --password P --role R [--org-unit ID] [--enterprise ID]
-  verify-audit                 check the audit trail's hash chain; names the first bad row
+  verify-audit [--anchor SEQ:HASH ...]
+                               check the audit trail (chain, MACs, checkpoints); names the first bad row
+  audit-checkpoint             verify, then sign the chain's head; prints the line to keep elsewhere
 """
 
 from __future__ import annotations
@@ -46,14 +48,15 @@ async def _seed(url: str, demo: bool) -> None:
 async def _create_user(url: str, args: argparse.Namespace) -> None:
     from app.db.reference import ensure_reference_data
     from app.services.security import PasswordHashing
+    from app.db.unit_of_work import unit_of_work
     from app.services.users import create_user
 
     db = Database.from_url(url, pool_size=1, max_overflow=0)
     try:
-        async with db.transaction() as session:
-            await ensure_reference_data(session)
+        async with unit_of_work(db, get_settings().audit_keys) as uow:
+            await ensure_reference_data(uow.session)
             user = await create_user(
-                session,
+                uow,
                 PasswordHashing(get_settings()),
                 {
                     "username": args.username,
@@ -62,25 +65,56 @@ async def _create_user(url: str, args: argparse.Namespace) -> None:
                     "org_unit_id": args.org_unit,
                     "enterprise_id": args.enterprise,
                 },
+                actor=None,
             )
             print(user.id)
     finally:
         await db.dispose()
 
 
-async def _verify_audit(url: str) -> int:
-    from app.services.audit import verify_chain
+async def _verify_audit(url: str, anchors: list[str]) -> int:
+    from app.services.audit import parse_anchor, verify_chain
+
+    try:
+        given = [parse_anchor(a) for a in anchors]
+    except ValueError as exc:
+        print(f"error: --anchor {exc}", file=sys.stderr)
+        return 2
+    db = Database.from_url(url, pool_size=1, max_overflow=0)
+    try:
+        async with db.transaction() as session:
+            verdict = await verify_chain(session, get_settings().audit_keys, anchors=given)
+    finally:
+        await db.dispose()
+    if verdict.intact:
+        covered = f"; rows up to {verdict.attested_up_to} are covered by a checkpoint" if verdict.attested_up_to else ""
+        print(f"audit trail intact: {verdict.checked} rows checked{covered}")
+        return 0
+    print(
+        f"audit trail broken at row {verdict.bad}: {verdict.reason} ({verdict.checked} rows before it are intact)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+async def _audit_checkpoint(url: str) -> int:
+    from datetime import datetime, timezone
+
+    from app.services.audit import checkpoint_line, write_checkpoint
 
     db = Database.from_url(url, pool_size=1, max_overflow=0)
     try:
         async with db.transaction() as session:
-            bad, reason, checked = await verify_chain(session)
+            verdict, cp = await write_checkpoint(session, get_settings().audit_keys, now=datetime.now(timezone.utc))
     finally:
         await db.dispose()
-    if bad is None:
-        print(f"audit trail intact: {checked} rows checked")
+    if cp is not None:
+        print(checkpoint_line(cp))
         return 0
-    print(f"audit trail broken at row {bad}: {reason} ({checked} rows before it are intact)", file=sys.stderr)
+    if verdict.intact:
+        print("the audit trail is empty: nothing to sign")
+        return 0
+    print(f"audit trail broken at row {verdict.bad}: {verdict.reason}; no checkpoint written", file=sys.stderr)
     return 1
 
 
@@ -96,7 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--role", required=True, choices=[r.value for r in Role])
     cu.add_argument("--org-unit", type=uuid.UUID)
     cu.add_argument("--enterprise", type=uuid.UUID)
-    sub.add_parser("verify-audit", help="check the audit trail's hash chain")
+    va = sub.add_parser("verify-audit", help="check the audit trail: chain, MACs and checkpoints")
+    va.add_argument(
+        "--anchor", action="append", default=[], metavar="SEQ:HASH",
+        help="a checkpoint published outside the database (from audit-checkpoint); repeatable",
+    )
+    sub.add_parser("audit-checkpoint", help="verify the audit trail, then sign its head (run it from a timer)")
     args = parser.parse_args(argv)
     url = _url()
     try:
@@ -110,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.org_unit = asyncio.run(_street_office_id(url))
             asyncio.run(_create_user(url, args))
         elif args.command == "verify-audit":
-            return asyncio.run(_verify_audit(url))
+            return asyncio.run(_verify_audit(url, args.anchor))
+        elif args.command == "audit-checkpoint":
+            return asyncio.run(_audit_checkpoint(url))
     except DomainError as exc:
         errors = getattr(exc, "errors", None) or []
         print(f"error: {exc.detail}", *(f"  {e.field}: {e.message}" for e in errors), sep="\n", file=sys.stderr)

@@ -35,7 +35,6 @@ from app.api.middleware import RequestContextMiddleware
 from app.api.openapi import API_DESCRIPTION, build_openapi, operation_id
 from app.db.session import Database
 from app.logs import configure_logging
-from app.services import audit as _audit_trail  # noqa: F401  (registers the commit hook)
 from app.services.auth import AuthService
 from app.services.security import PasswordHashing, TokenService
 from app.settings import Settings, get_settings
@@ -115,6 +114,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.clock = clock
+    app.state.audit_keys = settings.audit_keys
     app.state.passwords = PasswordHashing(settings)
     app.state.tokens = TokenService(settings)
     if database is not None:

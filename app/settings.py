@@ -10,11 +10,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.audit import AuditKeys
+
 DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789abcdef"
+DEV_AUDIT_KEY = "dev-only-insecure-audit-key-change-me-0123456789ab"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANQUAN_", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a rejected value (a secret) is never printed back.
+    model_config = SettingsConfigDict(
+        env_prefix="ANQUAN_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     env: Literal["dev", "test", "production"] = "dev"
     database_url: str | None = Field(
@@ -32,6 +38,12 @@ class Settings(BaseSettings):
     jwt_audience: str = "anquan-api"
     access_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
     refresh_token_ttl_seconds: int = Field(default=14 * 86400, ge=300, le=90 * 86400)
+
+    # The audit trail's MAC and checkpoint key: not in the database, so whoever can write
+    # the database still cannot rewrite the trail unnoticed. Rotation as for the JWT keys.
+    audit_key: SecretStr = SecretStr(DEV_AUDIT_KEY)
+    audit_key_id: str = Field(default="a1", min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
+    audit_previous_keys: dict[str, SecretStr] = Field(default_factory=dict)
 
     argon2_time_cost: int = Field(default=3, ge=1, le=10)
     argon2_memory_kib: int = Field(default=65536, ge=1024, le=1048576)
@@ -70,7 +82,23 @@ class Settings(BaseSettings):
                     f"jwt_previous_keys[{kid!r}] must be a random value of at least 32 characters "
                     f"when ANQUAN_ENV={self.env}"
                 )
+        for name, key in [("ANQUAN_AUDIT_KEY", self.audit_key)] + [
+            (f"audit_previous_keys[{kid!r}]", k) for kid, k in self.audit_previous_keys.items()
+        ]:
+            value = key.get_secret_value()
+            if not value or (self.env != "dev" and (value == DEV_AUDIT_KEY or len(value) < 32)):
+                raise ValueError(
+                    f"{name} must be set to a random value of at least 32 characters when ANQUAN_ENV={self.env}"
+                )
+        if self.audit_key_id in self.audit_previous_keys:
+            raise ValueError("ANQUAN_AUDIT_KEY_ID names a previous key too; give the new key a new id")
         return self
+
+    @property
+    def audit_keys(self) -> AuditKeys:
+        keys = {kid: k.get_secret_value().encode() for kid, k in self.audit_previous_keys.items()}
+        keys[self.audit_key_id] = self.audit_key.get_secret_value().encode()
+        return AuditKeys(self.audit_key_id, keys)
 
     @property
     def attachments_path(self) -> Path:

@@ -105,7 +105,7 @@ class AppCapture:
 
         secret = secrets.token_urlsafe(36)
         overrides: dict[str, Any] = {"env": "production", "database_url": url, "jwt_secret": secret,
-                                     "access_token_ttl_seconds": 86400}
+                                     "audit_key": secret[::-1], "access_token_ttl_seconds": 86400}
         if "analytics_cache" in Settings.model_fields:
             overrides["analytics_cache"] = False  # capture the statements that compute the answer
         self.settings = Settings(**overrides)

@@ -57,6 +57,7 @@ class Service:
             "DATABASE_URL": self.database_url,
             "ANQUAN_ENV": "production",
             "ANQUAN_JWT_SECRET": self.secret,
+            "ANQUAN_AUDIT_KEY": self.secret[::-1],
             "ANQUAN_ACCESS_TOKEN_TTL_SECONDS": "86400",
             # 32 connections over 2 workers: 16 requests in flight per worker, a few more for
             # the CSV export's own connection (the asyncpg reader pool, if any, is as large)
@@ -123,7 +124,8 @@ class Service:
         from app.services.security import TokenService
         from app.settings import Settings
 
-        settings = Settings(env="production", jwt_secret=self.secret, access_token_ttl_seconds=86400)
+        settings = Settings(env="production", jwt_secret=self.secret, audit_key=self.secret[::-1],
+                            access_token_ttl_seconds=86400)
         service = TokenService(settings)
         return {name: service.issue(uid, role) for name, (uid, role) in users.items()}
 

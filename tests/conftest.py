@@ -24,12 +24,14 @@ from app.main import create_app
 from app.settings import Settings, to_plain_url
 
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_AUDIT_KEY = "test-audit-key-" + "y" * 40
 
 
 def test_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": "test",
         "jwt_secret": TEST_SECRET,
+        "audit_key": TEST_AUDIT_KEY,
         "argon2_time_cost": 1,
         "argon2_memory_kib": 8192,
         # builders write straight to the database, past the audit trail that versions the

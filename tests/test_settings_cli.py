@@ -23,6 +23,7 @@ from tests.conftest import test_settings as make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_40 = "s" * 40
+AUDIT_40 = "a" * 40
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +44,7 @@ def test_production_refuses_a_short_secret():
 
 
 def test_production_accepts_a_long_secret():
-    settings = Settings(env="production", jwt_secret=SECRET_40)
+    settings = Settings(env="production", jwt_secret=SECRET_40, audit_key=AUDIT_40)
     assert settings.jwt_secret.get_secret_value() == SECRET_40
     assert settings.env == "production"
 
@@ -69,7 +70,7 @@ def test_production_refuses_a_short_previous_key():
     """Rotation keys verify tokens too: the same rule as the active key."""
     with pytest.raises(ValidationError, match="jwt_previous_keys"):
         Settings(env="production", jwt_secret=SECRET_40, jwt_previous_keys={"k0": "short"})
-    ok = Settings(env="production", jwt_secret=SECRET_40, jwt_previous_keys={"k0": "p" * 40})
+    ok = Settings(env="production", jwt_secret=SECRET_40, jwt_previous_keys={"k0": "p" * 40}, audit_key=AUDIT_40)
     assert ok.jwt_previous_keys["k0"].get_secret_value() == "p" * 40
 
 
@@ -82,6 +83,7 @@ def test_env_prefix_and_database_url_are_read(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.example/anquan")
     monkeypatch.setenv("ANQUAN_ENV", "production")
     monkeypatch.setenv("ANQUAN_JWT_SECRET", SECRET_40)
+    monkeypatch.setenv("ANQUAN_AUDIT_KEY", AUDIT_40)
     monkeypatch.setenv("ANQUAN_LOGIN_MAX_FAILURES", "7")
     settings = Settings()
     assert settings.database_url == "postgresql://app@db.example/anquan"

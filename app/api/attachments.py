@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
-from app.api.deps import CurrentUser, Now, Scope, Session, Writer
+from app.api.deps import CurrentUser, Now, Scope, Session, Work, Writer
 from app.api.errors import problem_responses
 from app.api.idempotency import IdempotencyKeyHeader, claim
 from app.api.routing import TransactionalRoute
@@ -71,7 +71,7 @@ async def _load(
 )
 async def upload_attachment(
     request: Request,
-    session: Session,
+    work: Work,
     principal: Writer,
     now: Now,
     response: Response,
@@ -94,6 +94,7 @@ async def upload_attachment(
         filename = service.safe_filename(file.filename)
         # The multipart body was consumed by the form parser: fingerprint what it carried.
         fingerprint = f"file\n{filename or ''}\n{sha256}\n{size}".encode()
+        session = work.session
         await claim(request, session, f"user:{principal.user_id}", idempotency_key, fingerprint_body=fingerprint)
         attachment = Attachment(
             id=uuid7(),
@@ -106,6 +107,7 @@ async def upload_attachment(
         )
         session.add(attachment)
         await session.flush()
+        work.audit("attachment.upload", "attachments", attachment.id, actor=principal)
         await run_in_threadpool(service.store_blob, root, spooled, sha256)
     finally:
         spooled.unlink(missing_ok=True)  # stored (moved), or a copy of a blob already stored

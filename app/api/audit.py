@@ -30,11 +30,12 @@ class AuditEntry(OutputModel):
     org_unit_id: uuid.UUID | None
     client_address: str | None
     request_id: str | None
-    method: str
-    path: str
+    method: str | None = Field(description="The HTTP request's; none for a command or a job.")
+    path: str | None
+    action: str | None = Field(description="What was done, as the service says (e.g. `hazard.plan`).")
     resource: str | None
     resource_id: str | None
-    status_code: int
+    status_code: int | None
     prev_hash: str
     hash: str
 
@@ -48,8 +49,8 @@ class AuditPage(OutputModel):
     "",
     response_model=AuditPage,
     summary="Read the audit trail",
-    description="Every successful write — who, role, org unit, client address, request id, method, path, resource, "
-    "time — newest first, hash-chained. street_admin only.",
+    description="Every successful write — who, role, org unit, client address, request id, method, path, action, "
+    "resource, time — newest first, hash-chained. street_admin only.",
     responses=problem_responses(401, 403, 422),
 )
 async def list_audit_entries(

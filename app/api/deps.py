@@ -1,4 +1,4 @@
-"""Request dependencies as Annotated aliases: Session, CurrentUser, Scope, Today, ..."""
+"""Request dependencies as Annotated aliases: Work, Session, Ctx, CurrentUser, Scope, Today, ..."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import readers
 from app.db.session import Database
+from app.db.unit_of_work import UnitOfWork
 from app.domain import access
 from app.domain.access import Principal
 from app.domain.calendar import business_date
 from app.domain.errors import Forbidden, Unauthenticated
+from app.services.context import Context
 from app.services.security import InvalidToken
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -25,13 +27,28 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-async def get_session(request: Request) -> AsyncSession:
-    """The request's session, opened on first use (a read that needs none opens none);
+def open_unit_of_work(request: Request) -> UnitOfWork:
+    """The request's unit of work, opened on first use (a read that needs none opens none);
     TransactionalRoute commits or rolls it back."""
-    session = getattr(request.state, "session", None)
-    if session is None:
-        session = request.state.session = request.app.state.db.sessionmaker()
-    return session
+    uow = getattr(request.state, "uow", None)
+    if uow is None:
+        app = request.app.state
+        uow = request.state.uow = UnitOfWork.open(
+            app.db, app.audit_keys, clock=app.clock, id=request.scope.get("state", {}).get("request_id")
+        )
+    return uow
+
+
+async def get_unit_of_work(request: Request) -> UnitOfWork:
+    return open_unit_of_work(request)
+
+
+Work = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """The session of the request's unit of work."""
+    return open_unit_of_work(request).session
 
 
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -100,6 +117,14 @@ async def get_scope(principal: CurrentUser) -> access.Scope:
 
 
 Scope = Annotated[access.Scope, Depends(get_scope)]
+
+
+async def get_context(request: Request, principal: CurrentUser, scope: Scope, now: Now, today: Today) -> Context:
+    """The use cases' context: the request's unit of work, caller, scope and clock."""
+    return Context(open_unit_of_work(request), principal, scope, now, today)
+
+
+Ctx = Annotated[Context, Depends(get_context)]
 
 
 async def require_writer(principal: CurrentUser) -> Principal:

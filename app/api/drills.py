@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import Scope, Session, Writer
+from app.api.deps import Ctx, Scope, Session, Writer
 from app.api.errors import problem_responses
-from app.api.hazards import Ctx
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import Now, Scope, Session, Today, Writer
+from app.api.deps import Now, Scope, Session, Today, Work, Writer
 from app.api.errors import problem_responses
 from app.api.http import IfMatch, check_if_match, set_etag
 from app.api.idempotency import Idempotent
@@ -85,9 +85,9 @@ async def list_enterprises(
     dependencies=[Idempotent],
 )
 async def create_enterprise(
-    session: Session, principal: Writer, body: EnterpriseCreate, response: Response, now: Now
+    work: Work, principal: Writer, body: EnterpriseCreate, response: Response, now: Now
 ) -> EnterpriseRead:
-    enterprise = await service.create(session, principal, body.model_dump(), now=now)
+    enterprise = await service.create(work, principal, body.model_dump(), now=now)
     response.headers["Location"] = f"/api/v1/enterprises/{enterprise.id}"
     set_etag(response, enterprise.version)
     return to_read(enterprise)
@@ -117,7 +117,7 @@ async def get_enterprise(session: Session, scope: Scope, enterprise_id: Id, resp
     responses=problem_responses(401, 403, 404, 412, 422),
 )
 async def update_enterprise(
-    session: Session,
+    work: Work,
     principal: Writer,
     scope: Scope,
     enterprise_id: Id,
@@ -127,10 +127,10 @@ async def update_enterprise(
     today: Today,
     if_match: IfMatch = None,
 ) -> EnterpriseRead:
-    enterprise = await service.load(session, scope, enterprise_id, for_update=True)
+    enterprise = await service.load(work.session, scope, enterprise_id, for_update=True)
     check_if_match(if_match, enterprise.version)
     enterprise = await service.update(
-        session, principal, scope, enterprise, body.model_dump(exclude_unset=True), now=now, today=today
+        work, principal, scope, enterprise, body.model_dump(exclude_unset=True), now=now, today=today
     )
     set_etag(response, enterprise.version)
     return to_read(enterprise)

@@ -22,7 +22,9 @@ from app.domain.errors import (
     StaleVersion,
     TooManyRequests,
     Unauthenticated,
+    Unavailable,
 )
+from app.db.outage import is_outage
 
 log = logging.getLogger("anquan.errors")
 
@@ -220,13 +222,15 @@ def _domain_status(exc: DomainError) -> int:
         return 401
     if isinstance(exc, TooManyRequests):
         return 429
+    if isinstance(exc, Unavailable):
+        return 503
     return 400
 
 
 async def _on_domain(request: Request, exc: DomainError) -> ProblemResponse:
     status = _domain_status(exc)
     headers: dict[str, str] = {}
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, (TooManyRequests, Unavailable)):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="anquan"'
@@ -257,7 +261,17 @@ def _sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+def outage(request: Request, exc: BaseException) -> Unavailable:
+    """The 503 for a database outage. Logged once, in the request's access line (no
+    traceback: the cause is known and says it all)."""
+    cause = exc.__cause__ or exc
+    request.scope.setdefault("state", {})["error"] = f"database unavailable: {type(cause).__name__}: {cause}"[:300]
+    return Unavailable()
+
+
 async def _on_dbapi(request: Request, exc: DBAPIError) -> ProblemResponse:
+    if is_outage(exc):
+        return await _on_domain(request, outage(request, exc))
     state = _sqlstate(exc)
     if state in _CLIENT_SQLSTATES:
         return problem(422, "invalid_value", f"the input could not be stored: {_CLIENT_SQLSTATES[state]}", request=request)
@@ -272,6 +286,8 @@ async def _on_dbapi(request: Request, exc: DBAPIError) -> ProblemResponse:
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> ProblemResponse:
+    if is_outage(exc):
+        return await _on_domain(request, outage(request, exc))
     log.exception("unhandled error")
     return problem(500, "internal_error", "an internal error occurred; it has been logged", request=request)
 
@@ -297,6 +313,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported media type",
         422: "Invalid input; `errors` names the fields",
         429: "Too many requests; see Retry-After",
+        503: "The database is unavailable; retry after Retry-After seconds",
     }
     return {
         s: {"model": Problem, "description": descriptions.get(s, _title(s)), "content": {PROBLEM_MEDIA_TYPE: {}}}

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import CurrentUser, Now, Session, Today
+from app.api.deps import CurrentUser, Now, Session, Today, Work
 from app.api.errors import problem_responses
 from app.api.idempotency import Idempotent
 from app.api.routing import TransactionalRoute
@@ -43,9 +43,10 @@ async def _unit(session, org_unit_id: uuid.UUID):  # type: ignore[no-untyped-def
     dependencies=[Idempotent],
 )
 async def escalate_org_unit(
-    session: Session, principal: CurrentUser, org_unit_id: Id, body: EscalationCreate,
+    work: Work, principal: CurrentUser, org_unit_id: Id, body: EscalationCreate,
     response: Response, now: Now, today: Today,
 ) -> EscalationRead:
+    session = work.session
     unit = await _unit(session, org_unit_id)
     if principal.role not in (Role.street_admin, Role.supervisor):
         raise Forbidden("only street_admin and supervisor may escalate (H9)")
@@ -60,6 +61,7 @@ async def escalate_org_unit(
     )
     session.add(escalation)
     await session.flush()
+    work.audit("org_unit.escalate", "org-units", unit.id, actor=principal)
     response.headers["Location"] = f"/api/v1/org-units/{unit.id}/escalations"
     return EscalationRead.model_validate(escalation)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import CurrentUser, Now, Reader, Scope, Session, Today, Writer
+from app.api.deps import Ctx, Reader, Scope, Today, Writer
 from app.api.errors import problem_responses
 from app.api.fastjson import json_response
 from app.api.http import IfMatch, check_if_match, etag, set_etag
@@ -102,13 +102,6 @@ HAZARD_FIELDS = (
 def to_read(h: Any, today: date) -> HazardRead:
     """From an ORM object (write paths)."""
     return HazardRead.model_validate(hazard_dict({f: getattr(h, f) for f in HAZARD_FIELDS}, today))
-
-
-async def context(session: Session, principal: CurrentUser, scope: Scope, now: Now, today: Today) -> service.Context:
-    return service.Context(session, principal, scope, now, today)
-
-
-Ctx = Annotated[service.Context, Depends(context)]
 
 
 async def load_hazard(ctx: Ctx, hazard_id: Id) -> Any:

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import CurrentUser, Session
-from app.api.routing import register_commit_hook
 from app.domain.errors import Conflict, DomainError, FieldError, RuleViolation
 
 KEPT_HEADERS = ("location", "etag", "content-type")
@@ -125,8 +124,8 @@ async def idempotent(request: Request, session: Session, principal: CurrentUser,
 Idempotent = Depends(idempotent)
 
 
-@register_commit_hook
 async def store_first_answer(session: AsyncSession, request: Request, response: Response) -> None:
+    """Called by TransactionalRoute in the request's transaction, after the endpoint succeeded."""
     params = getattr(request.state, "idempotency", None)
     if params is None:
         return

@@ -105,18 +105,19 @@ class RequestContextMiddleware:
                 await self._too_large(scope, receive, send_with_headers, limit)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                principal = scope.get("state", {}).get("principal")
-                access_log.info(
-                    "request",
-                    extra={
-                        "request_id": rid,
-                        "method": scope.get("method"),
-                        "path": redact_path(path),
-                        "status": status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                        "user_id": str(principal.user_id) if principal else None,
-                    },
-                )
+                state = scope.get("state", {})
+                principal = state.get("principal")
+                extra = {
+                    "request_id": rid,
+                    "method": scope.get("method"),
+                    "path": redact_path(path),
+                    "status": status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user_id": str(principal.user_id) if principal else None,
+                }
+                if "error" in state:  # a known cause (an outage), told here rather than in a line of its own
+                    extra["error"] = state["error"]
+                access_log.info("request", extra=extra)
 
     @staticmethod
     async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

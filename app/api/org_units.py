@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import CurrentUser, Session, StreetAdmin
+from app.api.deps import CurrentUser, Session, StreetAdmin, Work
 from app.api.errors import problem_responses
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
@@ -82,8 +82,8 @@ async def get_org_unit(session: Session, _: CurrentUser, org_unit_id: Id) -> Org
     responses=problem_responses(401, 403, 409, 422),
     dependencies=[Idempotent],
 )
-async def create_org_unit(session: Session, _: StreetAdmin, body: OrgUnitCreate, response: Response) -> OrgUnitRead:
-    unit, lead = await users_service.create_org_unit(session, body.model_dump())
+async def create_org_unit(work: Work, admin: StreetAdmin, body: OrgUnitCreate, response: Response) -> OrgUnitRead:
+    unit, lead = await users_service.create_org_unit(work, body.model_dump(), actor=admin)
     response.headers["Location"] = f"/api/v1/org-units/{unit.id}"
     return _org_read(unit, lead)
 
@@ -134,9 +134,9 @@ async def list_users(
     dependencies=[Idempotent],
 )
 async def create_user(
-    request: Request, session: Session, _: StreetAdmin, body: UserCreate, response: Response
+    request: Request, work: Work, admin: StreetAdmin, body: UserCreate, response: Response
 ) -> UserRead:
-    user = await users_service.create_user(session, request.app.state.passwords, body.model_dump())
+    user = await users_service.create_user(work, request.app.state.passwords, body.model_dump(), actor=admin)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return UserRead.model_validate(user)
 
@@ -164,8 +164,9 @@ async def get_user(session: Session, _: StreetAdmin, user_id: Id) -> UserRead:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_user(
-    request: Request, session: Session, admin: StreetAdmin, user_id: Id, body: UserUpdate
+    request: Request, work: Work, admin: StreetAdmin, user_id: Id, body: UserUpdate
 ) -> UserRead:
+    session = work.session
     user = await users_repo.get(session, user_id, for_update=True)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -178,4 +179,5 @@ async def update_user(
     for key, value in changes.items():
         setattr(user, key, value)
     await session.flush()
+    work.audit("user.update", "users", user.id, actor=admin)
     return UserRead.model_validate(user)

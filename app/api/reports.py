@@ -11,7 +11,7 @@ from typing import Annotated
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.api.deps import CurrentUser, Now, Scope, Session, Today, client_address
+from app.api.deps import CurrentUser, Now, Scope, Session, Today, Work, client_address
 from app.api.errors import problem_responses
 from app.api.http import IfMatch, check_if_match, set_etag
 from app.api.idempotency import IdempotencyKeyHeader, Idempotent, claim
@@ -29,9 +29,9 @@ from app.api.schemas.reports import (
 )
 from app.db.models import PublicReport
 from app.domain.access import Principal
-from app.services import hazards as hazards_service
 from app.services import rate_limit
 from app.services import reports as service
+from app.services.context import Context
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], route_class=TransactionalRoute)
 
@@ -130,7 +130,7 @@ TrackingCode = Annotated[
     dependencies=[Depends(public_idempotent), Depends(limit_public_reports)],
 )
 async def submit_public_report(
-    session: Session, now: Now, body: PublicReportCreate, response: Response
+    work: Work, now: Now, body: PublicReportCreate, response: Response
 ) -> PublicReportReceipt:
     contact = body.contact
     new = service.NewReport(
@@ -141,7 +141,7 @@ async def submit_public_report(
         contact_name=contact.name if contact else None,
         contact_phone=contact.phone if contact else None,
     )
-    report, code = await service.submit(session, new, now=now)
+    report, code = await service.submit(work, new, now=now)
     response.headers["Location"] = f"/api/v1/public/reports/{code}"
     return PublicReportReceipt(tracking_code=code, status=report.status, received_at=report.received_at)
 
@@ -211,7 +211,7 @@ async def get_report(
     dependencies=[Idempotent],
 )
 async def verify_report(
-    session: Session,
+    work: Work,
     principal: CurrentUser,
     scope: Scope,
     now: Now,
@@ -221,8 +221,8 @@ async def verify_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> ReportRead:
-    report = await service.load(session, scope, report_id, for_update=True)
+    report = await service.load(work.session, scope, report_id, for_update=True)
     check_if_match(if_match, service.version(report))
-    ctx = hazards_service.Context(session, principal, scope, now, today)
+    ctx = Context(work, principal, scope, now, today)
     await service.verify(ctx, report, service.Verification(**body.model_dump()))
     return _answer(report, principal, response)

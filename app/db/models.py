@@ -539,9 +539,12 @@ class TaskReferral(Base):
 
 
 class AuditLog(Base):
-    """Every successful write, appended in the same transaction as the write. Rows are
-    hash-chained in commit order (each holds the hash of the one before), so an edit in the
-    database breaks the chain at that row: `python -m app.cli verify-audit` names it."""
+    """Every successful write: who did what to which resource, as the service that did it
+    says, and where the request came from. Appended with the write in its unit of work.
+    Each row carries a MAC under the audit key (not in the database) and rows are
+    hash-chained in commit order (each holds the hash of the one before); signed
+    checkpoints anchor the chain's head. `python -m app.cli verify-audit` names the first
+    row that was changed, forged, removed or inserted."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -558,16 +561,37 @@ class AuditLog(Base):
     org_unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     client_address: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(128))
-    method: Mapped[str] = mapped_column(String(10))
-    path: Mapped[str] = mapped_column(String(500))
+    # method, path and status_code: HTTP requests only (a command or a job has none)
+    method: Mapped[str | None] = mapped_column(String(10))
+    path: Mapped[str | None] = mapped_column(String(500))
+    action: Mapped[str | None] = mapped_column(String(60))
     resource: Mapped[str | None] = mapped_column(String(40))
     resource_id: Mapped[str | None] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    # HMAC-SHA256 of the fields above under the audit key `key_id` (app/domain/audit.py).
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    mac: Mapped[str | None] = mapped_column(String(64))
     # Set inside COMMIT by a deferred trigger, under the commit-order lock (migration 0009):
     # the position in the chain, the previous row's hash, and this row's.
     seq: Mapped[int | None] = mapped_column(BigInteger)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed chain head: row `seq` had hash `hash` when the chain up to it was verified
+    at `at`; `mac` is under the audit key `key_id`. Rows up to a checkpoint cannot be
+    removed, inserted or re-hashed without breaking it."""
+
+    __tablename__ = "audit_checkpoint"
+    __table_args__ = (Index("ix_audit_checkpoint_seq", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[str] = mapped_column(String(32))
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class AnalyticsCache(Base):

@@ -72,3 +72,14 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(DomainError):
+    """The database cannot be reached now (down, restarting, connections lost): answered
+    with 503 and Retry-After; a retry with the same Idempotency-Key is safe."""
+
+    code = "database_unavailable"
+
+    def __init__(self, detail: str = "the database is unavailable; retry shortly", *, retry_after: int = 3) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

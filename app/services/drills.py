@@ -7,9 +7,8 @@ from typing import Any
 from app.db.models import Drill
 from app.db.repositories import enterprises as enterprises_repo
 from app.domain.errors import FieldError, RuleViolation
-from app.services import events
 from app.services.events import EventType
-from app.services.hazards import Context
+from app.services.context import Context
 
 
 async def record(ctx: Context, data: dict[str, Any]) -> Drill:
@@ -36,9 +35,10 @@ async def record(ctx: Context, data: dict[str, Any]) -> Drill:
     )
     ctx.session.add(drill)
     await ctx.session.flush()
-    events.queue(
-        ctx.session, EventType.drill_recorded, "drill", drill.id,
+    ctx.event(
+        EventType.drill_recorded, "drill", drill.id,
         enterprise_id=enterprise.id, village_id=enterprise.village_id, sector=enterprise.sector,
         data={"kind": drill.kind, "held_on": drill.held_on.isoformat()},
     )
+    ctx.audit("drill.record", "drills", drill.id)
     return drill

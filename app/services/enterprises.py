@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Enterprise, EnterpriseState, OrgUnit
 from app.db.repositories import enterprises as repo
 from app.db.repositories import org_units
+from app.db.unit_of_work import UnitOfWork
 from app.domain import access
 from app.domain.access import Principal, Scope
 from app.domain.enterprises import credit_code_problem, default_high_risk
 from app.domain.enums import OrgUnitKind
 from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
 
+RESOURCE = "enterprises"  # the audit trail's name for them
 # Request field -> model column for the nested contact persons.
 _PERSON_FIELDS = {"principal": ("principal_name", "principal_phone"), "actual_controller": ("controller_name", "controller_phone")}
 
@@ -43,7 +45,8 @@ def _raise_if(errors: list[FieldError]) -> None:
         raise RuleViolation(f"{len(errors)} field{'s are' if len(errors) != 1 else ' is'} invalid", errors)
 
 
-async def create(session: AsyncSession, principal: Principal, data: dict[str, Any], *, now: datetime) -> Enterprise:
+async def create(uow: UnitOfWork, principal: Principal, data: dict[str, Any], *, now: datetime) -> Enterprise:
+    session = uow.session
     data["credit_code"] = data["credit_code"].upper()
     errors: list[FieldError] = []
     _check_credit_code(data["credit_code"], errors)
@@ -80,11 +83,12 @@ async def create(session: AsyncSession, principal: Principal, data: dict[str, An
         )
     )
     await session.flush()
+    uow.audit("enterprise.create", RESOURCE, enterprise.id, actor=principal)
     return enterprise
 
 
 async def update(
-    session: AsyncSession,
+    uow: UnitOfWork,
     principal: Principal,
     scope: Scope,
     enterprise: Enterprise,
@@ -93,6 +97,7 @@ async def update(
     now: datetime,
     today: date,
 ) -> Enterprise:
+    session = uow.session
     effective_on = changes.pop("effective_on", None)
     errors: list[FieldError] = []
     for name in ("name", "village_id", "sector", "status", "registered_on", "standardization_level", "benchmark", "tags", "principal", "actual_controller"):
@@ -150,6 +155,7 @@ async def update(
             )
         )
     await session.flush()
+    uow.audit("enterprise.update", RESOURCE, enterprise.id, actor=principal)
     return enterprise
 
 

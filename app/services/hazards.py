@@ -1,37 +1,28 @@
 """Hazard use cases: load within scope, call the pure rules, write the change, its history
-row and its events in the one transaction of the request."""
+row, its events and its audit entry in the caller's unit of work."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.db.models import Enterprise, Escalation, Hazard, HazardHistory
 from app.db.repositories import enterprises as enterprises_repo
 from app.db.repositories import hazards as repo
 from app.domain import hazards as rules
-from app.domain.access import Principal, Scope
+from app.domain.access import Principal
 from app.domain.enums import Role
 from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
 from app.domain.hazards import Action, Grade, HazardStatus, Source
-from app.services import attachments, events
+from app.services import attachments
+from app.services.context import Context
 from app.services.events import EventType
 
-
-@dataclass
-class Context:
-    session: AsyncSession
-    principal: Principal
-    scope: Scope
-    now: datetime
-    today: date
-
+RESOURCE = "hazards"  # the audit trail's name for them
 
 @dataclass
 class NewHazard:
@@ -76,17 +67,26 @@ def _history(ctx: Context, hazard: Hazard, action: str, from_status: str | None,
 
 
 def _event(ctx: Context, hazard: Hazard, type: str, data: dict[str, Any] | None = None) -> None:
-    events.queue(
-        ctx.session, type, "hazard", hazard.id,
+    ctx.event(
+        type, "hazard", hazard.id,
         enterprise_id=hazard.enterprise_id, village_id=hazard.village_id, sector=hazard.sector, data=data,
     )
 
 
-async def create(
+async def create(ctx: Context, new: NewHazard) -> Hazard:
+    """H1: record a hazard (the use case); see add()."""
+    hazard = await add(ctx, new)
+    ctx.audit("hazard.create", RESOURCE, hazard.id)
+    return hazard
+
+
+async def add(
     ctx: Context, new: NewHazard, *, enterprise: Enterprise | None = None, check_source: bool = True, flush: bool = True
 ) -> Hazard:
     """H1: a hazard of a visible enterprise; village and sector come from the enterprise.
-    H8: a major hazard records that the principal and actual controller were notified."""
+    H8: a major hazard records that the principal and actual controller were notified.
+    A step of a use case (recording a hazard, an inspection, a verified report): the use
+    case records the audit entry."""
     if enterprise is None:
         enterprise = await enterprises_repo.get(ctx.session, ctx.scope, new.enterprise_id)
         if enterprise is None:
@@ -160,6 +160,7 @@ def update_descriptive(ctx: Context, hazard: Hazard, changes: dict[str, Any]) ->
     if changed:
         hazard.version += 1
         hazard.updated_at = ctx.now
+    ctx.audit("hazard.update", RESOURCE, hazard.id)
     return hazard
 
 
@@ -226,6 +227,7 @@ async def act(
         _event(ctx, hazard, EventType.hazard_deadline_extended, {"deadline": deadline.isoformat(), "extensions": hazard.extensions})
     else:
         _event(ctx, hazard, EventType.hazard_status_changed, {"from": from_status.value, "to": to_status.value, "action": action.value})
+    ctx.audit(f"hazard.{action.value}", RESOURCE, hazard.id)
     await ctx.session.flush()
     return hazard
 
@@ -249,6 +251,7 @@ async def escalate(ctx: Context, hazard: Hazard, kind: str, note: str, effective
     hazard.updated_at = ctx.now
     _history(ctx, hazard, "escalate", hazard.status, effective_on=eff, comment=note, data={"kind": kind})
     _event(ctx, hazard, EventType.hazard_escalated, {"kind": kind})
+    ctx.audit("hazard.escalate", RESOURCE, hazard.id)
     await ctx.session.flush()
     return escalation
 
@@ -266,6 +269,7 @@ async def set_listing(ctx: Context, hazard: Hazard, listed: bool, comment: str |
     hazard.updated_at = ctx.now
     _history(ctx, hazard, "list" if listed else "delist", hazard.status, effective_on=eff, comment=comment)
     _event(ctx, hazard, EventType.hazard_listed if listed else EventType.hazard_delisted, {"listed": listed})
+    ctx.audit("hazard.list" if listed else "hazard.delist", RESOURCE, hazard.id)
     await ctx.session.flush()
     return hazard
 

@@ -9,11 +9,12 @@ from app.db.models import Inspection
 from app.db.repositories import enterprises as enterprises_repo
 from app.domain.errors import FieldError, RuleViolation
 from app.domain.inspections import SOURCE_OF_KIND, kind_problem
-from app.services import attachments, events, hazards
+from app.services import attachments, hazards
+from app.services.context import Context
 from app.services.events import EventType
 
 
-async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection, list[Any]]:
+async def record(ctx: Context, data: dict[str, Any]) -> tuple[Inspection, list[Any]]:
     errors: list[FieldError] = []
     enterprise = await enterprises_repo.get(ctx.session, ctx.scope, data["enterprise_id"])
     if enterprise is None:
@@ -53,7 +54,7 @@ async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection
     found = []
     for i, finding in enumerate(data["findings"]):
         try:
-            hazard = await hazards.create(
+            hazard = await hazards.add(
                 ctx,
                 hazards.NewHazard(
                     enterprise_id=enterprise.id,
@@ -78,9 +79,10 @@ async def record(ctx: hazards.Context, data: dict[str, Any]) -> tuple[Inspection
             raise
         found.append(hazard)
     await ctx.session.flush()
-    events.queue(
-        ctx.session, EventType.inspection_recorded, "inspection", inspection.id,
+    ctx.event(
+        EventType.inspection_recorded, "inspection", inspection.id,
         enterprise_id=enterprise.id, village_id=enterprise.village_id, sector=enterprise.sector,
         data={"kind": inspection.kind, "findings": len(found)},
     )
+    ctx.audit("inspection.record", "inspections", inspection.id)
     return inspection, found

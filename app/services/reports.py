@@ -15,6 +15,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.unit_of_work import UnitOfWork
+
 from app.db.ids import uuid7
 from app.db.models import OrgUnit, PublicReport
 from app.domain.access import Principal, Scope, ScopeKind
@@ -27,13 +29,15 @@ from app.domain.errors import (
     NotFound,
     RuleViolation,
 )
-from app.services import events
 from app.services import hazards as hazards_service
+from app.services.context import Context
 from app.services.events import EventType
 
 # P1: 18 random bytes = 144 bits, 24 URL-safe characters.
 TRACKING_CODE_BYTES = 18
 TRACKING_CODE = re.compile(r"^[A-Za-z0-9_-]{24}$")
+
+RESOURCE = "reports"  # the audit trail's name for them
 
 
 class ReportStatus(StrEnum):
@@ -92,8 +96,9 @@ class NewReport:
     contact_phone: str | None = None
 
 
-async def submit(session: AsyncSession, new: NewReport, *, now: datetime) -> tuple[PublicReport, str]:
+async def submit(uow: UnitOfWork, new: NewReport, *, now: datetime) -> tuple[PublicReport, str]:
     """P1: store the report and the hash of a fresh tracking code; return both."""
+    session = uow.session
     if new.village_id is not None:
         kind = (await session.execute(select(OrgUnit.kind).where(OrgUnit.id == new.village_id))).scalar_one_or_none()
         if kind != OrgUnitKind.village.value:
@@ -114,7 +119,8 @@ async def submit(session: AsyncSession, new: NewReport, *, now: datetime) -> tup
     )
     session.add(report)
     await session.flush()
-    events.queue(session, EventType.report_received, "report", report.id, village_id=report.village_id)
+    uow.event(EventType.report_received, "report", report.id, village_id=report.village_id)
+    uow.audit("report.submit", RESOURCE, report.id)  # by the public: no actor
     return report, code
 
 
@@ -190,7 +196,7 @@ def check_verification(v: Verification) -> None:
         raise RuleViolation("invalid verification", errors)
 
 
-async def verify(ctx: hazards_service.Context, report: PublicReport, v: Verification) -> PublicReport:
+async def verify(ctx: Context, report: PublicReport, v: Verification) -> PublicReport:
     """P3: `received` → `substantiated` (a hazard with source public_report is created from
     it, in this transaction, and the report becomes reward-eligible) or `unsubstantiated`."""
     if not may_verify(ctx.principal):
@@ -202,7 +208,7 @@ async def verify(ctx: hazards_service.Context, report: PublicReport, v: Verifica
     check_verification(v)
     if v.outcome is Outcome.substantiated:
         assert v.enterprise_id is not None and v.grade is not None and v.title is not None
-        hazard = await hazards_service.create(
+        hazard = await hazards_service.add(
             ctx,
             hazards_service.NewHazard(
                 enterprise_id=v.enterprise_id,
@@ -226,8 +232,9 @@ async def verify(ctx: hazards_service.Context, report: PublicReport, v: Verifica
     report.verified_by = ctx.principal.user_id
     report.verified_at = ctx.now
     await ctx.session.flush()
-    events.queue(
-        ctx.session, EventType.report_verified, "report", report.id, village_id=report.village_id,
+    ctx.audit("report.verify", RESOURCE, report.id)
+    ctx.event(
+        EventType.report_verified, "report", report.id, village_id=report.village_id,
         data={"outcome": v.outcome.value, "hazard_id": str(report.hazard_id) if report.hazard_id else None},
     )
     return report

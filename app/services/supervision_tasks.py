@@ -19,10 +19,11 @@ from app.domain.enums import OrgUnitKind
 from app.domain.errors import FieldError, NotFound, RuleViolation
 from app.domain.hazards import OPEN_STATES, HazardStatus, Source
 from app.domain.supervision import TaskAction, TaskStatus
-from app.services import events, hazards
+from app.services import hazards
 from app.services.events import EventType
-from app.services.hazards import Context
+from app.services.context import Context
 
+RESOURCE = "supervision-tasks"  # the audit trail's name for them
 SUPERVISED_KINDS = (OrgUnitKind.village.value, OrgUnitKind.department.value)
 
 
@@ -40,7 +41,7 @@ def created_on(task: SupervisionTask) -> date:
 
 def _event(ctx: Context, task: SupervisionTask, type: str, data: dict[str, Any]) -> None:
     # Tasks belong to no enterprise: the feed shows them to street office staff and district systems.
-    events.queue(ctx.session, type, "supervision_task", task.id, data=data)
+    ctx.event(type, "supervision_task", task.id, data=data)
 
 
 async def _org_unit_problem(ctx: Context, field: str, org_unit_id: uuid.UUID) -> FieldError | None:
@@ -91,6 +92,7 @@ async def create(ctx: Context, data: dict[str, Any]) -> SupervisionTask:
     ctx.session.add(task)
     await ctx.session.flush()
     _event(ctx, task, EventType.supervision_task_created, {"kind": task.kind, "due_on": task.due_on.isoformat()})
+    ctx.audit("supervision_task.create", RESOURCE, task.id)
     return task
 
 
@@ -128,6 +130,7 @@ async def act(
     if task.completed_on is not None:
         data["completed_on"] = task.completed_on.isoformat()
     _event(ctx, task, EventType.supervision_task_status_changed, data)
+    ctx.audit(f"supervision_task.{action.value}", RESOURCE, task.id)
     await ctx.session.flush()
     return task
 
@@ -162,7 +165,7 @@ async def record_findings(ctx: Context, task: SupervisionTask, findings: list[di
     created = []
     for i, finding in enumerate(findings):
         try:
-            hazard = await hazards.create(
+            hazard = await hazards.add(
                 ctx,
                 hazards.NewHazard(
                     enterprise_id=finding["enterprise_id"],
@@ -184,6 +187,7 @@ async def record_findings(ctx: Context, task: SupervisionTask, findings: list[di
         created.append(hazard)
     _touch(ctx, task)
     _event(ctx, task, EventType.supervision_task_findings_recorded, {"hazard_ids": [str(h.id) for h in created]})
+    ctx.audit("supervision_task.record_findings", RESOURCE, task.id)
     await ctx.session.flush()
     return created
 
@@ -208,5 +212,6 @@ async def refer(ctx: Context, task: SupervisionTask, data: dict[str, Any]) -> Ta
     ctx.session.add(referral)
     _touch(ctx, task)
     _event(ctx, task, EventType.supervision_task_referral_recorded, {"referral_id": str(referral.id)})
+    ctx.audit("supervision_task.refer", RESOURCE, task.id)
     await ctx.session.flush()
     return referral

@@ -7,9 +7,8 @@ from typing import Any
 from app.db.models import Training
 from app.db.repositories import enterprises as enterprises_repo
 from app.domain.errors import FieldError, RuleViolation
-from app.services import events
 from app.services.events import EventType
-from app.services.hazards import Context
+from app.services.context import Context
 
 
 async def record(ctx: Context, data: dict[str, Any]) -> Training:
@@ -37,9 +36,10 @@ async def record(ctx: Context, data: dict[str, Any]) -> Training:
     )
     ctx.session.add(training)
     await ctx.session.flush()
-    events.queue(
-        ctx.session, EventType.training_recorded, "training", training.id,
+    ctx.event(
+        EventType.training_recorded, "training", training.id,
         enterprise_id=enterprise.id, village_id=enterprise.village_id, sector=enterprise.sector,
         data={"trainee_role": training.trainee_role, "held_on": training.held_on.isoformat(), "passed": training.passed},
     )
+    ctx.audit("training.record", "trainings", training.id)
     return training

@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AppUser, Enterprise, OrgUnit
 from app.db.repositories import org_units
 from app.db.repositories import users as users_repo
+from app.db.unit_of_work import UnitOfWork
+from app.domain.access import Principal
 from app.domain.enums import ROLE_ORG_KIND, OrgUnitKind, Role
 from app.domain.errors import Conflict, FieldError, RuleViolation
 from app.services.security import PasswordHashing
 
 
-async def create_user(session: AsyncSession, passwords: PasswordHashing, data: dict[str, Any]) -> AppUser:
+async def create_user(
+    uow: UnitOfWork, passwords: PasswordHashing, data: dict[str, Any], *, actor: Principal | None
+) -> AppUser:
+    """A3: a user whose org unit fits the role; `actor` None when the system creates it
+    (the command line, the first administrator at start-up)."""
+    session = uow.session
     role = Role(data["role"])
     errors: list[FieldError] = []
     wanted_kind = ROLE_ORG_KIND[role]
@@ -48,10 +54,12 @@ async def create_user(session: AsyncSession, passwords: PasswordHashing, data: d
     session.add(user)
     await session.flush()
     await session.refresh(user)
+    uow.audit("user.create", "users", user.id, actor=actor)
     return user
 
 
-async def create_org_unit(session: AsyncSession, data: dict[str, Any]) -> tuple[OrgUnit, list[str]]:
+async def create_org_unit(uow: UnitOfWork, data: dict[str, Any], *, actor: Principal) -> tuple[OrgUnit, list[str]]:
+    session = uow.session
     kind = OrgUnitKind(data["kind"])
     lead = list(dict.fromkeys(data.get("lead_sectors") or []))
     if lead and kind is not OrgUnitKind.department:
@@ -68,4 +76,5 @@ async def create_org_unit(session: AsyncSession, data: dict[str, Any]) -> tuple[
     await session.flush()
     await org_units.assign_lead_sectors(session, unit.id, lead)
     await session.refresh(unit)
+    uow.audit("org_unit.create", "org-units", unit.id, actor=actor)
     return unit, lead

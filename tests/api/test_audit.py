@@ -12,6 +12,9 @@ from sqlalchemy import func, select, text
 from app.db.models import AuditLog
 from app.services.audit import verify_chain
 from tests.api.helpers import create_hazard
+from tests.conftest import TEST_AUDIT_KEY, test_settings
+
+KEYS = test_settings().audit_keys
 
 
 async def test_every_write_is_audited_with_who_and_what(client, world, session):
@@ -28,6 +31,7 @@ async def test_every_write_is_audited_with_who_and_what(client, world, session):
     row = rows[0]
     assert (row.actor_id, row.actor_role, row.method, row.path, row.resource, row.resource_id, row.status_code) == (
         admin_user.id, "street_admin", "POST", "/api/v1/hazards", "hazards", h["id"], 201)
+    assert row.action == "hazard.create" and row.key_id == KEYS.current and len(row.mac) == 64
     assert row.request_id == "req-audit-1" and row.client_address == "203.0.113.7"
     assert row.org_unit_id == (await world.street_office()).id
 
@@ -54,18 +58,18 @@ async def test_audit_chain_detects_tampering(client, world, session):
     admin = await world.as_("street_admin")
     for i in range(4):
         await create_hazard(client, admin, e, grade="general", title=f"h{i}")
-    bad, _, checked = await verify_chain(session)
-    assert bad is None and checked == 4
+    v = await verify_chain(session, KEYS)
+    assert v.bad is None and v.checked == 4
     seqs = (await session.execute(select(AuditLog.seq).order_by(AuditLog.seq))).scalars().all()
     assert seqs == sorted(seqs) and len(seqs) == 4
     await session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
     await session.execute(text("UPDATE audit_log SET path = '/x' WHERE seq = :s"), {"s": seqs[1]})
-    bad, reason, checked = await verify_chain(session)
-    assert bad == seqs[1] and "changed" in reason and checked == 1
+    v = await verify_chain(session, KEYS)
+    assert v.bad == seqs[1] and "changed" in v.reason and v.checked == 1
     await session.execute(text("UPDATE audit_log SET path = '/api/v1/hazards' WHERE seq = :s"), {"s": seqs[1]})
     await session.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": seqs[2]})
-    bad, reason, _ = await verify_chain(session)
-    assert bad == seqs[3] and "removed" in reason
+    v = await verify_chain(session, KEYS)
+    assert v.bad == seqs[3] and "removed" in v.reason
     await session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))
 
 
@@ -108,7 +112,7 @@ async def test_verify_audit_cli_names_the_tampered_row(scratch_database, world):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
             for i in range(3):
                 await create_hazard(c, headers, e, grade="general", title=f"h{i}")
-        env = {**os.environ, "DATABASE_URL": url, "ANQUAN_ENV": "dev"}
+        env = {**os.environ, "DATABASE_URL": url, "ANQUAN_ENV": "dev", "ANQUAN_AUDIT_KEY": TEST_AUDIT_KEY}
         ok = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "app.cli", "verify-audit"],
                                      capture_output=True, text=True, env=env)
         assert ok.returncode == 0 and "3 rows checked" in ok.stdout, ok.stderr
@@ -126,3 +130,28 @@ async def test_verify_audit_cli_names_the_tampered_row(scratch_database, world):
         assert n == 3
     finally:
         await db.dispose()
+
+
+async def test_each_write_is_audited_with_the_services_action(client, world, session):
+    """The service names what it did; a write no service describes (a token grant) still
+    leaves its row, named after its route."""
+    v = await world.village()
+    e = await world.enterprise(v, "fire")
+    admin_user = await world.user("street_admin", password="pw-for-the-token")
+    admin = world.headers(admin_user)
+    h = await create_hazard(client, admin, e, grade="general")
+    r = await client.post(f"/api/v1/hazards/{h['id']}/plan", headers=admin,
+                          json={"responsible_person": "张三", "deadline": "2025-07-01"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/hazards/{h['id']}/listing", headers=admin, json={"listed": True})
+    assert r.status_code == 200, r.text
+    r = await client.post("/api/v1/auth/token", data={"username": admin_user.username, "password": "pw-for-the-token"})
+    assert r.status_code == 200, r.text
+    rows = (await session.execute(select(AuditLog).order_by(AuditLog.seq))).scalars().all()
+    assert [(r.action, r.resource, r.resource_id, r.path) for r in rows] == [
+        ("hazard.create", "hazards", h["id"], "/api/v1/hazards"),
+        ("hazard.plan", "hazards", h["id"], f"/api/v1/hazards/{h['id']}/plan"),
+        ("hazard.list", "hazards", h["id"], f"/api/v1/hazards/{h['id']}/listing"),
+        ("create_token", None, None, "/api/v1/auth/token"),
+    ]
+    assert (await verify_chain(session, KEYS)).intact

@@ -28,7 +28,7 @@ from app.db.reference import ensure_reference_data
 from app.db.session import Database
 from app.domain.calendar import business_date
 from app.services.security import PasswordHashing, TokenService
-from tests.conftest import TEST_SECRET, test_settings
+from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET, test_settings
 from tests.factories import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,6 +206,7 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
         "DATABASE_URL": database_url,
         "ANQUAN_ENV": "test",
         "ANQUAN_JWT_SECRET": TEST_SECRET,
+        "ANQUAN_AUDIT_KEY": TEST_AUDIT_KEY,
         "ANQUAN_ARGON2_TIME_COST": "1",
         "ANQUAN_ARGON2_MEMORY_KIB": "8192",
         "ANQUAN_DATA_DIR": str(data_dir),

@@ -1,0 +1,192 @@
+"""The unit of work: one transaction, with the change-feed events and audit entries its
+services queue, written out and committed together. The HTTP route (app/api/routing.py),
+the CLI and any job or import use it alike, so a change never loses its events or its
+audit row for having been made outside a request.
+
+Services queue; nothing is written until `commit()`, which inserts the events as one
+statement and the audit rows as another, then commits. Inside COMMIT deferred triggers
+number the events and chain the audit rows in commit order (migration 0009)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import AuditLog, Event
+from app.domain.access import Principal
+from app.domain.audit import AuditKeys, row_mac
+
+if TYPE_CHECKING:
+    from app.db.session import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the HTTP layer knows of the request behind a unit of work."""
+
+    request_id: str | None
+    method: str
+    path: str
+    client_address: str | None
+    status_code: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what to which resource, as the service that did it says."""
+
+    action: str
+    resource: str | None
+    resource_id: str | None
+    actor_id: uuid.UUID | None
+    actor_role: str | None
+    org_unit_id: uuid.UUID | None
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session: AsyncSession,
+        audit_keys: AuditKeys,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        seal_now: bool = False,
+        id: str | None = None,
+    ) -> None:
+        self.session = session
+        self.audit_keys = audit_keys
+        self.clock = clock
+        # Tests run every unit of work inside an outer transaction that never commits: the
+        # sealing triggers are fired before the savepoint is released instead.
+        self._seal_now = seal_now
+        # Correlates the audit rows of one unit of work; HTTP requests use their request id.
+        self.id = id or secrets.token_hex(12)
+        self.request: RequestFacts | None = None
+        self._events: list[dict[str, Any]] = []
+        self._audit: dict[AuditEntry, None] = {}  # ordered, and one row per distinct entry
+
+    @classmethod
+    def open(cls, db: Database, audit_keys: AuditKeys, *, clock: Callable[[], datetime] = utc_now,
+             id: str | None = None) -> UnitOfWork:
+        return cls(db.sessionmaker(), audit_keys, clock=clock, seal_now=db.is_bound, id=id)
+
+    def event(
+        self,
+        type: str,
+        resource: str,
+        resource_id: uuid.UUID,
+        *,
+        enterprise_id: uuid.UUID | None = None,
+        village_id: uuid.UUID | None = None,
+        sector: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Queues a change-feed event, written with the change."""
+        self._events.append(
+            {
+                "type": type,
+                "resource": resource,
+                "resource_id": resource_id,
+                "enterprise_id": enterprise_id,
+                "village_id": village_id,
+                "sector": sector,
+                "data": data,
+            }
+        )
+
+    def audit(
+        self, action: str, resource: str | None = None, resource_id: Any = None, *, actor: Principal | None = None
+    ) -> None:
+        """Queues an audit entry: `action` done by `actor` (None: the system itself) to
+        the resource of type `resource` (the API's collection name) and id `resource_id`."""
+        entry = AuditEntry(
+            action=action,
+            resource=resource,
+            resource_id=None if resource_id is None else str(resource_id),
+            actor_id=actor.user_id if actor else None,
+            actor_role=actor.role.value if actor else None,
+            org_unit_id=actor.org_unit_id if actor else None,
+        )
+        self._audit[entry] = None
+
+    @property
+    def audited(self) -> bool:
+        return bool(self._audit)
+
+    def _audit_rows(self) -> list[dict[str, Any]]:
+        at = self.clock().astimezone(timezone.utc)
+        req = self.request
+        key_id = self.audit_keys.current
+        key = self.audit_keys.signing_key()
+        rows = []
+        for entry in self._audit:
+            row: dict[str, Any] = {
+                "at": at,
+                "actor_id": entry.actor_id,
+                "actor_role": entry.actor_role,
+                "org_unit_id": entry.org_unit_id,
+                "client_address": req.client_address if req else None,
+                "request_id": (req.request_id if req else None) or self.id,
+                "method": req.method if req else None,
+                "path": req.path[:500] if req else None,
+                "action": entry.action,
+                "resource": entry.resource,
+                "resource_id": entry.resource_id,
+                "status_code": req.status_code if req else None,
+                "key_id": key_id,
+            }
+            row["mac"] = row_mac(key, key_id, row)
+            rows.append(row)
+        return rows
+
+    async def commit(self) -> None:
+        """Writes the queued events and audit rows (one statement each) and commits."""
+        wrote = False
+        if self._events:
+            events, self._events = self._events, []
+            await self.session.execute(insert(Event), events)
+            wrote = True
+        if self._audit:
+            rows = self._audit_rows()
+            self._audit = {}
+            await self.session.execute(insert(AuditLog), rows)
+            wrote = True
+        if wrote and self._seal_now:
+            await self.session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        self._events, self._audit = [], {}
+        await self.session.rollback()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+@asynccontextmanager
+async def unit_of_work(
+    db: Database, audit_keys: AuditKeys, *, clock: Callable[[], datetime] = utc_now, id: str | None = None
+) -> AsyncIterator[UnitOfWork]:
+    """A unit of work outside HTTP (CLI, jobs, imports): committed when the block ends,
+    rolled back if it raises."""
+    uow = UnitOfWork.open(db, audit_keys, clock=clock, id=id)
+    try:
+        yield uow
+        await uow.commit()
+    except BaseException:
+        await uow.rollback()
+        raise
+    finally:
+        await uow.close()
