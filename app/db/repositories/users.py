@@ -16,15 +16,15 @@ _PRINCIPAL_SQL = text(
                           WHERE u.role = 'department_officer' AND s.lead_department_id = u.org_unit_id),
                     '{}') AS lead_sectors
     FROM app_user u
-    WHERE u.id = :id AND u.is_active
+    WHERE u.id = :id AND u.is_active AND u.token_version = :token_version
     """
 )
 
 
-async def load_principal(session: AsyncSession, user_id: uuid.UUID) -> Principal | None:
+async def load_principal(session: AsyncSession, user_id: uuid.UUID, token_version: int) -> Principal | None:
     """The caller with the sectors its department leads, in one round trip; None if
-    unknown or disabled."""
-    row = (await session.execute(_PRINCIPAL_SQL, {"id": user_id})).one_or_none()
+    unknown, disabled, or `token_version` is not the user's current one (A5)."""
+    row = (await session.execute(_PRINCIPAL_SQL, {"id": user_id, "token_version": token_version})).one_or_none()
     if row is None:
         return None
     return Principal(
