@@ -20,7 +20,7 @@ ensure_venv() {
   fi
   local stamp=".venv/.installed${extra:+-$extra}"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ uv.lock -nt "$stamp" ]; then
-    echo "anquan: installing the locked dependencies${extra:+ (extra: $extra)} into .venv; the first time takes a minute ..." >&2
+    echo "anquan: installing the locked dependencies${extra:+ (extra: $extra)} into .venv (the first install can take a minute) ..." >&2
     local started=$SECONDS
     if ensure_uv; then
       # --inexact: run (embedded) and test (dev) share one .venv; neither removes the other's
