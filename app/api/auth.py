@@ -94,11 +94,11 @@ async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> Tok
     responses=problem_responses(401, 422),
 )
 async def logout(
-    request: Request, principal: CurrentUser, now: Now, body: Annotated[LogoutRequest | None, Body()] = None
+    request: Request, principal: CurrentUser, now: Now, body: Annotated[LogoutRequest, Body()] = LogoutRequest()
 ) -> Response:
     service = request.app.state.auth
     families = [request.state.token_claims.family]
-    if body is not None and body.refresh_token is not None:
+    if body.refresh_token is not None:
         try:
             claims = service.verify_refresh_token(body.refresh_token)
         except InvalidToken as exc:
