@@ -60,7 +60,8 @@ class AuthService:
             claims = self.tokens.verify(refresh_token, expected_type="refresh")
         except InvalidToken as exc:
             raise Unauthenticated(f"invalid refresh token: {exc}", code="invalid_grant") from exc
-        assert claims.family is not None and claims.generation is not None  # verify() requires them
+        if claims.family is None or claims.generation is None:  # verify() refuses these already
+            raise Unauthenticated("invalid refresh token: no session", code="invalid_grant")
         reused = False
         async with self.db.transaction() as session:
             principal = await users_repo.load_principal(session, claims.subject, claims.version)
