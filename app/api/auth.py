@@ -10,7 +10,7 @@ from app.api.deps import CurrentUser, Now, client_address
 from app.api.errors import problem_responses
 from app.api.routing import TransactionalRoute
 from app.api.schemas.auth import LogoutRequest, Me, RefreshRequest, TokenRequest, TokenResponse
-from app.domain.errors import FieldError, RuleViolation
+from app.domain.errors import FieldError, Forbidden, RuleViolation
 from app.services import rate_limit
 from app.services.auth import unsupported_grant
 from app.services.security import InvalidToken
@@ -87,11 +87,12 @@ async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> Tok
     summary="End the caller's session",
     description=(
         "Revokes the session the bearer token belongs to: its refresh token and its access tokens are refused "
-        "from then on (401). A `refresh_token` of the caller in the body ends that token's session too. "
-        "A password change, disabling or re-enabling the account, or a change of role or organisation ends "
-        "all of a user's sessions without this call."
+        "from then on (401). A `refresh_token` of the caller in the body ends that token's session too; one that "
+        "does not verify (expired, malformed) is ignored, as RFC 7009 does, and one of another user is 403 with "
+        "nothing revoked. A password change, disabling or re-enabling the account, or a change of role or "
+        "organisation ends all of a user's sessions without this call."
     ),
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 403, 422),
 )
 async def logout(
     request: Request, principal: CurrentUser, now: Now, body: Annotated[LogoutRequest, Body()] = LogoutRequest()
@@ -101,15 +102,12 @@ async def logout(
     if body.refresh_token is not None:
         try:
             claims = service.verify_refresh_token(body.refresh_token)
-        except InvalidToken as exc:
-            raise RuleViolation(
-                "refresh_token is not a valid refresh token", [FieldError("refresh_token", str(exc))]
-            ) from exc
-        if claims.subject != principal.user_id:
-            raise RuleViolation(
-                "refresh_token belongs to another user", [FieldError("refresh_token", "not a token of the caller")]
-            )
-        families.append(claims.family)
+        except InvalidToken:
+            claims = None  # no session of its own to end (RFC 7009 §2.2: not an error)
+        if claims is not None:
+            if claims.subject != principal.user_id:
+                raise Forbidden("refresh_token belongs to another user: only its owner may end its session")
+            families.append(claims.family)
     await service.logout(principal.user_id, [f for f in families if f is not None], now=now)
     return Response(status_code=204)
 

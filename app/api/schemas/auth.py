@@ -38,7 +38,7 @@ class RefreshRequest(InputModel):
 
 class LogoutRequest(InputModel):
     refresh_token: secret(4096) | None = Field(
-        default=None, description="A refresh token of the caller: its session ends too (when it is another one)."
+        default=None, description="A refresh token of the caller: its session ends too (say, another device's)."
     )
 
 
