@@ -4,9 +4,12 @@
 #   docker run -d -p 8000:8000 -e DATABASE_URL=... -e ANQUAN_ENV=production -e ANQUAN_JWT_SECRET=... -e ANQUAN_AUDIT_KEY=... anquan
 FROM python:3.11-slim AS build
 WORKDIR /srv
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements/production.txt ./
 COPY app ./app
-RUN pip install --no-cache-dir --prefix=/install .
+# The locked versions, hash-checked (./scripts/lock exports them from uv.lock); then the
+# project itself without resolving anything again.
+RUN pip install --no-cache-dir --prefix=/install --require-hashes -r production.txt \
+ && pip install --no-cache-dir --prefix=/install --no-deps .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ANQUAN_ENV=production WEB_CONCURRENCY=2

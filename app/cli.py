@@ -1,4 +1,4 @@
-"""Command line: python -m app.cli <command>.
+"""Command line: ./scripts/cli <command> (or `anquan <command>`, `python -m app.cli <command>`).
 
   migrate                      apply migrations (alembic upgrade head) and load reference data
   seed [--demo]                load reference data; with --demo, the demo set on an empty database
@@ -6,6 +6,10 @@
   verify-audit [--anchor SEQ:HASH ...]
                                check the audit trail (chain, MACs, checkpoints); names the first bad row
   audit-checkpoint             verify, then sign the chain's head; prints the line to keep elsewhere
+
+The database is DATABASE_URL's, or else the embedded PostgreSQL that ./scripts/run keeps
+under ./var/pgdata (started for the command when it is not running). A problem of the
+environment is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -13,20 +17,61 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import textwrap
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.db import migrate
 from app.db.session import Database
 from app.domain.enums import Role
 from app.domain.errors import DomainError
-from app.settings import get_settings
+from app.settings import Settings, get_settings
+from app.startup import EXIT_ENVIRONMENT, StartupError, Target, check_database, load_settings, lost_database
+
+ENVIRONMENT_HELP = """\
+environment:
+  DATABASE_URL          the PostgreSQL to work on, postgresql://user:password@host:5432/db
+                        (?sslmode=require understood; ANQUAN_DATABASE_URL wins when both are set).
+                        Not set: the embedded PostgreSQL of ./scripts/run in $ANQUAN_DATA_DIR/pgdata,
+                        started for the command when it is not running (`migrate` creates it)
+  ANQUAN_DATA_DIR       where the embedded database lives (default: var)
+  ANQUAN_ENV            dev (default), test or production; outside dev ANQUAN_JWT_SECRET and
+                        ANQUAN_AUDIT_KEY must be set (>= 32 characters), here as for the server
+  ANQUAN_ARGON2_TIME_COST, ANQUAN_ARGON2_MEMORY_KIB
+                        the password hashing of create-user (defaults 3 and 65536)
+  every other ANQUAN_* setting: README.md, "Configuration"
+
+exit status: 0 done; 1 verify-audit found the chain broken; 2 a problem of the configuration,
+the database or the input, told in one line on stderr
+"""
 
 
-def _url() -> str:
-    url = get_settings().database_url
-    if not url:
-        sys.exit("DATABASE_URL is not set")
-    return url
+@contextmanager
+def _database(settings: Settings, *, create: bool) -> Iterator[Target]:
+    """DATABASE_URL's database, or the embedded one under the data dir (started when it is not
+    running, stopped afterwards unless something else, ./scripts/run, uses it too)."""
+    if settings.database_url:
+        yield Target(settings.database_url)
+        return
+    from app.db import embedded
+
+    pgdata = embedded.default_pgdata(settings.data_dir)
+    if not create and not embedded.exists(pgdata):
+        raise StartupError(
+            f"DATABASE_URL is not set and there is no embedded database in {pgdata} yet: "
+            "start the service once with ./scripts/run (it creates and migrates it), or run ./scripts/cli migrate, "
+            "or set DATABASE_URL=postgresql://user@host/db"
+        )
+    try:
+        server = embedded.EmbeddedPostgres(pgdata)
+    except embedded.EmbeddedStartError as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        print(f"anquan: {server.describe()}", file=sys.stderr)
+        yield Target(server.url(), embedded=True)
+    finally:
+        server.stop()
 
 
 async def _seed(url: str, demo: bool) -> None:
@@ -118,26 +163,87 @@ async def _audit_checkpoint(url: str) -> int:
     return 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.cli")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply migrations")
-    seed = sub.add_parser("seed", help="load reference data (and the demo set)")
-    seed.add_argument("--demo", action="store_true")
-    cu = sub.add_parser("create-user", help="create a user")
-    cu.add_argument("--username", required=True)
-    cu.add_argument("--password", required=True)
-    cu.add_argument("--role", required=True, choices=[r.value for r in Role])
-    cu.add_argument("--org-unit", type=uuid.UUID)
-    cu.add_argument("--enterprise", type=uuid.UUID)
-    va = sub.add_parser("verify-audit", help="check the audit trail: chain, MACs and checkpoints")
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="anquan",
+        description=textwrap.fill(
+            "The command line of Anquan (also ./scripts/cli and python -m app.cli): schema, seed data, users and "
+            "the audit trail, on DATABASE_URL's database or the embedded one of ./scripts/run.",
+            92,
+        ),
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="command")
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=summary, description=textwrap.fill(description, 92), epilog=ENVIRONMENT_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    command(
+        "migrate",
+        "apply the migrations and load the reference data",
+        "Apply every migration (alembic upgrade head), then load the reference data (sectors, the street "
+        "office, the ten departments). Safe to run again. Without DATABASE_URL it creates the embedded "
+        "database when there is none.",
+    )
+    seed = command("seed", "load the reference data (and the demo set)", "Load the reference data; safe to run again.")
+    seed.add_argument("--demo", action="store_true", help="also the demo data set (README: demo accounts), on an empty database only")
+    cu = command(
+        "create-user",
+        "create a user",
+        "Create a user; prints its id. street_admin and supervisor belong to the street office (found by "
+        "itself); department_officer and village_officer need --org-unit; enterprise_user needs --enterprise.",
+    )
+    cu.add_argument("--username", required=True, help="login name (unique whatever its case)")
+    cu.add_argument("--password", required=True, help="the password (a street_admin can reset it later: PATCH /api/v1/users/{id})")
+    cu.add_argument("--role", required=True, choices=[r.value for r in Role], help="one of: %(choices)s")
+    cu.add_argument("--org-unit", type=uuid.UUID, metavar="ID", help="the department or village the user belongs to")
+    cu.add_argument("--enterprise", type=uuid.UUID, metavar="ID", help="the enterprise of an enterprise_user")
+    va = command(
+        "verify-audit",
+        "check the audit trail: chain, MACs and checkpoints",
+        "Walk the audit trail in commit order: recompute every hash, check every row's MAC under ANQUAN_AUDIT_KEY "
+        "(and the previous keys) and every signed checkpoint; prints the number of rows checked, or names the "
+        "first row changed, forged, copied or removed (exit status 1).",
+    )
     va.add_argument(
         "--anchor", action="append", default=[], metavar="SEQ:HASH",
         help="a checkpoint published outside the database (from audit-checkpoint); repeatable",
     )
-    sub.add_parser("audit-checkpoint", help="verify the audit trail, then sign its head (run it from a timer)")
-    args = parser.parse_args(argv)
-    url = _url()
+    command(
+        "audit-checkpoint",
+        "verify the audit trail, then sign its head",
+        "Verify the audit trail, then sign its head with ANQUAN_AUDIT_KEY and store the checkpoint; prints a "
+        "line to keep outside the database (verify-audit --anchor checks against it). Run it from a timer.",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        with _database(settings, create=args.command == "migrate") as target:
+            check_database(target, need_schema=args.command != "migrate")
+            try:
+                return _run(args, target.url)
+            except StartupError:
+                raise
+            except Exception as exc:
+                lost = lost_database(target, exc)
+                if lost is None:
+                    raise
+                raise lost from None
+    except StartupError as exc:
+        for line in exc.lines:
+            print(f"anquan: {line}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+
+
+def _run(args: argparse.Namespace, url: str) -> int:
     try:
         if args.command == "migrate":
             migrate.upgrade(url)

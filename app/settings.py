@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.audit import AuditKeys
@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     analytics_cache: bool = True
     trust_forwarded_for: bool = False
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, url: str | None) -> str | None:
+        if url:
+            to_async_url(url)  # the scheme only is named in the error, never the URL (a password)
+        return url or None
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         # An empty HMAC key lets anybody sign tokens, so it is refused even in dev; outside
@@ -79,7 +86,7 @@ class Settings(BaseSettings):
             previous = key.get_secret_value()
             if not previous or (self.env != "dev" and (previous == DEV_JWT_SECRET or len(previous) < 32)):
                 raise ValueError(
-                    f"jwt_previous_keys[{kid!r}] must be a random value of at least 32 characters "
+                    f"ANQUAN_JWT_PREVIOUS_KEYS: the key {kid!r} must be a random value of at least 32 characters "
                     f"when ANQUAN_ENV={self.env}"
                 )
         for name, key in [("ANQUAN_AUDIT_KEY", self.audit_key)] + [
@@ -109,6 +116,13 @@ class Settings(BaseSettings):
         return to_async_url(self.database_url) if self.database_url else None
 
 
+def env_name(field: str) -> str:
+    """The environment variable that sets a field of Settings."""
+    if field == "database_url":
+        return "DATABASE_URL"
+    return "ANQUAN_" + field.upper()
+
+
 def to_async_url(url: str) -> str:
     """Accept the plain `postgresql://user@host/db` form and return the asyncpg form."""
     parts = urlsplit(url)
@@ -116,7 +130,7 @@ def to_async_url(url: str) -> str:
     if scheme in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
         scheme = "postgresql+asyncpg"
     elif scheme != "postgresql+asyncpg":
-        raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
+        raise ValueError(f"unsupported database URL scheme {parts.scheme!r} (expected postgresql://user@host/db)")
     query = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "sslmode":  # libpq spelling; asyncpg calls it ssl

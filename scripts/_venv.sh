@@ -1,21 +1,36 @@
-# Shared by scripts/run, scripts/test and scripts/bench: create .venv when missing and
-# install the project into it (again only when pyproject.toml changed). uv installs in
-# parallel and is several times faster than pip on a fresh machine; pip is the fallback.
+# Shared by the scripts: create .venv when missing and install the project into it from the
+# lock (again only when uv.lock or pyproject.toml changed). uv installs in parallel and is
+# several times faster than pip on a fresh machine; where uv cannot be had, pip installs the
+# same pinned, hash-checked set from requirements/all.txt (exported from uv.lock).
+UV_REQUIREMENT="uv>=0.13.9,<0.14"
+
+ensure_uv() {
+  if [ ! -x .venv/bin/uv ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "$UV_REQUIREMENT" >/dev/null 2>&1 || true
+  fi
+  [ -x .venv/bin/uv ]
+}
+
 ensure_venv() {
   local extra="$1"
   local py="${PYTHON:-python3}"
   if [ ! -x .venv/bin/python ]; then
+    echo "anquan: creating .venv with $("$py" --version 2>&1) ..." >&2
     "$py" -m venv .venv
   fi
   local stamp=".venv/.installed${extra:+-$extra}"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    local target=".${extra:+[$extra]}"
-    if [ ! -x .venv/bin/uv ]; then
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1 || true
-    fi
-    if ! { [ -x .venv/bin/uv ] && .venv/bin/uv pip install --quiet --python .venv/bin/python -e "$target"; }; then
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ uv.lock -nt "$stamp" ]; then
+    echo "anquan: installing the locked dependencies${extra:+ (extra: $extra)} into .venv (the first install can take a minute) ..." >&2
+    local started=$SECONDS
+    if ensure_uv; then
+      # --inexact: run (embedded) and test (dev) share one .venv; neither removes the other's
+      .venv/bin/uv sync --quiet --frozen --inexact --python .venv/bin/python ${extra:+--extra "$extra"}
+    else
+      echo "anquan: uv is not available; installing with pip from requirements/all.txt" >&2
+      .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/all.txt
+      .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
     fi
     touch "$stamp"
+    echo "anquan: dependencies installed in $((SECONDS - started)) s" >&2
   fi
 }

@@ -68,14 +68,14 @@ def test_an_empty_secret_is_refused_everywhere(env):
 
 def test_production_refuses_a_short_previous_key():
     """Rotation keys verify tokens too: the same rule as the active key."""
-    with pytest.raises(ValidationError, match="jwt_previous_keys"):
+    with pytest.raises(ValidationError, match="ANQUAN_JWT_PREVIOUS_KEYS"):
         Settings(env="production", jwt_secret=SECRET_40, jwt_previous_keys={"k0": "short"})
     ok = Settings(env="production", jwt_secret=SECRET_40, jwt_previous_keys={"k0": "p" * 40}, audit_key=AUDIT_40)
     assert ok.jwt_previous_keys["k0"].get_secret_value() == "p" * 40
 
 
 def test_an_empty_previous_key_is_refused_in_dev():
-    with pytest.raises(ValidationError, match="jwt_previous_keys"):
+    with pytest.raises(ValidationError, match="ANQUAN_JWT_PREVIOUS_KEYS"):
         Settings(env="dev", jwt_previous_keys={"k0": ""})
 
 
@@ -155,13 +155,17 @@ async def test_cli_create_user_refuses_a_bad_role_fit(migrated_url):
     assert (await _login(migrated_url, "cli_village", "cli-password-123")).status_code == 401
 
 
-def test_cli_without_database_url_exits():
+def test_cli_without_database_url_or_embedded_database_says_what_to_do(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_") and k != "DATABASE_URL"}
+    env["ANQUAN_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "app.cli", "verify-audit"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert done.returncode == 1
-    assert "DATABASE_URL is not set" in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "DATABASE_URL is not set" in done.stderr and str(tmp_path / "pgdata") in done.stderr
+    assert "./scripts/run" in done.stderr and "./scripts/cli migrate" in done.stderr
+    assert not (tmp_path / "pgdata").exists()  # nothing was created for a command that only reads
 
 
 async def test_bootstrap_admin_created_once(db, session):

@@ -1,18 +1,19 @@
-"""/auth: token grants, refresh, the caller's identity."""
+"""/auth: token grants, refresh, logout, the caller's identity."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Body, Form, Request, Response
 
 from app.api.deps import CurrentUser, Now, client_address
 from app.api.errors import problem_responses
 from app.api.routing import TransactionalRoute
-from app.api.schemas.auth import Me, RefreshRequest, TokenRequest, TokenResponse
-from app.domain.errors import FieldError, RuleViolation
+from app.api.schemas.auth import LogoutRequest, Me, RefreshRequest, TokenRequest, TokenResponse
+from app.domain.errors import FieldError, Forbidden, RuleViolation
 from app.services import rate_limit
 from app.services.auth import unsupported_grant
+from app.services.security import InvalidToken
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=TransactionalRoute)
 
@@ -66,12 +67,49 @@ async def create_token(request: Request, now: Now, form: Annotated[TokenRequest,
     "/refresh",
     response_model=TokenResponse,
     summary="Exchange a refresh token for new tokens",
+    description=(
+        "Refresh tokens rotate and are single-use: the answer carries a new pair, and the token sent is spent. "
+        "Sending a spent refresh token again ends its session: every refresh and access token of it is refused "
+        "from then on (401), so whoever copied the token loses it together with its owner, who logs in again."
+    ),
     responses=problem_responses(401, 422, 429),
     openapi_extra={"security": []},
 )
 async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> TokenResponse:
     await _limit_by_address(request, now, "refresh requests from this address")
-    return TokenResponse(**await request.app.state.auth.refresh(body.refresh_token))
+    return TokenResponse(**await request.app.state.auth.refresh(body.refresh_token, now=now))
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    summary="End the caller's session",
+    description=(
+        "Revokes the session the bearer token belongs to: its refresh token and its access tokens are refused "
+        "from then on (401). A `refresh_token` of the caller in the body ends that token's session too; one that "
+        "does not verify (expired, malformed) is ignored, as RFC 7009 does, and one of another user is 403 with "
+        "nothing revoked. A password change, disabling or re-enabling the account, or a change of role or "
+        "organisation ends all of a user's sessions without this call."
+    ),
+    responses=problem_responses(401, 403, 422),
+)
+async def logout(
+    request: Request, principal: CurrentUser, now: Now, body: Annotated[LogoutRequest, Body()] = LogoutRequest()
+) -> Response:
+    service = request.app.state.auth
+    families = [request.state.token_claims.family]
+    if body.refresh_token is not None:
+        try:
+            claims = service.verify_refresh_token(body.refresh_token)
+        except InvalidToken:
+            claims = None  # no session of its own to end (RFC 7009 §2.2: not an error)
+        if claims is not None:
+            if claims.subject != principal.user_id:
+                raise Forbidden("refresh_token belongs to another user: only its owner may end its session")
+            families.append(claims.family)
+    await service.logout(principal.user_id, [f for f in families if f is not None], now=now)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, summary="Who am I", responses=problem_responses(401))

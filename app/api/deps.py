@@ -101,11 +101,13 @@ async def get_principal(
         claims = request.app.state.tokens.verify(token)
     except InvalidToken as exc:
         raise Unauthenticated(f"invalid token: {exc}", code="invalid_token") from exc
-    principal = await readers.principal(await reader(request), claims.subject)
-    # A disabled user, or one whose role changed since the token was issued, is out.
+    principal = await readers.principal(await reader(request), claims.subject, claims.version, claims.family)
+    # A5: a disabled user, a token older than the user's last password, role or organisation
+    # change, or a token of a session that was logged out or revoked, is out.
     if principal is None or principal.role != claims.role:
-        raise Unauthenticated("the token's user is disabled or changed", code="invalid_token")
+        raise Unauthenticated("the token's user is disabled or changed, or its session ended", code="invalid_token")
     request.state.principal = principal
+    request.state.token_claims = claims
     return principal
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -148,7 +149,30 @@ class AppUser(Base):
     enterprise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enterprise.id"))
     display_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # A5: every token carries it; the app_user_token_version trigger (migration 0011) bumps it
+    # when the password, is_active, role, org unit or enterprise changes.
+    token_version: Mapped[int] = mapped_column(Integer, server_default=text("0"), server_onupdate=FetchedValue())
     created_at: Mapped[datetime] = _created_at()
+
+
+class RefreshFamily(Base):
+    """A5: one login (a session) and its chain of refresh tokens. Only the token of the
+    current generation may be exchanged; presenting an older one revokes the family, and
+    every access token of a revoked family is refused."""
+
+    __tablename__ = "refresh_family"
+    __table_args__ = (
+        CheckConstraint("revoked_reason IN ('reuse', 'logout')", name="revoked_reason"),
+        CheckConstraint("(revoked_at IS NULL) = (revoked_reason IS NULL)", name="revoked"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    generation: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = _created_at()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class IdempotencyRecord(Base):

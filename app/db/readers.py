@@ -14,19 +14,25 @@ from app.db.repositories.hazards import HazardFilters
 from app.domain.access import Principal, Scope, ScopeKind
 from app.domain.enums import Role
 
+# A5 in the same statement: the token's version must be the user's current one, and its
+# session (refresh family), when it names one, must not be revoked.
 PRINCIPAL_SQL = """
 SELECT u.id, u.username, u.role, u.org_unit_id, u.enterprise_id,
        CASE WHEN u.role = 'department_officer'
             THEN ARRAY(SELECT s.code FROM sector s WHERE s.lead_department_id = u.org_unit_id ORDER BY s.code)
        END AS lead_sectors
 FROM app_user u
-WHERE u.id = $1 AND u.is_active
+WHERE u.id = $1 AND u.is_active AND u.token_version = $2
+  AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM refresh_family f WHERE f.id = $3 AND f.revoked_at IS NULL))
 """
 
 
-async def principal(conn: asyncpg.Connection, user_id: uuid.UUID) -> Principal | None:
-    """The caller with the sectors its department leads; None if unknown or disabled."""
-    row = await conn.fetchrow(PRINCIPAL_SQL, user_id)
+async def principal(
+    conn: asyncpg.Connection, user_id: uuid.UUID, token_version: int, family: uuid.UUID | None
+) -> Principal | None:
+    """The caller with the sectors its department leads; None if unknown, disabled, or the
+    token is of an earlier version or of a revoked session (A5)."""
+    row = await conn.fetchrow(PRINCIPAL_SQL, user_id, token_version, family)
     if row is None:
         return None
     return Principal(

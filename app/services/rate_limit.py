@@ -19,16 +19,13 @@ async def limit(db: Database, bucket: str, *, max_hits: int, seconds: int, now: 
         raise TooManyRequests(f"too many {what}; retry later", retry_after=math.ceil((window_end - now).total_seconds()))
 
 
-async def refuse_if_exhausted(db: Database, bucket: str, *, max_hits: int, seconds: int, now: datetime, what: str) -> None:
+async def take_attempt(db: Database, bucket: str, *, max_hits: int, seconds: int, now: datetime, what: str) -> None:
+    """Take one attempt from the window's budget before the work it guards (a password
+    check), or refuse: every attempt counts until it is known to have succeeded (see reset)."""
     async with db.autocommit() as session:
-        count, window_end = await rate_limits.read(session, bucket, seconds, now)
-    if count >= max_hits:
+        taken, window_end = await rate_limits.take(session, bucket, seconds, max_hits, now)
+    if not taken:
         raise TooManyRequests(f"too many {what}; retry later", retry_after=math.ceil((window_end - now).total_seconds()))
-
-
-async def count(db: Database, bucket: str, *, seconds: int, now: datetime) -> None:
-    async with db.autocommit() as session:
-        await rate_limits.hit(session, bucket, seconds, now)
 
 
 async def reset(db: Database, bucket: str) -> None:

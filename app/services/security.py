@@ -47,6 +47,9 @@ class TokenClaims:
     token_type: str
     expires_at: int
     jti: str
+    version: int  # the user's token_version when issued (A5)
+    family: uuid.UUID | None  # the session (refresh family) the token belongs to
+    generation: int | None  # refresh tokens: their place in the family's rotation
 
 
 class TokenService:
@@ -65,7 +68,17 @@ class TokenService:
         # whatever a worker caches, every other worker would compute the same.
         self._verified: dict[tuple[str, str], TokenClaims] = {}
 
-    def issue(self, user_id: uuid.UUID, role: str, token_type: str = "access", *, now: float | None = None) -> str:
+    def issue(
+        self,
+        user_id: uuid.UUID,
+        role: str,
+        token_type: str = "access",
+        *,
+        version: int = 0,
+        family: uuid.UUID | None = None,
+        generation: int | None = None,
+        now: float | None = None,
+    ) -> str:
         issued = int(now if now is not None else time.time())
         ttl = self.access_ttl if token_type == "access" else self.refresh_ttl
         claims: dict[str, Any] = {
@@ -74,11 +87,18 @@ class TokenService:
             "sub": str(user_id),
             "role": role,
             "typ": token_type,
+            "ver": version,
             "iat": issued,
             "nbf": issued,
             "exp": issued + ttl,
             "jti": secrets.token_urlsafe(12),
         }
+        if family is not None:
+            claims["fid"] = str(family)
+        if token_type == "refresh":
+            if family is None or generation is None:
+                raise ValueError("a refresh token belongs to a family and has a generation")
+            claims["gen"] = generation
         return jwt.encode(claims, self.keys[self.active_kid], algorithm=ALGORITHM, headers={"kid": self.active_kid})
 
     def verify(self, token: str, expected_type: str = "access") -> TokenClaims:
@@ -129,4 +149,29 @@ class TokenService:
             subject = uuid.UUID(str(claims["sub"]))
         except ValueError as exc:
             raise InvalidToken("bad subject") from exc
-        return TokenClaims(subject, role, expected_type, int(claims["exp"]), str(claims.get("jti", "")))
+        version = claims.get("ver")
+        if not _is_int(version):  # tokens from before token versions are refused (A5)
+            raise InvalidToken("token version missing")
+        family: uuid.UUID | None = None
+        if "fid" in claims:
+            try:
+                family = uuid.UUID(str(claims["fid"]))
+            except ValueError as exc:
+                raise InvalidToken("bad session id") from exc
+        generation = claims.get("gen")
+        if expected_type == "refresh" and (family is None or not _is_int(generation)):
+            raise InvalidToken("refresh token without a session")
+        return TokenClaims(
+            subject,
+            role,
+            expected_type,
+            int(claims["exp"]),
+            str(claims.get("jti", "")),
+            version,
+            family,
+            generation if _is_int(generation) else None,
+        )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31

@@ -1,4 +1,8 @@
-"""Users and org units (A3: street_admin only)."""
+"""Users and org units (A3: street_admin only).
+
+A5: any change of a user's password, is_active, role, org unit or enterprise ends the user's
+sessions; the database bumps app_user.token_version itself (trigger, migration 0011), so no
+code path that updates a user can forget it."""
 
 from __future__ import annotations
 

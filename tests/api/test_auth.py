@@ -73,7 +73,10 @@ async def test_disabled_user_cannot_log_in_and_its_token_is_rejected(client, wor
 
     r = await client.patch(f"/api/v1/users/{user.id}", json={"is_active": True}, headers=admin)
     assert r.status_code == 200 and r.json()["is_active"] is True
-    assert (await client.get(ME, headers=bearer(token))).status_code == 200
+    # A5: re-enabling does not revive the tokens issued before; a new login works
+    assert_problem(await client.get(ME, headers=bearer(token)), 401, "invalid_token")
+    fresh = (await login(client, "sup_disabled")).json()["access_token"]
+    assert (await client.get(ME, headers=bearer(fresh))).status_code == 200
 
 
 async def test_disabled_user_refresh_is_rejected(client, world):

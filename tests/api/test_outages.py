@@ -205,7 +205,10 @@ async def test_a_wrong_database_url_answers_503_with_one_log_line_per_failure(tm
                 "ANQUAN_DATA_DIR": str(tmp_path)})
     log = tmp_path / "stderr.log"
     with log.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "app.serve", "--skip-setup", "--port", str(port)],
+        # `app.serve` refuses to start on an unreachable database (tests/test_startup.py); a
+        # worker started by a process manager of its own (uvicorn --factory) serves anyway.
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+                                 "--host", "127.0.0.1", "--port", str(port)],
                                 stdout=subprocess.DEVNULL, stderr=err, env=env)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:

@@ -36,6 +36,12 @@ class RefreshRequest(InputModel):
     refresh_token: secret(4096)
 
 
+class LogoutRequest(InputModel):
+    refresh_token: secret(4096) | None = Field(
+        default=None, description="A refresh token of the caller: its session ends too (say, another device's)."
+    )
+
+
 class Me(OutputModel):
     id: UUID
     username: str

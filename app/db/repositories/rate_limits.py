@@ -17,7 +17,17 @@ _HIT = text(
     RETURNING count
     """
 )
-_READ = text("SELECT count FROM rate_counter WHERE bucket = :bucket AND window_start = :window_start")
+# One attempt taken from the window's budget, or none when it is spent: counted and checked
+# in one statement, so concurrent attempts queue on the row and never overdraw it.
+_TAKE = text(
+    """
+    INSERT INTO rate_counter (bucket, window_start, count, expires_at)
+    VALUES (:bucket, :window_start, 1, :expires_at)
+    ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_counter.count + 1
+    WHERE rate_counter.count < :max_hits
+    RETURNING count
+    """
+)
 _PURGE = text("DELETE FROM rate_counter WHERE expires_at < :now")
 _CLEAR = text("DELETE FROM rate_counter WHERE bucket = :bucket")
 
@@ -36,10 +46,12 @@ async def hit(session: AsyncSession, bucket: str, seconds: int, now: datetime) -
     return int(count), end
 
 
-async def read(session: AsyncSession, bucket: str, seconds: int, now: datetime) -> tuple[int, datetime]:
+async def take(session: AsyncSession, bucket: str, seconds: int, max_hits: int, now: datetime) -> tuple[bool, datetime]:
+    """(whether an attempt was left and is now taken, the end of the window)."""
     start, end = window(now, seconds)
-    count = (await session.execute(_READ, {"bucket": bucket, "window_start": start})).scalar_one_or_none()
-    return int(count or 0), end
+    params = {"bucket": bucket, "window_start": start, "expires_at": end, "max_hits": max_hits}
+    count = (await session.execute(_TAKE, params)).scalar_one_or_none()
+    return count is not None, end
 
 
 async def clear(session: AsyncSession, bucket: str) -> None:

@@ -17,14 +17,16 @@ _PRINCIPAL_SQL = text(
                     '{}') AS lead_sectors
     FROM app_user u
     WHERE u.id = :id AND u.is_active
+      AND (CAST(:token_version AS integer) IS NULL OR u.token_version = CAST(:token_version AS integer))
     """
 )
 
 
-async def load_principal(session: AsyncSession, user_id: uuid.UUID) -> Principal | None:
+async def load_principal(session: AsyncSession, user_id: uuid.UUID, token_version: int | None = None) -> Principal | None:
     """The caller with the sectors its department leads, in one round trip; None if
-    unknown or disabled."""
-    row = (await session.execute(_PRINCIPAL_SQL, {"id": user_id})).one_or_none()
+    unknown, disabled, or `token_version` (when a token gives one) is not the user's
+    current one (A5). Commands and jobs acting for a user pass none."""
+    row = (await session.execute(_PRINCIPAL_SQL, {"id": user_id, "token_version": token_version})).one_or_none()
     if row is None:
         return None
     return Principal(
