@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
@@ -15,10 +15,14 @@ from app.api.pagination import Cursor, decode_id_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
 from app.api.schemas.analytics import (
     Campaign,
+    ComplianceFilter,
     CompliancePage,
     Dashboard,
     HazardStats,
+    Obligation,
     PhaseRead,
+    StatsGroup,
+    SupervisedKind,
     SupervisionCompliance,
     TargetList,
     TrainingCompliance,
@@ -29,6 +33,7 @@ from app.db.repositories import stats as stats_repo
 from app.domain.campaign import PHASES, phase_on, phase_status
 from app.domain.compliance import rate
 from app.domain.errors import FieldError, RuleViolation
+from app.domain.hazards import Grade
 from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.services import compliance as service
 from app.services.analytics_cache import cache_key, cached
@@ -100,8 +105,8 @@ async def get_compliance(
     as_of: AsOf,
     village_id: Id | None = None,
     sector: SectorFilter = None,
-    status: Literal["due", "missed", "done"] | None = None,
-    obligation: Literal["principal_inspection", "drill"] | None = None,
+    status: ComplianceFilter | None = None,
+    obligation: Obligation | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Cursor = None,
 ) -> CompliancePage:
@@ -129,7 +134,7 @@ async def get_compliance(
     responses=problem_responses(401, 403, 422),
 )
 async def get_supervision_compliance(
-    ax: Ax, as_of: AsOf, kind: Literal["village", "department"] | None = None
+    ax: Ax, as_of: AsOf, kind: SupervisedKind | None = None
 ) -> SupervisionCompliance:
     async def compute() -> SupervisionCompliance:
         return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind))
@@ -196,10 +201,10 @@ _ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS
 async def get_hazard_stats(
     ax: Ax,
     today: Today,
-    group_by: Literal["village", "sector", "source", "grade", "status", "month"],
+    group_by: StatsGroup,
     from_: Annotated[Day | None, Query(alias="from")] = None,
     to: Day | None = None,
-    grade: Literal["major", "general"] | None = None,
+    grade: Grade | None = None,
 ) -> HazardStats:
     if from_ and to and from_ > to:
         raise RuleViolation("from is after to", [FieldError("from", "must not be after `to`")])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.api.deps import Session, StreetAdmin
 from app.api.errors import problem_responses
-from app.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from app.api.pagination import Limit, SeqCursor, decode_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
 from app.api.schemas.common import Id, Instant, OutputModel, text
 from app.db.models import AuditLog
@@ -62,7 +62,7 @@ async def list_audit_entries(
     from_: Annotated[Instant | None, Query(alias="from")] = None,
     to: Instant | None = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: SeqCursor = None,
 ) -> AuditPage:
     stmt = select(AuditLog).where(AuditLog.seq.is_not(None)).order_by(AuditLog.seq.desc()).limit(limit)
     after = decode_cursor(cursor)

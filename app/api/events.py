@@ -33,8 +33,10 @@ class EventRead(OutputModel):
 
 class EventPage(OutputModel):
     items: list[EventRead]
-    next_cursor: str | None = Field(
-        description="Pass as `after` to read on; when nothing is new it repeats `after`."
+    next_cursor: int | None = Field(
+        description="The id of the last event of this page: pass it as `after` to read on; when nothing is new it "
+        "repeats `after` (null when the feed is empty and `after` was not given).",
+        examples=[1025],
     )
 
 
@@ -55,7 +57,17 @@ class EventPage(OutputModel):
 async def list_events(
     session: Session,
     scope: Scope,
-    after: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]*$", description="Last event id seen.")] = None,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**63 - 1,
+            description="The last event id seen (`next_cursor` of the previous page); leave it out, or send 0, to "
+            "read from the start. A number, as the ids are; the digits that earlier versions sent as a string "
+            "read the same.",
+            examples=[1024],
+        ),
+    ] = None,
     type: Annotated[text(40) | None, Query(description="Only events of this type.")] = None,
     limit: Limit = 100,
 ) -> EventPage:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+
 
 from fastapi import APIRouter, Response
 
@@ -14,7 +14,7 @@ from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.routing import TransactionalRoute
 from app.api.schemas.common import Day, Id
-from app.api.schemas.inspections import InspectionCreate, InspectionPage, InspectionRead
+from app.api.schemas.inspections import InspectionCreate, InspectionKind, InspectionPage, InspectionRead
 from app.db.models import Inspection
 from app.db.repositories import inspections as repo
 from app.domain.errors import NotFound
@@ -63,7 +63,7 @@ async def list_inspections(
     scope: Scope,
     enterprise_id: Id | None = None,
     village_id: Id | None = None,
-    kind: Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"] | None = None,
+    kind: InspectionKind | None = None,
     performed_from: Day | None = None,
     performed_to: Day | None = None,
     limit: Limit = 50,

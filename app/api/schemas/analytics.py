@@ -1,14 +1,53 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import Field
 
 from app.api.schemas.common import OutputModel
+from app.domain.enums import EnterpriseStatus
 
-CadenceStatus = Literal["done", "due", "not_applicable"]
+class CadenceStatus(StrEnum):
+    """An obligation's current period: done, still due, or not applicable to the unit."""
+
+    done = "done"
+    due = "due"
+    not_applicable = "not_applicable"
+
+
+class ComplianceFilter(StrEnum):
+    """Which enterprises a compliance list shows: a current period `due`, periods `missed`, all `done`."""
+
+    due = "due"
+    missed = "missed"
+    done = "done"
+
+
+class Obligation(StrEnum):
+    """C1 `principal_inspection` or C2 `drill`."""
+
+    principal_inspection = "principal_inspection"
+    drill = "drill"
+
+
+class SupervisedKind(StrEnum):
+    """The units C3 supervises."""
+
+    village = "village"
+    department = "department"
+
+
+class StatsGroup(StrEnum):
+    """What hazard statistics are grouped by."""
+
+    village = "village"
+    sector = "sector"
+    source = "source"
+    grade = "grade"
+    status = "status"
+    month = "month"
 
 
 class ObligationStatus(OutputModel):
@@ -23,7 +62,7 @@ class EnterpriseCompliance(OutputModel):
     village_id: UUID
     sector: str
     high_risk: bool
-    status: str
+    status: EnterpriseStatus
     principal_inspection: ObligationStatus = Field(description="C1")
     drill: ObligationStatus = Field(description="C2")
 
@@ -54,7 +93,7 @@ class CompliancePage(OutputModel):
 class UnitSupervision(OutputModel):
     org_unit_id: UUID
     name: str
-    kind: Literal["village", "department"]
+    kind: SupervisedKind
     period: str | None
     status: CadenceStatus
     missed_periods: int
@@ -93,13 +132,27 @@ class TrainingCompliance(OutputModel):
     uncovered: list[UncoveredEnterprise]
 
 
-TargetStatusName = Literal["met", "on_track", "at_risk", "missed"]
+class TargetStatus(StrEnum):
+    """Where a year-end target stands."""
+
+    met = "met"
+    on_track = "on_track"
+    at_risk = "at_risk"
+    missed = "missed"
+
+
+class TargetCode(StrEnum):
+    """T1 `stock_cleared` (2024), T2 `increment_reduced` (2025), T3 `dynamic_zero` (2026)."""
+
+    stock_cleared = "stock_cleared"
+    increment_reduced = "increment_reduced"
+    dynamic_zero = "dynamic_zero"
 
 
 class Target(OutputModel):
-    code: Literal["stock_cleared", "increment_reduced", "dynamic_zero"]
+    code: TargetCode
     year: int
-    status: TargetStatusName
+    status: TargetStatus
     figures: dict[str, int]
 
 
@@ -121,7 +174,7 @@ class StatsRow(OutputModel):
 
 
 class HazardStats(OutputModel):
-    group_by: str
+    group_by: StatsGroup
     from_: date | None = Field(alias="from", serialization_alias="from")
     to: date | None
     items: list[StatsRow]
@@ -156,12 +209,20 @@ class Dashboard(OutputModel):
     by_sector: list[GroupFigures]
 
 
+class PhaseStatus(StrEnum):
+    """A campaign phase relative to `as_of`."""
+
+    past = "past"
+    current = "current"
+    upcoming = "upcoming"
+
+
 class PhaseRead(OutputModel):
     code: str
     name: str
     starts_on: date
     ends_on: date
-    status: Literal["past", "current", "upcoming"]
+    status: PhaseStatus
 
 
 class Campaign(OutputModel):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from fastapi import UploadFile
@@ -9,7 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas.common import OutputModel
 
-ContentType = Literal["image/jpeg", "image/png", "application/pdf"]
+class EvidenceType(StrEnum):
+    """The media types of evidence files, detected from the content."""
+
+    jpeg = "image/jpeg"
+    png = "image/png"
+    pdf = "application/pdf"
 
 
 class EvidenceUpload(BaseModel):
@@ -23,7 +28,7 @@ class EvidenceUpload(BaseModel):
 class AttachmentRead(OutputModel):
     id: UUID
     sha256: str = Field(description="SHA-256 of the content, lowercase hex.")
-    content_type: ContentType = Field(description="Detected from the content, not from the name or declared type.")
+    content_type: EvidenceType = Field(description="Detected from the content, not from the name or declared type.")
     size: int = Field(description="Bytes.")
     filename: str | None = Field(description="The uploaded file's name, without any path.")
     created_at: datetime

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
@@ -16,7 +16,15 @@ from app.api.schemas.common import (
     text,
 )
 
-DrillKind = Literal["evacuation", "fire", "hazardous_chemical_leak", "confined_space_rescue", "special_equipment", "other"]
+class DrillKind(StrEnum):
+    """The kind of drill; C2 counts `evacuation`."""
+
+    evacuation = "evacuation"
+    fire = "fire"
+    hazardous_chemical_leak = "hazardous_chemical_leak"
+    confined_space_rescue = "confined_space_rescue"
+    special_equipment = "special_equipment"
+    other = "other"
 
 
 class DrillCreate(InputModel):

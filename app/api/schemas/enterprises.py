@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import (
     Day,
+    HistoricDay,
     Flag,
     Id,
     InputModel,
@@ -45,7 +46,7 @@ class EnterpriseCreate(InputModel):
     sector: text(40) = Field(description="A sector code from GET /sectors.")
     high_risk: Flag | None = Field(default=None, description="Defaults from the sector (高危行业领域).")
     status: EnterpriseStatus = EnterpriseStatus.active
-    registered_on: Day
+    registered_on: HistoricDay
     tags: list[EnterpriseTag] = Field(default_factory=list, max_length=6)
     principal: Person
     actual_controller: Person
@@ -67,7 +68,7 @@ class EnterpriseUpdate(InputModel):
     sector: text(40) = omittable()
     high_risk: Flag | None = Field(default=None, description="null: back to the sector's default.")
     status: EnterpriseStatus = omittable()
-    registered_on: Day = omittable()
+    registered_on: HistoricDay = omittable()
     tags: list[EnterpriseTag] = omittable(max_length=6)
     principal: Person = omittable()
     actual_controller: Person = omittable()

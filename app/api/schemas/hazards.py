@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
@@ -19,7 +19,10 @@ from app.api.schemas.common import (
     omittable,
     text,
 )
-from app.domain.hazards import Grade, HazardStatus, Source
+from app.domain.hazards import Action, Grade, HazardStatus, Source
+
+# The lifecycle actions (H2) under a name of their own in the contract.
+HazardAction = StrEnum("HazardAction", [(a.name, a.value) for a in Action])  # type: ignore[misc]
 
 Title = text(200)
 Funds = fixed_point(
@@ -110,7 +113,7 @@ class HazardRead(OutputModel):
     closed_on: date | None
     inspection_id: UUID | None
     report_id: UUID | None
-    allowed_actions: list[str]
+    allowed_actions: list[HazardAction]
     created_at: datetime
     updated_at: datetime
 
@@ -153,8 +156,15 @@ class SubmitRequest(InputModel):
     effective_on: Day | None = EffectiveOn
 
 
+class ReviewDecision(StrEnum):
+    """`approve` signs the hazard off (销号); `reject` sends it back to `rectifying`."""
+
+    approve = "approve"
+    reject = "reject"
+
+
 class ReviewRequest(InputModel):
-    decision: Literal["approve", "reject"]
+    decision: ReviewDecision
     comment: LongText | None = Field(default=None, description="Required when rejecting.")
     effective_on: Day | None = EffectiveOn
 
@@ -187,7 +197,13 @@ class HistoryList(OutputModel):
     items: list[HistoryEntry]
 
 
-EscalationKind = Literal["letter", "circular", "interview", "exposure"]
+class EscalationKind(StrEnum):
+    """H9: 函告 letter, 通报 circular, 约谈 interview, 曝光 exposure."""
+
+    letter = "letter"
+    circular = "circular"
+    interview = "interview"
+    exposure = "exposure"
 
 
 class EscalationCreate(InputModel):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
@@ -18,10 +18,19 @@ from app.api.schemas.common import (
 )
 from app.domain.hazards import Grade
 
-InspectionKind = Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"]
+class InspectionKind(StrEnum):
+    """Who inspected: C1 counts `principal_self` inspections led by the principal."""
+
+    principal_self = "principal_self"
+    village_patrol = "village_patrol"
+    department = "department"
+    enforcement = "enforcement"
+    supervision = "supervision"
 
 
-class FindingCreate(InputModel):
+class InspectionFinding(InputModel):
+    """A finding of an inspection: it becomes a hazard of the inspected enterprise."""
+
     grade: Grade
     title: text(200)
     description: LongText | None = None
@@ -58,7 +67,7 @@ class InspectionCreate(InputModel):
     inspector: ShortText | None = None
     notes: LongText | None = None
     attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
-    findings: list[FindingCreate] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
+    findings: list[InspectionFinding] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
 
 
 class InspectionRead(OutputModel):

@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 from app.api.schemas.common import Day, Id, InputModel, LongText, OutputModel, text
 from app.api.schemas.hazards import HazardRead
 from app.domain.hazards import Grade
-from app.domain.supervision import TaskKind, TaskStatus
+from app.domain.supervision import TaskAction, TaskKind, TaskStatus
 
 Title = text(200)
 
@@ -57,7 +57,9 @@ class ReturnTaskRequest(InputModel):
     comment: LongText = Field(description="Why the submission is sent back.")
 
 
-class FindingCreate(InputModel):
+class TaskFinding(InputModel):
+    """A finding of a supervision task: it becomes a hazard (source `supervision`)."""
+
     enterprise_id: Id
     grade: Grade
     title: Title
@@ -84,7 +86,7 @@ class FindingsRequest(InputModel):
         },
     )
 
-    findings: list[FindingCreate] = Field(min_length=1, max_length=50, description="Each becomes a hazard (source supervision).")
+    findings: list[TaskFinding] = Field(min_length=1, max_length=50, description="Each becomes a hazard (source supervision).")
 
 
 class ReferralCreate(InputModel):
@@ -122,7 +124,7 @@ class SupervisionTaskRead(OutputModel):
     submitted_at: datetime | None
     completed_on: date | None = Field(description="Set on acceptance only; the date C3 counts.")
     overdue: bool = Field(description="Not accepted and today is past `due_on` (S2).")
-    allowed_actions: list[str]
+    allowed_actions: list[TaskAction]
     referrals: list[ReferralRead] = Field(description="移交 recorded on the task; shown to the street office and district systems.")
     hazard_ids: list[UUID] = Field(description="Hazards created from the task's findings that the caller can see.")
     created_by: UUID

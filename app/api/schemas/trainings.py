@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
@@ -18,7 +18,14 @@ from app.api.schemas.common import (
     text,
 )
 
-TraineeRole = Literal["principal", "fire_safety_responsible", "safety_manager", "special_operations", "employee"]
+class TraineeRole(StrEnum):
+    """Whose training it was; C4 counts `principal` and `fire_safety_responsible`."""
+
+    principal = "principal"
+    fire_safety_responsible = "fire_safety_responsible"
+    safety_manager = "safety_manager"
+    special_operations = "special_operations"
+    employee = "employee"
 
 
 Hours = fixed_point(
