@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from app.api.deps import Session, StreetAdmin
 from app.api.errors import problem_responses
 from app.api.pagination import Limit, SeqCursor, decode_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Id, Instant, OutputModel, text
 from app.db.models import AuditLog
 from app.domain.errors import FieldError, RuleViolation
@@ -22,6 +23,10 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=Transacti
 
 
 class AuditEntry(OutputModel):
+    """One successful write."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.AUDIT_ENTRY]})
+
     id: int
     seq: int = Field(description="Position in the hash chain: commit order.")
     at: datetime
@@ -40,6 +45,8 @@ class AuditEntry(OutputModel):
 
 
 class AuditPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.AUDIT_ENTRY], "next_cursor": "AAAAAAAAE_8"}]})
+
     items: list[AuditEntry]
     next_cursor: str | None
 

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from app.api.deps import Scope, Session
 from app.api.errors import problem_responses
 from app.api.pagination import Limit
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import OutputModel, text
 from app.db.models import Event
 from app.db.repositories.scoping import scope_clause
@@ -23,6 +24,10 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"], route_class=Transac
 
 
 class EventRead(OutputModel):
+    """One change, as district systems read it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.EVENT]})
+
     id: int = Field(description="Increases in commit order; pass the last one seen as `after`.")
     type: str = Field(examples=["hazard.status_changed"])
     at: datetime
@@ -32,6 +37,8 @@ class EventRead(OutputModel):
 
 
 class EventPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.EVENT], "next_cursor": 1025}]})
+
     items: list[EventRead]
     next_cursor: int | None = Field(
         description="The id of the last event of this page: pass it as `after` to read on; when nothing is new it "

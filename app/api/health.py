@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from app.api.errors import problem, problem_responses
@@ -13,7 +15,9 @@ router = APIRouter(tags=["health"])
 
 
 class Health(BaseModel):
-    status: str
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: Literal["ok"] = Field(description="`ok`: the process answers (healthz), the database too (readyz).")
 
 
 @router.get("/healthz", response_model=Health, summary="Process is up", openapi_extra={"security": []})

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Response
 
 from app.domain.errors import StaleVersion
+
+# RFC 9110 §13.1.1: `*`, or a list of entity tags (`"3"`, `W/"3"`); anything else is refused
+# with 422 before the precondition is evaluated.
+_ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+IF_MATCH_PATTERN = rf"^(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)$"
 
 IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
         max_length=200,
-        description="The ETag the client last saw; a stale one answers 412.",
+        pattern=IF_MATCH_PATTERN,
+        description="The `ETag` of the representation the change is based on, as the server sent it (`\"3\"`); "
+        "`*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever "
+        "is current.",
+        examples=['"3"'],
     ),
 ]
+
+
+def answer(description: str, *, status: int = 200, etag: bool = False, location: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entry of a success response: its description and the headers it carries."""
+    headers: dict[str, Any] = {}
+    if etag:
+        headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+    if location:
+        headers["Location"] = {"$ref": "#/components/headers/Location"}
+    return {status: {"description": description, **({"headers": headers} if headers else {})}}
 
 
 def etag(version: int) -> str:

@@ -4,8 +4,9 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import OutputModel
 from app.domain.enums import EnterpriseStatus
 
@@ -51,12 +52,16 @@ class StatsGroup(StrEnum):
 
 
 class ObligationStatus(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"period": "2025-06", "status": "due", "missed_periods": 1}]})
+
     period: str | None = Field(description="Label of the current period: 2025-02, 2025-Q1, 2025-H1 or 2025.")
     status: CadenceStatus
     missed_periods: int
 
 
 class EnterpriseCompliance(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ENTERPRISE_COMPLIANCE]})
+
     enterprise_id: UUID
     name: str
     village_id: UUID
@@ -68,6 +73,8 @@ class EnterpriseCompliance(OutputModel):
 
 
 class ObligationSummary(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.OBLIGATION_SUMMARY]})
+
     applicable: int
     done: int
     due: int
@@ -78,12 +85,16 @@ class ObligationSummary(OutputModel):
 
 
 class ComplianceSummary(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.COMPLIANCE_SUMMARY]})
+
     enterprises: int
     principal_inspection: ObligationSummary
     drill: ObligationSummary
 
 
 class CompliancePage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "summary": ex.COMPLIANCE_SUMMARY, "items": [ex.ENTERPRISE_COMPLIANCE], "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"}]})
+
     as_of: date
     summary: ComplianceSummary
     items: list[EnterpriseCompliance]
@@ -91,6 +102,8 @@ class CompliancePage(OutputModel):
 
 
 class UnitSupervision(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.UNIT_SUPERVISION]})
+
     org_unit_id: UUID
     name: str
     kind: SupervisedKind
@@ -101,6 +114,8 @@ class UnitSupervision(OutputModel):
 
 
 class SupervisionSummary(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.SUPERVISION_SUMMARY]})
+
     units: int
     done: int
     due: int
@@ -109,6 +124,8 @@ class SupervisionSummary(OutputModel):
 
 
 class SupervisionCompliance(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "period": "2025-H1", "summary": ex.SUPERVISION_SUMMARY, "items": [ex.UNIT_SUPERVISION]}]})
+
     as_of: date
     period: str
     summary: SupervisionSummary
@@ -116,6 +133,8 @@ class SupervisionCompliance(OutputModel):
 
 
 class UncoveredEnterprise(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.UNCOVERED]})
+
     enterprise_id: UUID
     name: str
     village_id: UUID
@@ -123,6 +142,8 @@ class UncoveredEnterprise(OutputModel):
 
 
 class TrainingCompliance(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"year": 2025, "focus_tags": ["dust_explosion"], "trainee_roles": ["principal", "fire_safety_responsible"], "total": 12, "covered": 11, "rate": 0.917, "uncovered": [ex.UNCOVERED]}]})
+
     year: int
     focus_tags: list[str]
     trainee_roles: list[str]
@@ -150,6 +171,8 @@ class TargetCode(StrEnum):
 
 
 class Target(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TARGETS[0]]})
+
     code: TargetCode
     year: int
     status: TargetStatus
@@ -157,11 +180,15 @@ class Target(OutputModel):
 
 
 class TargetList(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "items": ex.TARGETS}]})
+
     as_of: date
     items: list[Target]
 
 
 class StatsRow(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.STATS_ROW]})
+
     key: str | None
     label: str | None
     total: int
@@ -179,16 +206,24 @@ class HazardStats(OutputModel):
     to: date | None
     items: list[StatsRow]
 
-    model_config = {"populate_by_name": True, "from_attributes": True}
+    model_config = ConfigDict(
+        populate_by_name=True,
+        from_attributes=True,
+        json_schema_extra={"examples": [{"group_by": "village", "from": "2025-01-01", "to": "2025-06-30", "items": [ex.STATS_ROW]}]},
+    )
 
 
 class MajorHazardFigures(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"open": 4, "overdue": 1, "listed": 2}]})
+
     open: int
     overdue: int
     listed: int
 
 
 class GroupFigures(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.GROUP_FIGURES]})
+
     key: str
     label: str | None
     open_major: int
@@ -199,6 +234,8 @@ class GroupFigures(OutputModel):
 
 
 class Dashboard(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "campaign_phase": "special_rectification", "major_hazards": {"open": 4, "overdue": 1, "listed": 2}, "targets": ex.TARGETS, "compliance": ex.COMPLIANCE_SUMMARY, "supervision": ex.SUPERVISION_SUMMARY, "by_village": [ex.GROUP_FIGURES], "by_sector": [{**ex.GROUP_FIGURES, "key": "hazardous_chemicals", "label": "危险化学品"}]}]})
+
     as_of: date
     campaign_phase: str | None
     major_hazards: MajorHazardFigures
@@ -218,6 +255,8 @@ class PhaseStatus(StrEnum):
 
 
 class PhaseRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PHASES[1]]})
+
     code: str
     name: str
     starts_on: date
@@ -226,6 +265,8 @@ class PhaseRead(OutputModel):
 
 
 class Campaign(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "current_phase": "special_rectification", "phases": ex.PHASES}]})
+
     as_of: date
     current_phase: str | None
     phases: list[PhaseRead]

@@ -8,6 +8,7 @@ from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas.common import OutputModel
+from app.api.schemas import examples as ex
 
 class EvidenceType(StrEnum):
     """The media types of evidence files, detected from the content."""
@@ -26,6 +27,8 @@ class EvidenceUpload(BaseModel):
 
 
 class AttachmentRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ATTACHMENT]})
+
     id: UUID
     sha256: str = Field(description="SHA-256 of the content, lowercase hex.")
     content_type: EvidenceType = Field(description="Detected from the content, not from the name or declared type.")

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.domain.enterprises import PHONE_PATTERN
+from app.api.schemas import examples as ex
 
 # The characters Python's str.strip() removes (str.isspace()), spelled for both Python and
 # ECMA-262 regular expressions, so that the contract's pattern and the server agree.
@@ -276,10 +277,14 @@ class OutputModel(BaseModel):
 
 
 class Person(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PERSON]})
+
     name: ShortText
     phone: Phone
 
 
 class PersonRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PERSON]})
+
     name: str
     phone: str

@@ -15,6 +15,7 @@ from app.api.schemas.common import (
     Whole,
     text,
 )
+from app.api.schemas import examples as ex
 
 class DrillKind(StrEnum):
     """The kind of drill; C2 counts `evacuation`."""
@@ -33,7 +34,7 @@ class DrillCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "kind": "evacuation",
                     "held_on": "2025-05-12",
                     "participants": 86,
@@ -52,6 +53,8 @@ class DrillCreate(InputModel):
 
 
 class DrillRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DRILL]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -66,5 +69,7 @@ class DrillRead(OutputModel):
 
 
 class DrillPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.DRILL], "next_cursor": None}]})
+
     items: list[DrillRead]
     next_cursor: str | None

@@ -20,6 +20,7 @@ from app.api.schemas.common import (
     text,
 )
 from app.domain.enums import EnterpriseStatus, EnterpriseTag, StandardizationLevel
+from app.api.schemas import examples as ex
 
 # 18 characters of GB 32100-2015's set (either case); the check character is the service's.
 CreditCode = padded("[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}", max_length=40)
@@ -27,7 +28,7 @@ CreditCode = padded("[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}", max_length=40)
 _EXAMPLE = {
     "name": "东湖精细化工有限公司",
     "credit_code": "91340100MA2N0K1X2B",
-    "village_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+    "village_id": ex.VILLAGE_ID,
     "sector": "hazardous_chemicals",
     "registered_on": "2021-05-10",
     "tags": ["confined_space"],
@@ -83,6 +84,8 @@ class EnterpriseUpdate(InputModel):
 
 
 class EnterpriseRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ENTERPRISE]})
+
     id: UUID
     name: str
     credit_code: str
@@ -102,5 +105,7 @@ class EnterpriseRead(OutputModel):
 
 
 class EnterprisePage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.ENTERPRISE], "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"}]})
+
     items: list[EnterpriseRead]
     next_cursor: str | None

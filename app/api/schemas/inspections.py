@@ -17,6 +17,7 @@ from app.api.schemas.common import (
     text,
 )
 from app.domain.hazards import Grade
+from app.api.schemas import examples as ex
 
 class InspectionKind(StrEnum):
     """Who inspected: C1 counts `principal_self` inspections led by the principal."""
@@ -30,6 +31,8 @@ class InspectionKind(StrEnum):
 
 class InspectionFinding(InputModel):
     """A finding of an inspection: it becomes a hazard of the inspected enterprise."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"grade": "general", "title": "灭火器压力不足", "location": "仓库东门", "deadline": "2025-04-15"}]})
 
     grade: Grade
     title: text(200)
@@ -46,7 +49,7 @@ class InspectionCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "kind": "principal_self",
                     "performed_on": "2025-04-08",
                     "led_by_principal": True,
@@ -71,6 +74,8 @@ class InspectionCreate(InputModel):
 
 
 class InspectionRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.INSPECTION]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -86,5 +91,7 @@ class InspectionRead(OutputModel):
 
 
 class InspectionPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.INSPECTION], "next_cursor": None}]})
+
     items: list[InspectionRead]
     next_cursor: str | None

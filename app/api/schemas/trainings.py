@@ -17,6 +17,7 @@ from app.api.schemas.common import (
     fixed_point,
     text,
 )
+from app.api.schemas import examples as ex
 
 class TraineeRole(StrEnum):
     """Whose training it was; C4 counts `principal` and `fire_safety_responsible`."""
@@ -44,7 +45,7 @@ class TrainingCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "trainee_role": "fire_safety_responsible",
                     "trainee_name": "李娜",
                     "topic": "消防安全责任人培训",
@@ -66,6 +67,8 @@ class TrainingCreate(InputModel):
 
 
 class TrainingRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TRAINING]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -81,5 +84,7 @@ class TrainingRead(OutputModel):
 
 
 class TrainingPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.TRAINING], "next_cursor": None}]})
+
     items: list[TrainingRead]
     next_cursor: str | None
