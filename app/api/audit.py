@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
@@ -16,10 +17,20 @@ from app.api.pagination import Limit, SeqCursor, decode_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
 from app.api.schemas import examples as ex
 from app.api.schemas.common import Id, Instant, OutputModel, text
+from app.api.http import answer
 from app.db.models import AuditLog
 from app.domain.errors import FieldError, RuleViolation
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=TransactionalRoute)
+
+
+class WriteMethod(StrEnum):
+    """The HTTP methods that write."""
+
+    POST = "POST"
+    PUT = "PUT"
+    PATCH = "PATCH"
+    DELETE = "DELETE"
 
 
 class AuditEntry(OutputModel):
@@ -35,7 +46,7 @@ class AuditEntry(OutputModel):
     org_unit_id: uuid.UUID | None
     client_address: str | None
     request_id: str | None
-    method: str
+    method: WriteMethod
     path: str
     resource: str | None
     resource_id: str | None
@@ -57,17 +68,19 @@ class AuditPage(OutputModel):
     summary="Read the audit trail",
     description="Every successful write — who, role, org unit, client address, request id, method, path, resource, "
     "time — newest first, hash-chained. street_admin only.",
-    responses=problem_responses(401, 403, 422),
+    responses={**answer("A page of the trail, newest first."), **problem_responses(401, 403, 422)},
 )
 async def list_audit_entries(
     session: Session,
     _: StreetAdmin,
-    actor_id: Id | None = None,
-    resource: Annotated[text(40) | None, Query()] = None,
-    resource_id: Annotated[text(64) | None, Query()] = None,
-    method: Literal["POST", "PUT", "PATCH", "DELETE"] | None = None,
-    from_: Annotated[Instant | None, Query(alias="from")] = None,
-    to: Instant | None = None,
+    actor_id: Annotated[Id | None, Query(description="Only writes by this user.", examples=[ex.ADMIN_ID])] = None,
+    resource: Annotated[text(40) | None, Query(description="Only writes to this kind of resource.", examples=["hazard"])] = None,
+    resource_id: Annotated[text(64) | None, Query(description="Only writes to this resource.", examples=[ex.HAZARD_ID])] = None,
+    method: Annotated[WriteMethod | None, Query(description="Only writes with this HTTP method.", examples=["POST"])] = None,
+    from_: Annotated[
+        Instant | None, Query(alias="from", description="Only writes at or after this instant.", examples=["2025-03-01T00:00:00+08:00"])
+    ] = None,
+    to: Annotated[Instant | None, Query(description="Only writes at or before this instant.", examples=["2025-03-31T23:59:59+08:00"])] = None,
     limit: Limit = 50,
     cursor: SeqCursor = None,
 ) -> AuditPage:

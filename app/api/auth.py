@@ -10,6 +10,7 @@ from app.api.deps import CurrentUser, Now, client_address
 from app.api.errors import problem_responses
 from app.api.routing import TransactionalRoute
 from app.api.schemas.auth import Me, RefreshRequest, TokenRequest, TokenResponse
+from app.api.http import answer
 from app.domain.errors import FieldError, RuleViolation
 from app.services import rate_limit
 from app.services.auth import unsupported_grant
@@ -39,7 +40,7 @@ async def _limit_by_address(request: Request, now, what: str) -> None:
         "people; `grant_type=client_credentials` with `client_id` and `client_secret` for district systems "
         "(role `district_viewer`). Failed logins are throttled per username (429 with Retry-After)."
     ),
-    responses=problem_responses(401, 422, 429),
+    responses={**answer("The access token (and, for people, a refresh token)."), **problem_responses(401, 422, 429)},
     openapi_extra={"security": []},
 )
 async def create_token(request: Request, now: Now, form: Annotated[TokenRequest, Form()]) -> TokenResponse:
@@ -66,7 +67,8 @@ async def create_token(request: Request, now: Now, form: Annotated[TokenRequest,
     "/refresh",
     response_model=TokenResponse,
     summary="Exchange a refresh token for new tokens",
-    responses=problem_responses(401, 422, 429),
+    description='A new access token and a new refresh token for a valid, unexpired refresh token of an active user. Rate-limited per client address (429 with Retry-After).',
+    responses={**answer("New tokens."), **problem_responses(401, 422, 429)},
     openapi_extra={"security": []},
 )
 async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> TokenResponse:
@@ -74,7 +76,13 @@ async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> Tok
     return TokenResponse(**await request.app.state.auth.refresh(body.refresh_token))
 
 
-@router.get("/me", response_model=Me, summary="Who am I", responses=problem_responses(401))
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="Who am I",
+    description='The account the bearer token belongs to: its role and the org unit or enterprise it is tied to, which decide what it sees (A1).',
+    responses={**answer("The caller."), **problem_responses(401)},
+)
 async def get_me(principal: CurrentUser) -> Me:
     return Me(
         id=principal.user_id,

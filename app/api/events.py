@@ -16,6 +16,7 @@ from app.api.pagination import Limit
 from app.api.routing import TransactionalRoute
 from app.api.schemas import examples as ex
 from app.api.schemas.common import OutputModel, text
+from app.api.http import answer
 from app.db.models import Event
 from app.db.repositories.scoping import scope_clause
 from app.domain.errors import FieldError, RuleViolation
@@ -59,7 +60,7 @@ class EventPage(OutputModel):
         "supervision_task.referral_recorded. Ids follow commit order, so a "
         "reader polling with the last id it saw misses nothing. Scoped like everything else (A1)."
     ),
-    responses=problem_responses(401, 422),
+    responses={**answer("Up to `limit` events after `after`, oldest first."), **problem_responses(401, 422)},
 )
 async def list_events(
     session: Session,
@@ -75,7 +76,9 @@ async def list_events(
             examples=[1024],
         ),
     ] = None,
-    type: Annotated[text(40) | None, Query(description="Only events of this type.")] = None,
+    type: Annotated[
+        text(40) | None, Query(description="Only events of this type (see above).", examples=["hazard.status_changed"])
+    ] = None,
     limit: Limit = 100,
 ) -> EventPage:
     after_id = int(after) if after else 0

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from app.api.errors import problem, problem_responses
+from app.api.http import answer
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +21,14 @@ class Health(BaseModel):
     status: Literal["ok"] = Field(description="`ok`: the process answers (healthz), the database too (readyz).")
 
 
-@router.get("/healthz", response_model=Health, summary="Process is up", openapi_extra={"security": []})
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Process is up",
+    description='Answers 200 while the process serves requests; it does not touch the database. For liveness probes. (Like every path, it refuses a request body over the size limit with 413.)',
+    responses={**answer("The process is up."), **problem_responses(413)},
+    openapi_extra={"security": []},
+)
 async def healthz() -> Health:
     return Health(status="ok")
 
@@ -29,7 +37,8 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Health,
     summary="Database is reachable",
-    responses=problem_responses(503),
+    description='Answers 200 when the database answers a query, 503 when it does not. For readiness probes and load balancers.',
+    responses={**answer("The process and the database are up."), **problem_responses(413, 503)},
     openapi_extra={"security": []},
 )
 async def readyz(request: Request) -> Health | JSONResponse:

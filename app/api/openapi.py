@@ -3,11 +3,13 @@ response an RFC 9457 problem."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from app.api.errors import PROBLEM_MEDIA_TYPE
 
@@ -260,6 +262,29 @@ def _media_example(media: dict[str, Any], components: dict[str, Any]) -> None:
         media["example"] = examples[0]
 
 
+def _models() -> dict[str, type[BaseModel]]:
+    """The project's pydantic models by class name (unique: the component names)."""
+    found: dict[str, type[BaseModel]] = {}
+    stack = list(BaseModel.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("app."):
+            found[cls.__name__] = cls
+    return found
+
+
+def _restore_examples(components: dict[str, Any]) -> None:
+    """FastAPI drops `null` members when it encodes the document (`exclude_none`), also
+    inside examples, which then lack required nullable fields: take them from the models."""
+    models = _models()
+    for name, component in components.items():
+        model = models.get(name)
+        extra = model.model_config.get("json_schema_extra") if model is not None else None
+        if isinstance(extra, dict) and "examples" in extra:
+            component["examples"] = json.loads(json.dumps(extra["examples"], default=str))
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -275,6 +300,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         license_info=LICENSE,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    _restore_examples(components)
     schema["components"]["headers"] = HEADERS
     operations = {op["operationId"]: op for item in schema.get("paths", {}).values() for op in item.values()}
     for operation in operations.values():
