@@ -4,11 +4,14 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
 
-from app.api.schemas.common import OutputModel
+from fastapi import UploadFile
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+
 from app.api.schemas import examples as ex
+from app.api.schemas.common import OutputModel, visible_text
+
 
 class EvidenceType(StrEnum):
     """The media types of evidence files, detected from the content."""
@@ -23,7 +26,20 @@ class EvidenceUpload(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file: UploadFile = Field(description="The file: JPEG, PNG or PDF, at most 10 MiB.")
+    # A file part (format binary), whatever the generator: its media types are declared per
+    # part in the operation's `encoding`.
+    file: Annotated[UploadFile, WithJsonSchema({"type": "string", "format": "binary"})] = Field(
+        description="The file: JPEG, PNG or PDF, at most 10 MiB. Its name (the part's `filename`) is kept, "
+        "without any path; a name with a bidirectional control or a zero-width character is refused."
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _visible_name(cls, value: UploadFile) -> UploadFile:
+        """A name like `\u202egnp.exe` reads as `exe.png`: refused, naming the field `file`."""
+        if value.filename:
+            visible_text(value.filename)
+        return value
 
 
 class AttachmentRead(OutputModel):
