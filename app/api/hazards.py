@@ -45,7 +45,7 @@ from app.api.schemas.hazards import (
 )
 from app.db import readers
 from app.db.repositories import hazards as repo
-from app.domain.errors import NotFound
+from app.domain.errors import FieldError, NotFound, RuleViolation
 from app.domain.hazards import (
     Action,
     Grade,
@@ -139,6 +139,17 @@ async def load_hazard_for_update(ctx: Ctx, hazard_id: HazardId, if_match: IfMatc
     hazard = await service.load(ctx, hazard_id, for_update=True)
     check_if_match(if_match, hazard.version)
     return hazard
+
+
+async def plan_deadline_not_before_effective_on(body: PlanRequest, today: Today) -> None:
+    """H3, H6: a plan's deadline lies on or after the day the plan takes effect (`effective_on`,
+    default today); an earlier one would make the hazard overdue the moment it is planned."""
+    effective_on = body.effective_on or today
+    if body.deadline is not None and body.deadline < effective_on:
+        raise RuleViolation(
+            "the deadline is before the plan takes effect",
+            [FieldError("deadline", f"must not be before effective_on ({effective_on.isoformat()})")],
+        )
 
 
 CurrentHazard = Annotated[Any, Depends(load_hazard)]
@@ -243,7 +254,7 @@ async def update_hazard(ctx: Ctx, hazard: HazardForUpdate, body: HazardUpdate, r
     description="`reported` → `rectifying`. A major hazard needs the five elements (H3); a general one the "
     "responsible person and the deadline.",
     responses=action_answers("The hazard, now `rectifying`, with its plan."),
-    dependencies=[Idempotent],
+    dependencies=[Idempotent, Depends(plan_deadline_not_before_effective_on)],
 )
 async def plan_hazard(ctx: Ctx, hazard: HazardForUpdate, body: PlanRequest, response: Response) -> HazardRead:
     await service.act(

@@ -46,8 +46,8 @@ RULE_REJECTIONS: dict[str, str] = {
     "create_hazard": "an enterprise the caller cannot see; a `source` the caller may not record; `discovered_on` in "
     "the future or after `deadline`; attachments the caller cannot see",
     "plan_hazard": "a plan without the five elements of a major hazard, or without the responsible person and "
-    "deadline of a general one (H3); attachments the caller cannot see; `effective_on` in the future or before the "
-    "previous step (H7)",
+    "deadline of a general one (H3); a deadline before `effective_on`; attachments the caller cannot see; "
+    "`effective_on` in the future or before the previous step (H7)",
     "submit_hazard": "neither evidence nor attachments (H4); attachments the caller cannot see; `effective_on` in the "
     "future or before the previous step (H7)",
     "review_hazard": "a rejection without a comment; `effective_on` in the future or before the previous step (H7)",
