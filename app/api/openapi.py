@@ -308,6 +308,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if not parameter.get("required"):
                 parameter["schema"] = without_null(parameter["schema"])
             clean_schema(parameter["schema"])
+            # Documentation tools show a parameter's own example; generators read the schema's.
+            if parameter["schema"].get("examples") and "example" not in parameter:
+                parameter["example"] = parameter["schema"]["examples"][0]
         for media in operation.get("requestBody", {}).get("content", {}).values():
             clean_schema(media.get("schema"))
         responses = operation.setdefault("responses", {})
