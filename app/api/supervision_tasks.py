@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.errors import problem_responses
 from app.api.hazards import Ctx
@@ -28,6 +28,7 @@ from app.api.schemas.supervision_tasks import (
     SupervisionTaskRead,
 )
 from app.api.params import TaskId
+from app.api.schemas import examples as ex
 from app.db.models import SupervisionTask
 from app.db.repositories import supervision_tasks as repo
 from app.domain import supervision as rules
@@ -123,11 +124,17 @@ async def create_supervision_task(ctx: Ctx, body: SupervisionTaskCreate, respons
 )
 async def list_supervision_tasks(
     ctx: Ctx,
-    kind: TaskKind | None = None,
-    status: TaskStatus | None = None,
-    assignee_org_unit_id: Id | None = None,
-    target_org_unit_id: Id | None = None,
-    overdue: bool | None = None,
+    kind: Annotated[TaskKind | None, Query(description="Only tasks of this kind.", examples=["supervision_round"])] = None,
+    status: Annotated[TaskStatus | None, Query(description="Only tasks in this state.", examples=["submitted"])] = None,
+    assignee_org_unit_id: Annotated[
+        Id | None, Query(description="Only tasks assigned to this unit.", examples=[ex.VILLAGE_ID])
+    ] = None,
+    target_org_unit_id: Annotated[
+        Id | None, Query(description="Only tasks supervising this unit.", examples=[ex.VILLAGE_ID])
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="`true`: only tasks not accepted and past `due_on` (S2).", examples=[True])
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> SupervisionTaskPage:

@@ -4097,11 +4097,20 @@ export interface operations {
     list_org_units: {
         parameters: {
             query?: {
-                /** @description Only units of this kind. */
+                /**
+                 * @description Only units of this kind.
+                 * @example village
+                 */
                 kind?: components["schemas"]["OrgUnitKind"];
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4171,7 +4180,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4265,7 +4277,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The org unit's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 org_unit_id: string;
             };
             cookie?: never;
@@ -4374,13 +4389,25 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
-                /** @description Only users of this role. */
+                /**
+                 * @description Only users of this role.
+                 * @example village_officer
+                 */
                 role?: components["schemas"]["Role"];
-                /** @description Only users of this org unit. */
+                /**
+                 * @description Only users of this org unit.
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 org_unit_id?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4450,7 +4477,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4548,7 +4578,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The user's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-0b05-7000-8000-00000000b005
+                 */
                 user_id: string;
             };
             cookie?: never;
@@ -4621,7 +4654,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The user's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-0b05-7000-8000-00000000b005
+                 */
                 user_id: string;
             };
             cookie?: never;
@@ -4712,7 +4748,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The org unit's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 org_unit_id: string;
             };
             cookie?: never;
@@ -4788,11 +4827,17 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The org unit's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 org_unit_id: string;
             };
             cookie?: never;
@@ -4885,21 +4930,45 @@ export interface operations {
     list_enterprises: {
         parameters: {
             query?: {
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Only those of this sector: a code from `GET /api/v1/sectors`. */
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
                 sector?: string;
-                /** @description `true`: only high-risk enterprises (高危); `false`: the others. */
+                /**
+                 * @description `true`: only high-risk enterprises (高危); `false`: the others.
+                 * @example true
+                 */
                 high_risk?: boolean;
-                /** @description Only enterprises in this status. */
+                /**
+                 * @description Only enterprises in this status.
+                 * @example active
+                 */
                 status?: components["schemas"]["EnterpriseStatus"];
-                /** @description Only enterprises with this tag. */
+                /**
+                 * @description Only enterprises with this tag.
+                 * @example dust_explosion
+                 */
                 tag?: components["schemas"]["EnterpriseTag"];
-                /** @description Part of the name, or the start of the credit code. */
+                /**
+                 * @description Part of the name, or the start of the credit code.
+                 * @example 东湖化工
+                 */
                 q?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4976,7 +5045,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5103,7 +5175,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The enterprise's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The enterprise's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id: string;
             };
             cookie?: never;
@@ -5183,11 +5258,17 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The enterprise's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The enterprise's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id: string;
             };
             cookie?: never;
@@ -5303,29 +5384,65 @@ export interface operations {
     export_hazards: {
         parameters: {
             query?: {
-                /** @description `csv` (UTF-8 with a BOM, `text/csv`) or `xlsx` (an Excel workbook). */
+                /**
+                 * @description `csv` (UTF-8 with a BOM, `text/csv`) or `xlsx` (an Excel workbook).
+                 * @example xlsx
+                 */
                 format?: components["schemas"]["ExportFormat"];
-                /** @description Only hazards in this state. */
+                /**
+                 * @description Only hazards in this state.
+                 * @example rectifying
+                 */
                 status?: components["schemas"]["HazardStatus"];
-                /** @description Only `major` (重大) or only `general` (一般) hazards. */
+                /**
+                 * @description Only `major` (重大) or only `general` (一般) hazards.
+                 * @example major
+                 */
                 grade?: components["schemas"]["Grade"];
-                /** @description Only hazards of this source. */
+                /**
+                 * @description Only hazards of this source.
+                 * @example supervision
+                 */
                 source?: components["schemas"]["Source"];
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Only those of this sector: a code from `GET /api/v1/sectors`. */
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
                 sector?: string;
-                /** @description Only those of this enterprise. */
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id?: string;
-                /** @description `true`: only open hazards past their deadline (H6, today in Asia/Shanghai); `false`: the others. */
+                /**
+                 * @description `true`: only open hazards past their deadline (H6, today in Asia/Shanghai); `false`: the others.
+                 * @example true
+                 */
                 overdue?: boolean;
-                /** @description `true`: only hazards listed for supervision (挂牌督办); `false`: the others. */
+                /**
+                 * @description `true`: only hazards listed for supervision (挂牌督办); `false`: the others.
+                 * @example true
+                 */
                 listed?: boolean;
-                /** @description Only those discovered on or after this date (Asia/Shanghai). */
+                /**
+                 * @description Only those discovered on or after this date (Asia/Shanghai).
+                 * @example 2025-01-01
+                 */
                 discovered_from?: string;
-                /** @description Only those discovered on or before this date (Asia/Shanghai). */
+                /**
+                 * @description Only those discovered on or before this date (Asia/Shanghai).
+                 * @example 2025-06-30
+                 */
                 discovered_to?: string;
-                /** @description Part of the title, in any case. */
+                /**
+                 * @description Part of the title, in any case.
+                 * @example 报警器
+                 */
                 q?: string;
             };
             header?: never;
@@ -5375,31 +5492,70 @@ export interface operations {
     list_hazards: {
         parameters: {
             query?: {
-                /** @description Only hazards in this state. */
+                /**
+                 * @description Only hazards in this state.
+                 * @example rectifying
+                 */
                 status?: components["schemas"]["HazardStatus"];
-                /** @description Only `major` (重大) or only `general` (一般) hazards. */
+                /**
+                 * @description Only `major` (重大) or only `general` (一般) hazards.
+                 * @example major
+                 */
                 grade?: components["schemas"]["Grade"];
-                /** @description Only hazards of this source. */
+                /**
+                 * @description Only hazards of this source.
+                 * @example supervision
+                 */
                 source?: components["schemas"]["Source"];
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Only those of this sector: a code from `GET /api/v1/sectors`. */
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
                 sector?: string;
-                /** @description Only those of this enterprise. */
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id?: string;
-                /** @description `true`: only open hazards past their deadline (H6, today in Asia/Shanghai); `false`: the others. */
+                /**
+                 * @description `true`: only open hazards past their deadline (H6, today in Asia/Shanghai); `false`: the others.
+                 * @example true
+                 */
                 overdue?: boolean;
-                /** @description `true`: only hazards listed for supervision (挂牌督办); `false`: the others. */
+                /**
+                 * @description `true`: only hazards listed for supervision (挂牌督办); `false`: the others.
+                 * @example true
+                 */
                 listed?: boolean;
-                /** @description Only those discovered on or after this date (Asia/Shanghai). */
+                /**
+                 * @description Only those discovered on or after this date (Asia/Shanghai).
+                 * @example 2025-01-01
+                 */
                 discovered_from?: string;
-                /** @description Only those discovered on or before this date (Asia/Shanghai). */
+                /**
+                 * @description Only those discovered on or before this date (Asia/Shanghai).
+                 * @example 2025-06-30
+                 */
                 discovered_to?: string;
-                /** @description Part of the title, in any case. */
+                /**
+                 * @description Part of the title, in any case.
+                 * @example 报警器
+                 */
                 q?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -5488,7 +5644,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5609,7 +5768,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -5701,11 +5863,17 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -5843,13 +6011,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -5976,7 +6153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields. Also refused: a plan without the five elements of a major hazard, or without the responsible person and deadline of a general one (H3); attachments the caller cannot see; `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            /** @description Invalid input; `errors` names the fields. Also refused: a plan without the five elements of a major hazard, or without the responsible person and deadline of a general one (H3); a deadline before `effective_on`; attachments the caller cannot see; `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5991,13 +6168,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6139,13 +6325,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6285,13 +6480,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6430,13 +6634,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6575,13 +6788,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6722,7 +6944,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6804,7 +7029,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6871,13 +7099,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -6989,13 +7226,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The hazard's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 hazard_id: string;
             };
             cookie?: never;
@@ -7134,19 +7380,40 @@ export interface operations {
     list_inspections: {
         parameters: {
             query?: {
-                /** @description Only those of this enterprise. */
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id?: string;
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Only inspections of this kind. */
+                /**
+                 * @description Only inspections of this kind.
+                 * @example principal_self
+                 */
                 kind?: components["schemas"]["InspectionKind"];
-                /** @description Only those performed on or after this date. */
+                /**
+                 * @description Only those performed on or after this date.
+                 * @example 2025-01-01
+                 */
                 performed_from?: string;
-                /** @description Only those performed on or before this date. */
+                /**
+                 * @description Only those performed on or before this date.
+                 * @example 2025-06-30
+                 */
                 performed_to?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -7213,7 +7480,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7329,7 +7599,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The inspection's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The inspection's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23
+                 */
                 inspection_id: string;
             };
             cookie?: never;
@@ -7397,11 +7670,20 @@ export interface operations {
     list_events: {
         parameters: {
             query?: {
-                /** @description The last event id seen (`next_cursor` of the previous page); leave it out, or send 0, to read from the start. A number, as the ids are; the digits that earlier versions sent as a string read the same. */
+                /**
+                 * @description The last event id seen (`next_cursor` of the previous page); leave it out, or send 0, to read from the start. A number, as the ids are; the digits that earlier versions sent as a string read the same.
+                 * @example 1024
+                 */
                 after?: number;
-                /** @description Only events of this type (see above). */
+                /**
+                 * @description Only events of this type (see above).
+                 * @example hazard.status_changed
+                 */
                 type?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
             };
             header?: never;
@@ -7464,7 +7746,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7552,7 +7837,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The attachment's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The attachment's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89
+                 */
                 attachment_id: string;
             };
             cookie?: never;
@@ -7609,7 +7897,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The attachment's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The attachment's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89
+                 */
                 attachment_id: string;
             };
             cookie?: never;
@@ -7671,7 +7962,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7748,7 +8042,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The `tracking_code` of the receipt, as it was returned (base64url). */
+                /**
+                 * @description The `tracking_code` of the receipt, as it was returned (base64url).
+                 * @example q3Hk9Wc2TzR8vYbN1pLxEu7s
+                 */
                 tracking_code: string;
             };
             cookie?: never;
@@ -7795,13 +8092,25 @@ export interface operations {
     list_reports: {
         parameters: {
             query?: {
-                /** @description Only reports in this status. */
+                /**
+                 * @description Only reports in this status.
+                 * @example received
+                 */
                 status?: components["schemas"]["ReportStatus"];
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -7868,7 +8177,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The report's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The report's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78
+                 */
                 report_id: string;
             };
             cookie?: never;
@@ -7937,13 +8249,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description The report's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The report's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78
+                 */
                 report_id: string;
             };
             cookie?: never;
@@ -8062,14 +8383,40 @@ export interface operations {
     get_compliance: {
         parameters: {
             query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
                 sector?: string;
+                /**
+                 * @description `due`: a current period not yet done; `missed`: missed periods; `done`: all done.
+                 * @example missed
+                 */
                 status?: components["schemas"]["ComplianceFilter"];
+                /**
+                 * @description Narrow `status` to one obligation.
+                 * @example principal_inspection
+                 */
                 obligation?: components["schemas"]["Obligation"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
-                /** @description Business date (Asia/Shanghai); default today. */
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
                 as_of?: string;
             };
             header?: never;
@@ -8078,7 +8425,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of enterprises with their C1 and C2 status, and the summary. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8159,8 +8506,15 @@ export interface operations {
     get_supervision_compliance: {
         parameters: {
             query?: {
+                /**
+                 * @description Only villages, or only departments.
+                 * @example village
+                 */
                 kind?: components["schemas"]["SupervisedKind"];
-                /** @description Business date (Asia/Shanghai); default today. */
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
                 as_of?: string;
             };
             header?: never;
@@ -8169,7 +8523,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Each unit's C3 status in the current half-year, and the summary. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8236,8 +8590,20 @@ export interface operations {
     get_training_compliance: {
         parameters: {
             query: {
+                /**
+                 * @description The campaign year, 2024–2026 (each has its focus group).
+                 * @example 2025
+                 */
                 year: number;
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
                 sector?: string;
             };
             header?: never;
@@ -8246,7 +8612,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The year's C4 coverage and the enterprises not yet covered. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8303,9 +8669,20 @@ export interface operations {
     get_targets: {
         parameters: {
             query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
                 sector?: string;
-                /** @description Business date (Asia/Shanghai); default today. */
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
                 as_of?: string;
             };
             header?: never;
@@ -8314,7 +8691,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description T1–T3 as they stood on `as_of`. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8386,9 +8763,25 @@ export interface operations {
     get_hazard_stats: {
         parameters: {
             query: {
+                /**
+                 * @description What the rows are: one per village, sector, … or month.
+                 * @example village
+                 */
                 group_by: components["schemas"]["StatsGroup"];
+                /**
+                 * @description Only hazards discovered on or after this date.
+                 * @example 2025-01-01
+                 */
                 from?: string;
+                /**
+                 * @description Only hazards discovered on or before this date.
+                 * @example 2025-06-30
+                 */
                 to?: string;
+                /**
+                 * @description Only major, or only general, hazards.
+                 * @example major
+                 */
                 grade?: components["schemas"]["Grade"];
             };
             header?: never;
@@ -8397,7 +8790,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description One row per group. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8451,7 +8844,10 @@ export interface operations {
     get_dashboard: {
         parameters: {
             query?: {
-                /** @description Business date (Asia/Shanghai); default today. */
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
                 as_of?: string;
             };
             header?: never;
@@ -8460,7 +8856,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The dashboard's figures on `as_of`. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8652,7 +9048,10 @@ export interface operations {
     get_campaign: {
         parameters: {
             query?: {
-                /** @description Business date (Asia/Shanghai); default today. */
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
                 as_of?: string;
             };
             header?: never;
@@ -8661,7 +9060,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The four phases and the current one. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
@@ -8731,19 +9130,40 @@ export interface operations {
     list_drills: {
         parameters: {
             query?: {
-                /** @description Only those of this enterprise. */
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id?: string;
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Only drills of this kind. */
+                /**
+                 * @description Only drills of this kind.
+                 * @example evacuation
+                 */
                 kind?: components["schemas"]["DrillKind"];
-                /** @description Only those held on or after this date. */
+                /**
+                 * @description Only those held on or after this date.
+                 * @example 2025-01-01
+                 */
                 held_from?: string;
-                /** @description Only those held on or before this date. */
+                /**
+                 * @description Only those held on or before this date.
+                 * @example 2025-06-30
+                 */
                 held_to?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -8807,7 +9227,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -8899,7 +9322,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The drill's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The drill's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34
+                 */
                 drill_id: string;
             };
             cookie?: never;
@@ -8964,21 +9390,45 @@ export interface operations {
     list_trainings: {
         parameters: {
             query?: {
-                /** @description Only those of this enterprise. */
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
                 enterprise_id?: string;
-                /** @description Only those of this village (an org unit of kind `village`). */
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 village_id?: string;
-                /** @description Only trainings of this trainee role. */
+                /**
+                 * @description Only trainings of this trainee role.
+                 * @example fire_safety_responsible
+                 */
                 trainee_role?: components["schemas"]["TraineeRole"];
-                /** @description `true`: only passed trainings (C4 counts these). */
+                /**
+                 * @description `true`: only passed trainings (C4 counts these).
+                 * @example true
+                 */
                 passed?: boolean;
-                /** @description Only those held on or after this date. */
+                /**
+                 * @description Only those held on or after this date.
+                 * @example 2025-01-01
+                 */
                 held_from?: string;
-                /** @description Only those held on or before this date. */
+                /**
+                 * @description Only those held on or before this date.
+                 * @example 2025-06-30
+                 */
                 held_to?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -9043,7 +9493,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9138,7 +9591,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The training's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The training's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45
+                 */
                 training_id: string;
             };
             cookie?: never;
@@ -9204,14 +9660,40 @@ export interface operations {
     list_supervision_tasks: {
         parameters: {
             query?: {
+                /**
+                 * @description Only tasks of this kind.
+                 * @example supervision_round
+                 */
                 kind?: components["schemas"]["TaskKind"];
+                /**
+                 * @description Only tasks in this state.
+                 * @example submitted
+                 */
                 status?: components["schemas"]["TaskStatus"];
+                /**
+                 * @description Only tasks assigned to this unit.
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 assignee_org_unit_id?: string;
+                /**
+                 * @description Only tasks supervising this unit.
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
                 target_org_unit_id?: string;
+                /**
+                 * @description `true`: only tasks not accepted and past `due_on` (S2).
+                 * @example true
+                 */
                 overdue?: boolean;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -9289,7 +9771,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9396,7 +9881,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The supervision task's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
                 task_id: string;
             };
             cookie?: never;
@@ -9477,13 +9965,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The supervision task's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
                 task_id: string;
             };
             cookie?: never;
@@ -9610,13 +10107,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The supervision task's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
                 task_id: string;
             };
             cookie?: never;
@@ -9744,13 +10250,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The supervision task's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
                 task_id: string;
             };
             cookie?: never;
@@ -9877,13 +10392,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The supervision task's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
                 task_id: string;
             };
             cookie?: never;
@@ -10034,13 +10558,22 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retried POST safe: the same key and body replay the first answer. */
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
                 "Idempotency-Key"?: string;
-                /** @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current. */
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @example "3"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description The supervision task's id; one the caller cannot see answers 404 (A2). */
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
                 task_id: string;
             };
             cookie?: never;
@@ -10153,21 +10686,45 @@ export interface operations {
     list_audit_entries: {
         parameters: {
             query?: {
-                /** @description Only writes by this user. */
+                /**
+                 * @description Only writes by this user.
+                 * @example 0193a5c0-0b01-7000-8000-00000000b001
+                 */
                 actor_id?: string;
-                /** @description Only writes to this kind of resource. */
+                /**
+                 * @description Only writes to this kind of resource.
+                 * @example hazard
+                 */
                 resource?: string;
-                /** @description Only writes to this resource. */
+                /**
+                 * @description Only writes to this resource.
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
                 resource_id?: string;
-                /** @description Only writes with this HTTP method. */
+                /**
+                 * @description Only writes with this HTTP method.
+                 * @example POST
+                 */
                 method?: components["schemas"]["WriteMethod"];
-                /** @description Only writes at or after this instant. */
+                /**
+                 * @description Only writes at or after this instant.
+                 * @example 2025-03-01T00:00:00+08:00
+                 */
                 from?: string;
-                /** @description Only writes at or before this instant. */
+                /**
+                 * @description Only writes at or before this instant.
+                 * @example 2025-03-31T23:59:59+08:00
+                 */
                 to?: string;
-                /** @description Page size, 1–200. */
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Opaque token: `next_cursor` of the previous page, passed back unchanged (11 characters, base64url). Leave it out for the first page. */
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (11 characters, base64url). Leave it out for the first page.
+                 * @example AAAAAAAAAGQ
+                 */
                 cursor?: string;
             };
             header?: never;
