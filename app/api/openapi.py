@@ -205,11 +205,12 @@ def header(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/headers/{name}"}
 
 
-def rule_rejections(operation: dict[str, Any]) -> list[str]:
-    """Why this operation may refuse schema-valid input with 422."""
+def rule_rejections(operation: dict[str, Any], *, keys_reused: bool = True) -> list[str]:
+    """Why this operation may refuse schema-valid input with 422 (`keys_reused=False`: for a
+    client that keeps its Idempotency-Keys unique, as the contract asks)."""
     names = {p["name"] for p in operation.get("parameters", [])}
     reasons = [RULE_REJECTIONS[operation["operationId"]]] if operation["operationId"] in RULE_REJECTIONS else []
-    if "Idempotency-Key" in names:
+    if "Idempotency-Key" in names and keys_reused:
         reasons.append(_IDEMPOTENCY_RULE)
     return reasons
 
