@@ -11,7 +11,9 @@ from pydantic import BaseModel
 
 from app.api.deps import DB, CurrentUser, Scope, Session, Today
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.pagination import Cursor, decode_id_cursor, encode_cursor
+from app.api.params import SectorFilter, VillageFilter
 from app.api.routing import TransactionalRoute
 from app.api.schemas.analytics import (
     Campaign,
@@ -27,9 +29,7 @@ from app.api.schemas.analytics import (
     TargetList,
     TrainingCompliance,
 )
-from app.api.params import SectorFilter, VillageFilter
 from app.api.schemas.common import Day
-from app.api.http import answer
 from app.db.repositories import compliance as compliance_repo
 from app.db.repositories import stats as stats_repo
 from app.domain.campaign import PHASES, phase_on, phase_status

@@ -16,12 +16,11 @@ from starlette.exceptions import HTTPException
 
 from app.api.deps import CurrentUser, Now, Scope, Session, Writer
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.idempotency import IdempotencyKeyHeader, claim
+from app.api.params import AttachmentId
 from app.api.routing import TransactionalRoute
 from app.api.schemas.attachments import AttachmentRead, EvidenceUpload
-from app.api.schemas.common import Id
-from app.api.params import AttachmentId
-from app.api.http import answer
 from app.db.ids import uuid7
 from app.db.models import Attachment
 from app.domain import access

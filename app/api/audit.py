@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from app.api.deps import Session, StreetAdmin
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.pagination import Limit, SeqCursor, decode_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
 from app.api.schemas import examples as ex
 from app.api.schemas.common import Id, Instant, OutputModel, text
-from app.api.http import answer
 from app.db.models import AuditLog
 from app.domain.errors import FieldError, RuleViolation
 

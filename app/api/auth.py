@@ -8,9 +8,9 @@ from fastapi import APIRouter, Form, Request
 
 from app.api.deps import CurrentUser, Now, client_address
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.routing import TransactionalRoute
 from app.api.schemas.auth import Me, RefreshRequest, TokenRequest, TokenResponse
-from app.api.http import answer
 from app.domain.errors import FieldError, RuleViolation
 from app.services import rate_limit
 from app.services.auth import unsupported_grant

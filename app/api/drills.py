@@ -9,14 +9,13 @@ from fastapi import APIRouter, Query, Response
 from app.api.deps import Scope, Session, Writer
 from app.api.errors import problem_responses
 from app.api.hazards import Ctx
+from app.api.http import answer
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import DrillId, EnterpriseFilter, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Day, Id
+from app.api.schemas.common import Day
 from app.api.schemas.drills import DrillCreate, DrillKind, DrillPage, DrillRead
-from app.api.params import EnterpriseFilter, VillageFilter
-from app.api.params import DrillId
-from app.api.http import answer
 from app.db.repositories import drills as repo
 from app.domain.errors import NotFound
 from app.services import drills as service

@@ -11,8 +11,8 @@ from app.api.errors import problem_responses
 from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import EnterpriseId, SectorFilter, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.params import SectorFilter, VillageFilter
 from app.api.schemas.common import text
 from app.api.schemas.enterprises import (
     EnterpriseCreate,
@@ -20,7 +20,6 @@ from app.api.schemas.enterprises import (
     EnterpriseRead,
     EnterpriseUpdate,
 )
-from app.api.params import EnterpriseId
 from app.db.models import Enterprise
 from app.db.repositories import enterprises as repo
 from app.domain.enums import EnterpriseStatus, EnterpriseTag

@@ -186,6 +186,9 @@ def _error_field(err: dict[str, Any]) -> str:
 
 async def _on_validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
     errors = [{"field": _error_field(e), "message": _validation_message(e)} for e in exc.errors()]
+    # A body that an edge check reads too (a dependency taking the same model) is validated
+    # twice; each problem is named once.
+    errors = [e for n, e in enumerate(errors) if e not in errors[:n]]
     n = len(errors)
     return problem(
         422, "validation_error", f"{n} field{'s are' if n != 1 else ' is'} invalid", errors=errors, request=request

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Response
 
 from app.api.deps import CurrentUser, Now, Session, Today
 from app.api.errors import problem_responses
-from app.api.idempotency import Idempotent
-from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Id
-from app.api.schemas.hazards import EscalationCreate, EscalationList, EscalationRead
-from app.api.params import OrgUnitId
 from app.api.http import answer
+from app.api.idempotency import Idempotent
+from app.api.params import OrgUnitId
+from app.api.routing import TransactionalRoute
+from app.api.schemas.hazards import EscalationCreate, EscalationList, EscalationRead
 from app.db.models import Escalation
 from app.db.repositories import hazards as hazards_repo
 from app.db.repositories import org_units

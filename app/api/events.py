@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from app.api.deps import Scope, Session
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.pagination import Limit
 from app.api.routing import TransactionalRoute
 from app.api.schemas import examples as ex
 from app.api.schemas.common import OutputModel, text
-from app.api.http import answer
 from app.db.models import Event
 from app.db.repositories.scoping import scope_clause
 from app.domain.errors import FieldError, RuleViolation

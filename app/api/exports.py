@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 
 from app.api.deps import Scope, Today
 from app.api.errors import problem_responses
-from app.api.routing import TransactionalRoute
+from app.api.hazards import GradeFilter, SourceFilter, StatusFilter
 from app.api.params import (
     DiscoveredFrom,
     DiscoveredTo,
@@ -41,7 +41,7 @@ from app.api.params import (
     TitleSearch,
     VillageFilter,
 )
-from app.api.hazards import GradeFilter, SourceFilter, StatusFilter
+from app.api.routing import TransactionalRoute
 from app.db import readers
 from app.db.models import Enterprise, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import HazardFilters, apply_filters, hazard_scope

@@ -8,20 +8,15 @@ from fastapi import Header, Response
 
 from app.domain.errors import StaleVersion
 
-# RFC 9110 §13.1.1: `*`, or a list of entity tags (`"3"`, `W/"3"`); anything else is refused
-# with 422 before the precondition is evaluated.
-_ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
-IF_MATCH_PATTERN = rf"^(\*|{_ENTITY_TAG}([ \t]*,[ \t]*{_ENTITY_TAG})*)$"
-
 IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
         max_length=200,
-        pattern=IF_MATCH_PATTERN,
-        description="The `ETag` of the representation the change is based on, as the server sent it (`\"3\"`); "
-        "`*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever "
-        "is current.",
+        description="The `ETag` of the representation the change is based on, as the server sent it (`\"3\"`), "
+        "or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or "
+        "text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is "
+        "evaluated before the content). Without it the change applies to whatever is current.",
         examples=['"3"'],
     ),
 ]

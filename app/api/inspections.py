@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,14 +10,18 @@ from fastapi import APIRouter, Query, Response
 from app.api.deps import Scope, Session, Writer
 from app.api.errors import problem_responses
 from app.api.hazards import Ctx
+from app.api.http import answer
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import EnterpriseFilter, InspectionId, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Day, Id
-from app.api.schemas.inspections import InspectionCreate, InspectionKind, InspectionPage, InspectionRead
-from app.api.params import EnterpriseFilter, VillageFilter
-from app.api.params import InspectionId
-from app.api.http import answer
+from app.api.schemas.common import Day
+from app.api.schemas.inspections import (
+    InspectionCreate,
+    InspectionKind,
+    InspectionPage,
+    InspectionRead,
+)
 from app.db.models import Inspection
 from app.db.repositories import inspections as repo
 from app.domain.errors import NotFound

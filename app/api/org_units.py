@@ -8,9 +8,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import CurrentUser, Session, StreetAdmin
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import OrgUnitId, UserId
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Id
 from app.api.schemas.org import (
     OrgUnitCreate,
@@ -23,9 +26,6 @@ from app.api.schemas.org import (
     UserRead,
     UserUpdate,
 )
-from app.api.schemas import examples as ex
-from app.api.params import OrgUnitId, UserId
-from app.api.http import answer
 from app.db.models import OrgUnit
 from app.db.repositories import org_units as org_repo
 from app.db.repositories import users as users_repo

@@ -16,8 +16,9 @@ from app.api.errors import problem_responses
 from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import IdempotencyKeyHeader, Idempotent, claim
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import ReportId, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Id
+from app.api.schemas import examples as ex
 from app.api.schemas.reports import (
     ContactRead,
     PublicReportCreate,
@@ -27,9 +28,6 @@ from app.api.schemas.reports import (
     ReportRead,
     VerifyRequest,
 )
-from app.api.schemas import examples as ex
-from app.api.params import VillageFilter
-from app.api.params import ReportId
 from app.db.models import PublicReport
 from app.domain.access import Principal
 from app.services import hazards as hazards_service

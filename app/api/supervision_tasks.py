@@ -13,7 +13,9 @@ from app.api.hazards import to_read as hazard_read
 from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import TaskId
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Id
 from app.api.schemas.supervision_tasks import (
     AcceptTaskRequest,
@@ -27,8 +29,6 @@ from app.api.schemas.supervision_tasks import (
     SupervisionTaskPage,
     SupervisionTaskRead,
 )
-from app.api.params import TaskId
-from app.api.schemas import examples as ex
 from app.db.models import SupervisionTask
 from app.db.repositories import supervision_tasks as repo
 from app.domain import supervision as rules

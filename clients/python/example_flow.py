@@ -25,7 +25,12 @@ from anquan_client.api.attachments import download_attachment, upload_attachment
 from anquan_client.api.auth import create_token, get_me
 from anquan_client.api.enterprises import list_enterprises
 from anquan_client.api.exports import export_hazards
-from anquan_client.api.hazards import create_hazard, plan_hazard, review_hazard, submit_hazard
+from anquan_client.api.hazards import (
+    create_hazard,
+    plan_hazard,
+    review_hazard,
+    submit_hazard,
+)
 from anquan_client.models import (
     EvidenceUpload,
     ExportFormat,

@@ -17,7 +17,15 @@ import re
 import pytest
 
 from tests.contract.conftest import SCHEMATHESIS_SUMMARIES, operations
-from tests.contract.fuzz import EXAMPLES, INDEPENDENT, ROLES, Run, classify_independent, expected_statuses, server_errors
+from tests.contract.fuzz import (
+    EXAMPLES,
+    INDEPENDENT,
+    ROLES,
+    Run,
+    classify_independent,
+    expected_statuses,
+    server_errors,
+)
 
 
 def test_expected_statuses_are_documented(contract):

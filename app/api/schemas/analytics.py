@@ -10,6 +10,7 @@ from app.api.schemas import examples as ex
 from app.api.schemas.common import OutputModel
 from app.domain.enums import EnterpriseStatus
 
+
 class CadenceStatus(StrEnum):
     """An obligation's current period: done, still due, or not applicable to the unit."""
 

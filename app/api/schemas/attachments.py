@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from uuid import UUID
-
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
@@ -28,7 +27,7 @@ class EvidenceUpload(BaseModel):
 
     # A file part (format binary), whatever the generator: its media types are declared per
     # part in the operation's `encoding`.
-    file: Annotated[UploadFile, WithJsonSchema({"type": "string", "format": "binary"})] = Field(
+    file: Annotated[UploadFile, WithJsonSchema({"type": "string", "format": "binary", "maxLength": 10 * 1024 * 1024})] = Field(
         description="The file: JPEG, PNG or PDF, at most 10 MiB. Its name (the part's `filename`) is kept, "
         "without any path; a name with a bidirectional control or a zero-width character is refused."
     )

@@ -4,9 +4,9 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import InputModel, OutputModel, secret, text
 from app.domain.enums import Role
-from app.api.schemas import examples as ex
 
 
 class TokenResponse(OutputModel):

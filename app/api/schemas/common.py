@@ -26,8 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.domain.enterprises import PHONE_PATTERN
 from app.api.schemas import examples as ex
+from app.domain.enterprises import PHONE_PATTERN
 
 # The characters Python's str.strip() removes (str.isspace()), spelled for both Python and
 # ECMA-262 regular expressions, so that the contract's pattern and the server agree.

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Id,
@@ -15,7 +16,7 @@ from app.api.schemas.common import (
     Whole,
     text,
 )
-from app.api.schemas import examples as ex
+
 
 class DrillKind(StrEnum):
     """The kind of drill; C2 counts `evacuation`."""

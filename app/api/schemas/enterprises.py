@@ -5,10 +5,11 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
-    HistoricDay,
     Flag,
+    HistoricDay,
     Id,
     InputModel,
     Name,
@@ -20,7 +21,6 @@ from app.api.schemas.common import (
     text,
 )
 from app.domain.enums import EnterpriseStatus, EnterpriseTag, StandardizationLevel
-from app.api.schemas import examples as ex
 
 # 18 characters of GB 32100-2015's set (either case); the check character is the service's.
 CreditCode = padded("[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}", max_length=40)

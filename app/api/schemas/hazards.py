@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
@@ -20,7 +21,6 @@ from app.api.schemas.common import (
     text,
 )
 from app.domain.hazards import Action, Grade, HazardStatus, Source
-from app.api.schemas import examples as ex
 
 # The lifecycle actions (H2) under a name of their own in the contract.
 HazardAction = StrEnum("HazardAction", [(a.name, a.value) for a in Action])  # type: ignore[misc]

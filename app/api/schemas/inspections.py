@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
@@ -17,7 +18,7 @@ from app.api.schemas.common import (
     text,
 )
 from app.domain.hazards import Grade
-from app.api.schemas import examples as ex
+
 
 class InspectionKind(StrEnum):
     """Who inspected: C1 counts `principal_self` inspections led by the principal."""

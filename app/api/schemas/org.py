@@ -6,9 +6,9 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Flag, Id, InputModel, OutputModel, secret, text
 from app.domain.enums import OrgUnitKind, Role
-from app.api.schemas import examples as ex
 
 
 class OrgUnitCreate(InputModel):

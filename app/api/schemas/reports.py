@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Id,
@@ -17,7 +18,6 @@ from app.api.schemas.common import (
 )
 from app.domain.hazards import Grade
 from app.services.reports import Outcome, ReportStatus
-from app.api.schemas import examples as ex
 
 ContactPhone = Annotated[
     str,

@@ -5,11 +5,11 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Day, Id, InputModel, LongText, OutputModel, text
 from app.api.schemas.hazards import HazardRead
 from app.domain.hazards import Grade
 from app.domain.supervision import TaskAction, TaskKind, TaskStatus
-from app.api.schemas import examples as ex
 
 Title = text(200)
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
@@ -17,7 +18,7 @@ from app.api.schemas.common import (
     fixed_point,
     text,
 )
-from app.api.schemas import examples as ex
+
 
 class TraineeRole(StrEnum):
     """Whose training it was; C4 counts `principal` and `fire_safety_responsible`."""

@@ -5259,7 +5259,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -5864,7 +5864,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -6017,7 +6017,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -6174,7 +6174,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -6331,7 +6331,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -6486,7 +6486,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -6640,7 +6640,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -6794,7 +6794,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -7105,7 +7105,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -7232,7 +7232,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -8250,7 +8250,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -9971,7 +9971,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -10113,7 +10113,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -10256,7 +10256,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -10398,7 +10398,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
@@ -10564,7 +10564,7 @@ export interface operations {
                  */
                 "Idempotency-Key"?: string;
                 /**
-                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`); `*` for any. A stale one answers 412 with the current ETag; without it the change applies to whatever is current.
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
                  * @example "3"
                  */
                 "If-Match"?: string;
