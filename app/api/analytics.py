@@ -4,31 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from app.api.deps import DB, CurrentUser, Scope, Session, Today
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.pagination import Cursor, decode_id_cursor, encode_cursor
+from app.api.params import SectorFilter, VillageFilter
 from app.api.routing import TransactionalRoute
 from app.api.schemas.analytics import (
     Campaign,
+    ComplianceFilter,
     CompliancePage,
     Dashboard,
     HazardStats,
+    Obligation,
     PhaseRead,
+    StatsGroup,
+    SupervisedKind,
     SupervisionCompliance,
     TargetList,
     TrainingCompliance,
 )
-from app.api.schemas.common import Day, Id, text
+from app.api.schemas.common import Day
 from app.db.repositories import compliance as compliance_repo
 from app.db.repositories import stats as stats_repo
 from app.domain.campaign import PHASES, phase_on, phase_status
 from app.domain.compliance import rate
 from app.domain.errors import FieldError, RuleViolation
+from app.domain.hazards import Grade
 from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.services import compliance as service
 from app.services.analytics_cache import cache_key, cached
@@ -40,7 +47,14 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 async def get_as_of(
     today: Today,
-    as_of: Annotated[Day | None, Query(description="Business date (Asia/Shanghai); default today.")] = None,
+    as_of: Annotated[
+        Day | None,
+        Query(
+            description="The business date the figures are for (Asia/Shanghai), default today; a past date gives "
+            "what was true then.",
+            examples=["2025-06-30"],
+        ),
+    ] = None,
 ) -> date:
     if as_of is None:
         return today
@@ -78,7 +92,6 @@ async def analytics(request: Request, session: Session, db: DB, principal: Curre
 
 
 Ax = Annotated[Analytics, Depends(analytics)]
-SectorFilter = Annotated[text(40) | None, Query()]
 
 
 @router.get(
@@ -93,16 +106,22 @@ SectorFilter = Annotated[text(40) | None, Query()]
         "`done` those whose every applicable current period is done; `obligation` narrows the filter to one. "
         "The summary covers the whole filtered set (before `status`)."
     ),
-    responses=problem_responses(401, 422),
+    responses={**answer("A page of enterprises with their C1 and C2 status, and the summary."), **problem_responses(401, 422)},
 )
 async def get_compliance(
     ax: Ax,
     as_of: AsOf,
-    village_id: Id | None = None,
+    village_id: VillageFilter = None,
     sector: SectorFilter = None,
-    status: Literal["due", "missed", "done"] | None = None,
-    obligation: Literal["principal_inspection", "drill"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    status: Annotated[
+        ComplianceFilter | None,
+        Query(description="`due`: a current period not yet done; `missed`: missed periods; `done`: all done.",
+              examples=["missed"]),
+    ] = None,
+    obligation: Annotated[
+        Obligation | None, Query(description="Narrow `status` to one obligation.", examples=["principal_inspection"])
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size, 1–200.", examples=[50])] = 50,
     cursor: Cursor = None,
 ) -> CompliancePage:
     q = compliance_repo.ComplianceQuery(
@@ -126,10 +145,12 @@ async def get_compliance(
     summary="Supervision rounds per village and department (C3)",
     description="Each village and department needs a completed `supervision_round` per half-year from H1 2024. "
     "Village and department officers see their own unit.",
-    responses=problem_responses(401, 403, 422),
+    responses={**answer("Each unit's C3 status in the current half-year, and the summary."), **problem_responses(401, 403, 422)},
 )
 async def get_supervision_compliance(
-    ax: Ax, as_of: AsOf, kind: Literal["village", "department"] | None = None
+    ax: Ax,
+    as_of: AsOf,
+    kind: Annotated[SupervisedKind | None, Query(description="Only villages, or only departments.", examples=["village"])] = None,
 ) -> SupervisionCompliance:
     async def compute() -> SupervisionCompliance:
         return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind))
@@ -145,13 +166,15 @@ async def get_supervision_compliance(
     description="2024: grade-2/3 hospitals' fire-safety responsible persons; 2025: dust-explosion enterprises' "
     "principals or fire-safety responsible persons; 2026: large commercial complexes' fire-safety responsible "
     "persons. Only passed trainings count; coverage = covered / active focus enterprises.",
-    responses=problem_responses(401, 422),
+    responses={**answer("The year's C4 coverage and the enterprises not yet covered."), **problem_responses(401, 422)},
 )
 async def get_training_compliance(
     ax: Ax,
     today: Today,
-    year: Annotated[int, Query(ge=2024, le=2026)],
-    village_id: Id | None = None,
+    year: Annotated[
+        int, Query(ge=2024, le=2026, description="The campaign year, 2024–2026 (each has its focus group).", examples=[2025])
+    ],
+    village_id: VillageFilter = None,
     sector: SectorFilter = None,
 ) -> TrainingCompliance:
     async def compute() -> TrainingCompliance:
@@ -171,9 +194,9 @@ async def get_training_compliance(
         "`stock_cleared` (2024), `increment_reduced` (2025), `dynamic_zero` (2026), each `met | on_track | at_risk "
         "| missed` with its figures, on `as_of` — a past date gives what was true then, from each hazard's history."
     ),
-    responses=problem_responses(401, 422),
+    responses={**answer("T1–T3 as they stood on `as_of`."), **problem_responses(401, 422)},
 )
-async def get_targets(ax: Ax, as_of: AsOf, village_id: Id | None = None, sector: SectorFilter = None) -> TargetList:
+async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sector: SectorFilter = None) -> TargetList:
     async def compute() -> TargetList:
         items = await service.targets(ax.session, ax.scope, as_of, village_id=village_id, sector=sector)
         return TargetList(as_of=as_of, items=items)
@@ -191,15 +214,17 @@ _ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS
     summary="Hazard statistics",
     description="Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; "
     "`from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village.",
-    responses=problem_responses(401, 422),
+    responses={**answer("One row per group."), **problem_responses(401, 422)},
 )
 async def get_hazard_stats(
     ax: Ax,
     today: Today,
-    group_by: Literal["village", "sector", "source", "grade", "status", "month"],
-    from_: Annotated[Day | None, Query(alias="from")] = None,
-    to: Day | None = None,
-    grade: Literal["major", "general"] | None = None,
+    group_by: Annotated[StatsGroup, Query(description="What the rows are: one per village, sector, … or month.", examples=["village"])],
+    from_: Annotated[
+        Day | None, Query(alias="from", description="Only hazards discovered on or after this date.", examples=["2025-01-01"])
+    ] = None,
+    to: Annotated[Day | None, Query(description="Only hazards discovered on or before this date.", examples=["2025-06-30"])] = None,
+    grade: Annotated[Grade | None, Query(description="Only major, or only general, hazards.", examples=["major"])] = None,
 ) -> HazardStats:
     if from_ and to and from_ > to:
         raise RuleViolation("from is after to", [FieldError("from", "must not be after `to`")])
@@ -230,7 +255,7 @@ async def get_hazard_stats(
     summary="The first screen of a dashboard, in one round trip",
     description="Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and "
     "per village and per sector figures, on `as_of`, within the caller's scope.",
-    responses=problem_responses(401, 422),
+    responses={**answer("The dashboard's figures on `as_of`."), **problem_responses(401, 422)},
 )
 async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
     async def compute() -> Dashboard:
@@ -246,7 +271,7 @@ async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
     summary="The campaign's phases",
     description="动员部署 (2024-02 – 2024-04), 专项治理 (2024-05 – 2025-12), 巩固提升 (2026-01 – 2026-09), "
     "总结评估 (2026-10 – 2026-12), and which one `as_of` falls in.",
-    responses=problem_responses(401, 422),
+    responses={**answer("The four phases and the current one."), **problem_responses(401, 422)},
 )
 async def get_campaign(_: CurrentUser, as_of: AsOf) -> Campaign:
     phase = phase_on(as_of)

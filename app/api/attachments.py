@@ -16,10 +16,11 @@ from starlette.exceptions import HTTPException
 
 from app.api.deps import CurrentUser, Now, Scope, Session, Work, Writer
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.idempotency import IdempotencyKeyHeader, claim
+from app.api.params import AttachmentId
 from app.api.routing import TransactionalRoute
 from app.api.schemas.attachments import AttachmentRead, EvidenceUpload
-from app.api.schemas.common import Id
 from app.db.ids import uuid7
 from app.db.models import Attachment
 from app.domain import access
@@ -46,7 +47,7 @@ def _etag(attachment: Attachment) -> str:
 
 
 async def _load(
-    session: AsyncSession, principal: access.Principal, scope: access.Scope, attachment_id: Id
+    session: AsyncSession, principal: access.Principal, scope: access.Scope, attachment_id: AttachmentId
 ) -> Attachment:
     """The attachment if the caller may read it (uploader, or sees a referencing hazard or
     inspection), else 404 (A2)."""
@@ -67,7 +68,15 @@ async def _load(
         "`attachment_ids` of a hazard, its plan or its submission; until then only the uploader can read it. "
         "district_viewer clients cannot upload (A3)."
     ),
-    responses=problem_responses(401, 403, 413, 415, 422),
+    responses={
+        **answer("The file's metadata; `Location` is its download.", status=201, etag=True, location=True),
+        **problem_responses(401, 403, 413, 415, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {"multipart/form-data": {"encoding": {"file": {"contentType": ", ".join(EXTENSIONS)}}}}
+        }
+    },
 )
 async def upload_attachment(
     request: Request,
@@ -126,14 +135,22 @@ async def upload_attachment(
     ),
     responses={
         200: {
-            "description": "The file.",
-            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS},
+            "description": "The file, with the content type detected on upload.",
+            "content": {t: {"schema": {"type": "string", "format": "binary", "contentMediaType": t}} for t in EXTENSIONS},
+            "headers": {
+                "ETag": {"$ref": "#/components/headers/ETag"},
+                "Content-Disposition": {
+                    "description": "`attachment` with the uploaded file's name.",
+                    "required": True,
+                    "schema": {"type": "string", "examples": ['attachment; filename="evidence.jpg"']},
+                },
+            },
         },
         **problem_responses(401, 404, 422),
     },
 )
 async def download_attachment(
-    request: Request, session: Session, principal: CurrentUser, scope: Scope, attachment_id: Id
+    request: Request, session: Session, principal: CurrentUser, scope: Scope, attachment_id: AttachmentId
 ) -> FileResponse:
     attachment = await _load(session, principal, scope, attachment_id)
     path = service.blob_path(request.app.state.settings.attachments_path, attachment.sha256)
@@ -155,10 +172,10 @@ async def download_attachment(
     response_model=AttachmentRead,
     summary="Get an evidence file's metadata",
     description="Type, size, sha256 and name of a file the caller may read (see download_attachment).",
-    responses=problem_responses(401, 404, 422),
+    responses={**answer("The file's metadata.", etag=True), **problem_responses(401, 404, 422)},
 )
 async def get_attachment(
-    session: Session, principal: CurrentUser, scope: Scope, attachment_id: Id, response: Response
+    session: Session, principal: CurrentUser, scope: Scope, attachment_id: AttachmentId, response: Response
 ) -> AttachmentRead:
     attachment = await _load(session, principal, scope, attachment_id)
     response.headers["ETag"] = _etag(attachment)

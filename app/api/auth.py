@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Form, Request, Response
 
 from app.api.deps import CurrentUser, Now, client_address
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.routing import TransactionalRoute
 from app.api.schemas.auth import LogoutRequest, Me, RefreshRequest, TokenRequest, TokenResponse
 from app.domain.errors import FieldError, Forbidden, RuleViolation
@@ -40,7 +41,7 @@ async def _limit_by_address(request: Request, now, what: str) -> None:
         "people; `grant_type=client_credentials` with `client_id` and `client_secret` for district systems "
         "(role `district_viewer`). Failed logins are throttled per username (429 with Retry-After)."
     ),
-    responses=problem_responses(401, 422, 429),
+    responses={**answer("The access token (and, for people, a refresh token)."), **problem_responses(401, 422, 429)},
     openapi_extra={"security": []},
 )
 async def create_token(request: Request, now: Now, form: Annotated[TokenRequest, Form()]) -> TokenResponse:
@@ -70,9 +71,10 @@ async def create_token(request: Request, now: Now, form: Annotated[TokenRequest,
     description=(
         "Refresh tokens rotate and are single-use: the answer carries a new pair, and the token sent is spent. "
         "Sending a spent refresh token again ends its session: every refresh and access token of it is refused "
-        "from then on (401), so whoever copied the token loses it together with its owner, who logs in again."
+        "from then on (401), so whoever copied the token loses it together with its owner, who logs in again. "
+        "Rate-limited per client address (429 with Retry-After)."
     ),
-    responses=problem_responses(401, 422, 429),
+    responses={**answer("New tokens."), **problem_responses(401, 422, 429)},
     openapi_extra={"security": []},
 )
 async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> TokenResponse:
@@ -92,7 +94,7 @@ async def refresh_token(request: Request, body: RefreshRequest, now: Now) -> Tok
         "nothing revoked. A password change, disabling or re-enabling the account, or a change of role or "
         "organisation ends all of a user's sessions without this call."
     ),
-    responses=problem_responses(401, 403, 422),
+    responses={**answer("The session is over: its tokens are refused from now on.", status=204), **problem_responses(401, 403, 422)},
 )
 async def logout(
     request: Request, principal: CurrentUser, now: Now, body: Annotated[LogoutRequest, Body()] = LogoutRequest()
@@ -112,7 +114,13 @@ async def logout(
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=Me, summary="Who am I", responses=problem_responses(401))
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="Who am I",
+    description='The account the bearer token belongs to: its role and the org unit or enterprise it is tied to, which decide what it sees (A1).',
+    responses={**answer("The caller."), **problem_responses(401)},
+)
 async def get_me(principal: CurrentUser) -> Me:
     return Me(
         id=principal.user_id,

@@ -7,6 +7,11 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Request
+from fastapi.openapi.models import (
+    OAuthFlowClientCredentials,
+    OAuthFlowPassword,
+    OAuthFlows,
+)
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,11 +25,31 @@ from app.domain.errors import Forbidden, Unauthenticated
 from app.services.context import Context
 from app.services.security import InvalidToken
 
-oauth2_scheme = OAuth2PasswordBearer(
-    tokenUrl="/api/v1/auth/token",
-    auto_error=False,
-    description="Bearer JWT from POST /api/v1/auth/token (password or client_credentials grant).",
-)
+TOKEN_URL = "/api/v1/auth/token"
+
+
+class BearerToken(OAuth2PasswordBearer):
+    """The bearer token of either grant the token endpoint serves: `password` for people,
+    `client_credentials` for district systems (both declared in the contract)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            tokenUrl=TOKEN_URL,
+            scheme_name="OAuth2",
+            auto_error=False,
+            description=(
+                "Bearer JWT from `POST /api/v1/auth/token`: the `password` grant for people (username and "
+                "password), the `client_credentials` grant for district systems (client id and secret). Send it "
+                "as `Authorization: Bearer <access_token>`."
+            ),
+        )
+        self.model.flows = OAuthFlows(
+            password=OAuthFlowPassword(tokenUrl=TOKEN_URL, scopes={}),
+            clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes={}),
+        )
+
+
+oauth2_scheme = BearerToken()
 
 
 def open_unit_of_work(request: Request) -> UnitOfWork:

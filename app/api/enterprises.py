@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Now, Scope, Session, Today, Work, Writer
 from app.api.errors import problem_responses
-from app.api.http import IfMatch, check_if_match, set_etag
+from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import EnterpriseId, SectorFilter, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Id, text
+from app.api.schemas.common import text
 from app.api.schemas.enterprises import (
     EnterpriseCreate,
     EnterprisePage,
@@ -53,17 +54,22 @@ def to_read(e: Enterprise) -> EnterpriseRead:
     response_model=EnterprisePage,
     summary="List enterprises",
     description="Enterprises the caller can see (A1), in registration order, keyset paginated.",
-    responses=problem_responses(401, 422),
+    responses={**answer("A page of enterprises, in registration order."), **problem_responses(401, 422)},
 )
 async def list_enterprises(
     session: Session,
     scope: Scope,
-    village_id: Id | None = None,
-    sector: Annotated[text(40) | None, Query()] = None,
-    high_risk: bool | None = None,
-    status: EnterpriseStatus | None = None,
-    tag: EnterpriseTag | None = None,
-    q: Annotated[text(100) | None, Query(description="Part of the name, or the start of the credit code.")] = None,
+    village_id: VillageFilter = None,
+    sector: SectorFilter = None,
+    high_risk: Annotated[
+        bool | None, Query(description="`true`: only high-risk enterprises (高危); `false`: the others.", examples=[True])
+    ] = None,
+    status: Annotated[EnterpriseStatus | None, Query(description="Only enterprises in this status.", examples=["active"])] = None,
+    tag: Annotated[EnterpriseTag | None, Query(description="Only enterprises with this tag.", examples=["dust_explosion"])] = None,
+    q: Annotated[
+        text(100) | None,
+        Query(description="Part of the name, or the start of the credit code.", examples=["东湖化工"]),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> EnterprisePage:
@@ -81,7 +87,7 @@ async def list_enterprises(
         "street_admin and supervisor register anywhere; a village officer in its village; a department officer "
         "in the sectors it leads. `high_risk` defaults from the sector. A duplicate credit code is 409."
     ),
-    responses=problem_responses(401, 403, 409, 422),
+    responses={**answer("The enterprise as registered.", status=201, etag=True, location=True), **problem_responses(401, 403, 409, 422)},
     dependencies=[Idempotent],
 )
 async def create_enterprise(
@@ -97,9 +103,10 @@ async def create_enterprise(
     "/{enterprise_id}",
     response_model=EnterpriseRead,
     summary="Get an enterprise",
-    responses=problem_responses(401, 404, 422),
+    description='An enterprise the caller can see (A1), with its contacts; its `ETag` is what `PATCH` expects in `If-Match`. Any other id answers 404 (A2).',
+    responses={**answer("The enterprise.", etag=True), **problem_responses(401, 404, 422)},
 )
-async def get_enterprise(session: Session, scope: Scope, enterprise_id: Id, response: Response) -> EnterpriseRead:
+async def get_enterprise(session: Session, scope: Scope, enterprise_id: EnterpriseId, response: Response) -> EnterpriseRead:
     enterprise = await service.load(session, scope, enterprise_id)
     set_etag(response, enterprise.version)
     return to_read(enterprise)
@@ -114,13 +121,13 @@ async def get_enterprise(session: Session, scope: Scope, enterprise_id: Id, resp
         "`high_risk` is recorded with its `effective_on` business date for the cadence engine. Enterprise users "
         "may update contacts, address and standardization only."
     ),
-    responses=problem_responses(401, 403, 404, 412, 422),
+    responses={**answer("The enterprise as changed.", etag=True), **problem_responses(401, 403, 404, 412, 422)},
 )
 async def update_enterprise(
     work: Work,
     principal: Writer,
     scope: Scope,
-    enterprise_id: Id,
+    enterprise_id: EnterpriseId,
     body: EnterpriseUpdate,
     response: Response,
     now: Now,

@@ -33,12 +33,23 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class FieldProblem(BaseModel):
-    field: str = Field(description="Dotted path of the offending input, e.g. `principal.phone` or `limit`.")
-    message: str
+    """One invalid input."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"field": "principal.phone", "message": "String should match pattern"}]}
+    )
+
+    field: str = Field(
+        description="Dotted path of the offending input: a body field (`principal.phone`, `findings[0].title`), "
+        "a query, path or header parameter (`limit`, `cursor`, `If-Match`), or `body` for the body as a whole.",
+        examples=["discovered_on"],
+    )
+    message: str = Field(description="What is wrong, in English.", examples=["must lie between 2000-01-01 and 2100-12-31"])
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, with a stable machine `code`."""
+    """RFC 9457 problem details, with a stable machine `code` and the extension members
+    below where they apply (a client may meet others later and should ignore them)."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -50,19 +61,53 @@ class Problem(BaseModel):
                     "status": 422,
                     "detail": "1 field is invalid",
                     "code": "validation_error",
+                    "instance": "/api/v1/enterprises",
                     "errors": [{"field": "credit_code", "message": "check character is '1', expected 'X'"}],
-                }
+                },
+                {
+                    "type": "urn:anquan:problem:invalid_transition",
+                    "title": "Conflict",
+                    "status": 409,
+                    "detail": "cannot submit a hazard that is reported; allowed: plan, void",
+                    "code": "invalid_transition",
+                    "instance": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/submit",
+                    "current_status": "reported",
+                    "allowed_actions": ["plan", "void"],
+                },
+                {
+                    "type": "urn:anquan:problem:precondition_failed",
+                    "title": "Precondition Failed",
+                    "status": 412,
+                    "detail": 'If-Match "2" is stale; the current ETag is "3"',
+                    "code": "precondition_failed",
+                    "instance": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/plan",
+                    "current_etag": '"3"',
+                },
             ]
         },
     )
 
-    type: str = Field(description="A URN naming the problem type.")
-    title: str
-    status: int
-    detail: str | None = None
-    code: str = Field(description="Stable machine-readable error code.")
-    instance: str | None = None
-    errors: list[FieldProblem] | None = None
+    type: str = Field(description="A URN naming the problem type: `urn:anquan:problem:<code>`.",
+                      examples=["urn:anquan:problem:validation_error"])
+    title: str = Field(description="The HTTP status phrase (RFC 9110).", examples=["Unprocessable Content"])
+    status: int = Field(description="The HTTP status code, repeated.", ge=400, le=599, examples=[422])
+    detail: str | None = Field(default=None, description="What happened, for a person.", examples=["1 field is invalid"])
+    code: str = Field(description="Stable machine-readable error code.", examples=["validation_error"])
+    instance: str | None = Field(default=None, description="The request's path.", examples=["/api/v1/hazards"])
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="422: every invalid input, each naming its field."
+    )
+    current_etag: str | None = Field(
+        default=None, description="412: the ETag the resource has now; read it again before retrying.", examples=['"3"']
+    )
+    current_status: str | None = Field(
+        default=None, description="409: the state the resource is in (a hazard's, a task's or a report's).",
+        examples=["reported"],
+    )
+    allowed_actions: list[str] | None = Field(
+        default=None, description="409 `invalid_transition`: the actions the current state allows.",
+        examples=[["plan", "void"]],
+    )
 
 
 # RFC 9110 names; Python's HTTPStatus phrases for these changed in 3.13, and a title must
@@ -143,6 +188,9 @@ def _error_field(err: dict[str, Any]) -> str:
 
 async def _on_validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
     errors = [{"field": _error_field(e), "message": _validation_message(e)} for e in exc.errors()]
+    # A body that an edge check reads too (a dependency taking the same model) is validated
+    # twice; each problem is named once.
+    errors = [e for n, e in enumerate(errors) if e not in errors[:n]]
     n = len(errors)
     return problem(
         422, "validation_error", f"{n} field{'s are' if n != 1 else ' is'} invalid", errors=errors, request=request

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Response
 
 from app.api.deps import CurrentUser, Now, Session, Today, Work
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.idempotency import Idempotent
+from app.api.params import OrgUnitId
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Id
 from app.api.schemas.hazards import EscalationCreate, EscalationList, EscalationRead
 from app.db.models import Escalation
 from app.db.repositories import hazards as hazards_repo
@@ -39,11 +40,11 @@ async def _unit(session, org_unit_id: uuid.UUID):  # type: ignore[no-untyped-def
     status_code=201,
     summary="Escalate to a village or department",
     description="函告, 通报, 约谈 or 曝光 addressed to a village or department; street_admin and supervisor (H9).",
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**answer("The escalation recorded; `Location` is the unit's list of escalations.", status=201, location=True), **problem_responses(401, 403, 404, 422)},
     dependencies=[Idempotent],
 )
 async def escalate_org_unit(
-    work: Work, principal: CurrentUser, org_unit_id: Id, body: EscalationCreate,
+    work: Work, principal: CurrentUser, org_unit_id: OrgUnitId, body: EscalationCreate,
     response: Response, now: Now, today: Today,
 ) -> EscalationRead:
     session = work.session
@@ -71,9 +72,9 @@ async def escalate_org_unit(
     response_model=EscalationList,
     summary="Escalations addressed to a village or department",
     description="Street office staff and district systems read all; a unit's own officers read theirs.",
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**answer("The unit's escalations, oldest first."), **problem_responses(401, 403, 404, 422)},
 )
-async def list_org_unit_escalations(session: Session, principal: CurrentUser, org_unit_id: Id) -> EscalationList:
+async def list_org_unit_escalations(session: Session, principal: CurrentUser, org_unit_id: OrgUnitId) -> EscalationList:
     unit = await _unit(session, org_unit_id)
     if not _may_read(principal, unit.id):
         raise Forbidden("escalations are read by the street office and the unit itself")

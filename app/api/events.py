@@ -7,13 +7,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 
 from app.api.deps import Scope, Session
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.pagination import Limit
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import OutputModel, text
 from app.db.models import Event
 from app.db.repositories.scoping import scope_clause
@@ -23,6 +25,10 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"], route_class=Transac
 
 
 class EventRead(OutputModel):
+    """One change, as district systems read it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.EVENT]})
+
     id: int = Field(description="Increases in commit order; pass the last one seen as `after`.")
     type: str = Field(examples=["hazard.status_changed"])
     at: datetime
@@ -32,9 +38,13 @@ class EventRead(OutputModel):
 
 
 class EventPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.EVENT], "next_cursor": 1025}]})
+
     items: list[EventRead]
-    next_cursor: str | None = Field(
-        description="Pass as `after` to read on; when nothing is new it repeats `after`."
+    next_cursor: int | None = Field(
+        description="The id of the last event of this page: pass it as `after` to read on; when nothing is new it "
+        "repeats `after` (null when the feed is empty and `after` was not given).",
+        examples=[1025],
     )
 
 
@@ -50,13 +60,25 @@ class EventPage(OutputModel):
         "supervision_task.referral_recorded. Ids follow commit order, so a "
         "reader polling with the last id it saw misses nothing. Scoped like everything else (A1)."
     ),
-    responses=problem_responses(401, 422),
+    responses={**answer("Up to `limit` events after `after`, oldest first."), **problem_responses(401, 422)},
 )
 async def list_events(
     session: Session,
     scope: Scope,
-    after: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]*$", description="Last event id seen.")] = None,
-    type: Annotated[text(40) | None, Query(description="Only events of this type.")] = None,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**63 - 1,
+            description="The last event id seen (`next_cursor` of the previous page); leave it out, or send 0, to "
+            "read from the start. A number, as the ids are; the digits that earlier versions sent as a string "
+            "read the same.",
+            examples=[1024],
+        ),
+    ] = None,
+    type: Annotated[
+        text(40) | None, Query(description="Only events of this type (see above).", examples=["hazard.status_changed"])
+    ] = None,
     limit: Limit = 100,
 ) -> EventPage:
     after_id = int(after) if after else 0

@@ -30,8 +30,18 @@ from starlette.exceptions import HTTPException
 
 from app.api.deps import Scope, Today
 from app.api.errors import problem_responses
+from app.api.hazards import GradeFilter, SourceFilter, StatusFilter
+from app.api.params import (
+    DiscoveredFrom,
+    DiscoveredTo,
+    EnterpriseFilter,
+    ListedFilter,
+    OverdueFilter,
+    SectorFilter,
+    TitleSearch,
+    VillageFilter,
+)
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Day, Id, text
 from app.db import readers
 from app.db.models import Enterprise, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import HazardFilters, apply_filters, hazard_scope
@@ -269,9 +279,23 @@ async def xlsx_body(engine: AsyncEngine, stmt: Select, today: date) -> AsyncIter
     responses={
         200: {
             "description": "The ledger as an attachment named `hazards-YYYYMMDD.csv` or `.xlsx`.",
+            "headers": {
+                "Content-Disposition": {
+                    "description": "`attachment` with the file name.",
+                    "required": True,
+                    "schema": {"type": "string", "examples": ['attachment; filename="hazards-20250630.xlsx"']},
+                }
+            },
             "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                MEDIA_TYPES[ExportFormat.xlsx]: {"schema": {"type": "string", "format": "binary"}},
+                # Both are bytes: a generated client must not decode the CSV as text of its own charset.
+                "text/csv": {
+                    "schema": {"type": "string", "format": "binary", "contentMediaType": "text/csv"},
+                    "example": "\ufeff隐患编号,隐患名称,所属单位\r\n0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d,储罐区可燃气体报警器失效,"
+                    "【演示】东湖化工005有限公司\r\n",
+                },
+                MEDIA_TYPES[ExportFormat.xlsx]: {
+                    "schema": {"type": "string", "format": "binary", "contentMediaType": MEDIA_TYPES[ExportFormat.xlsx]},
+                },
             },
         },
         **problem_responses(401, 422),
@@ -281,18 +305,21 @@ async def export_hazards(
     request: Request,
     scope: Scope,
     today: Today,
-    format: Annotated[ExportFormat, Query(description="`csv` (UTF-8 with BOM) or `xlsx`.")] = ExportFormat.csv,
-    status: HazardStatus | None = None,
-    grade: Grade | None = None,
-    source: Source | None = None,
-    village_id: Id | None = None,
-    sector: Annotated[text(40) | None, Query()] = None,
-    enterprise_id: Id | None = None,
-    overdue: bool | None = None,
-    listed: bool | None = None,
-    discovered_from: Day | None = None,
-    discovered_to: Day | None = None,
-    q: Annotated[text(100) | None, Query(description="Part of the title.")] = None,
+    format: Annotated[
+        ExportFormat,
+        Query(description="`csv` (UTF-8 with a BOM, `text/csv`) or `xlsx` (an Excel workbook).", examples=["xlsx"]),
+    ] = ExportFormat.csv,
+    status: StatusFilter = None,
+    grade: GradeFilter = None,
+    source: SourceFilter = None,
+    village_id: VillageFilter = None,
+    sector: SectorFilter = None,
+    enterprise_id: EnterpriseFilter = None,
+    overdue: OverdueFilter = None,
+    listed: ListedFilter = None,
+    discovered_from: DiscoveredFrom = None,
+    discovered_to: DiscoveredTo = None,
+    q: TitleSearch = None,
 ) -> StreamingResponse:
     filters = HazardFilters(
         status, grade, source, village_id, sector, enterprise_id, overdue, listed, discovered_from, discovered_to, q

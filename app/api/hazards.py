@@ -11,11 +11,21 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.api.deps import Ctx, Reader, Scope, Today, Writer
 from app.api.errors import problem_responses
 from app.api.fastjson import json_response
-from app.api.http import IfMatch, check_if_match, etag, set_etag
+from app.api.http import IfMatch, answer, check_if_match, etag, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, encode_cursor
+from app.api.params import (
+    DiscoveredFrom,
+    DiscoveredTo,
+    EnterpriseFilter,
+    HazardId,
+    ListedFilter,
+    OverdueFilter,
+    SectorFilter,
+    TitleSearch,
+    VillageFilter,
+)
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Day, Id, text
 from app.api.schemas.hazards import (
     EscalationCreate,
     EscalationList,
@@ -35,7 +45,7 @@ from app.api.schemas.hazards import (
 )
 from app.db import readers
 from app.db.repositories import hazards as repo
-from app.domain.errors import NotFound
+from app.domain.errors import FieldError, NotFound, RuleViolation
 from app.domain.hazards import (
     Action,
     Grade,
@@ -48,7 +58,15 @@ from app.services import hazards as service
 
 router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"], route_class=TransactionalRoute)
 
+StatusFilter = Annotated[HazardStatus | None, Query(description="Only hazards in this state.", examples=["rectifying"])]
+GradeFilter = Annotated[Grade | None, Query(description="Only `major` (重大) or only `general` (一般) hazards.", examples=["major"])]
+SourceFilter = Annotated[Source | None, Query(description="Only hazards of this source.", examples=["supervision"])]
+
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
+
+
+def action_answers(description: str) -> dict[int | str, dict[str, Any]]:
+    return {**answer(description, etag=True), **ACTION_ERRORS}
 
 
 def hazard_dict(h: Mapping[str, Any], today: date) -> dict[str, Any]:
@@ -104,16 +122,27 @@ def to_read(h: Any, today: date) -> HazardRead:
     return HazardRead.model_validate(hazard_dict({f: getattr(h, f) for f in HAZARD_FIELDS}, today))
 
 
-async def load_hazard(ctx: Ctx, hazard_id: Id) -> Any:
+async def load_hazard(ctx: Ctx, hazard_id: HazardId) -> Any:
     """The path's hazard within the caller's scope, or 404 (A2)."""
     return await service.load(ctx, hazard_id)
 
 
-async def load_hazard_for_update(ctx: Ctx, hazard_id: Id, if_match: IfMatch = None) -> Any:
+async def load_hazard_for_update(ctx: Ctx, hazard_id: HazardId, if_match: IfMatch = None) -> Any:
     """Locks the row for the action and checks If-Match (412 when stale)."""
     hazard = await service.load(ctx, hazard_id, for_update=True)
     check_if_match(if_match, hazard.version)
     return hazard
+
+
+async def plan_deadline_not_before_effective_on(body: PlanRequest, today: Today) -> None:
+    """H3, H6: a plan's deadline lies on or after the day the plan takes effect (`effective_on`,
+    default today); an earlier one would make the hazard overdue the moment it is planned."""
+    effective_on = body.effective_on or today
+    if body.deadline is not None and body.deadline < effective_on:
+        raise RuleViolation(
+            "the deadline is before the plan takes effect",
+            [FieldError("deadline", f"must not be before effective_on ({effective_on.isoformat()})")],
+        )
 
 
 CurrentHazard = Annotated[Any, Depends(load_hazard)]
@@ -129,24 +158,28 @@ def _answer(hazard: Any, response: Response, today: date) -> HazardRead:
     "",
     response_model=HazardPage,
     summary="List hazards",
-    description="Hazards the caller can see (A1), newest first, keyset paginated. `overdue` follows H6.",
-    responses=problem_responses(401, 422),
+    description=(
+        "Hazards the caller can see (A1), newest first, keyset paginated: pass `next_cursor` back as `cursor` "
+        "until it is null. The filters combine (and). `overdue` follows H6: open and past the deadline, today in "
+        "Asia/Shanghai."
+    ),
+    responses={**answer("A page of hazards, newest first."), **problem_responses(401, 422)},
 )
 async def list_hazards(
     conn: Reader,
     scope: Scope,
     today: Today,
-    status: HazardStatus | None = None,
-    grade: Grade | None = None,
-    source: Source | None = None,
-    village_id: Id | None = None,
-    sector: Annotated[text(40) | None, Query()] = None,
-    enterprise_id: Id | None = None,
-    overdue: bool | None = None,
-    listed: bool | None = None,
-    discovered_from: Day | None = None,
-    discovered_to: Day | None = None,
-    q: Annotated[text(100) | None, Query(description="Part of the title.")] = None,
+    status: StatusFilter = None,
+    grade: GradeFilter = None,
+    source: SourceFilter = None,
+    village_id: VillageFilter = None,
+    sector: SectorFilter = None,
+    enterprise_id: EnterpriseFilter = None,
+    overdue: OverdueFilter = None,
+    listed: ListedFilter = None,
+    discovered_from: DiscoveredFrom = None,
+    discovered_to: DiscoveredTo = None,
+    q: TitleSearch = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> HazardPage:
@@ -168,7 +201,10 @@ async def list_hazards(
         "Enterprise users record `self_inspection` hazards. A major hazard records the notification of the "
         "principal and the actual controller (H8)."
     ),
-    responses=problem_responses(401, 403, 422),
+    responses={
+        **answer("The hazard as recorded, `reported`.", status=201, etag=True, location=True),
+        **problem_responses(401, 403, 422),
+    },
     dependencies=[Idempotent],
 )
 async def create_hazard(ctx: Ctx, _: Writer, body: HazardCreate, response: Response) -> HazardRead:
@@ -177,8 +213,15 @@ async def create_hazard(ctx: Ctx, _: Writer, body: HazardCreate, response: Respo
     return _answer(hazard, response, ctx.today)
 
 
-@router.get("/{hazard_id}", response_model=HazardRead, summary="Get a hazard", responses=problem_responses(401, 404, 422))
-async def get_hazard(conn: Reader, scope: Scope, today: Today, hazard_id: Id) -> Response:
+@router.get(
+    "/{hazard_id}",
+    response_model=HazardRead,
+    summary="Get a hazard",
+    description="A hazard the caller can see, with its plan, its state and the actions that state allows; its "
+    "`ETag` is what the actions expect in `If-Match`. Any other id answers 404 (A2).",
+    responses={**answer("The hazard.", etag=True), **problem_responses(401, 404, 422)},
+)
+async def get_hazard(conn: Reader, scope: Scope, today: Today, hazard_id: HazardId) -> Response:
     row = await readers.hazard(conn, scope, hazard_id)
     if row is None:
         raise NotFound(f"no hazard {hazard_id}")
@@ -190,7 +233,7 @@ async def get_hazard(conn: Reader, scope: Scope, today: Today, hazard_id: Id) ->
     response_model=HazardRead,
     summary="Change a hazard's description",
     description="Descriptive fields only; the state, deadline and plan change through the actions.",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard as changed."),
 )
 async def update_hazard(ctx: Ctx, hazard: HazardForUpdate, body: HazardUpdate, response: Response) -> HazardRead:
     service.update_descriptive(ctx, hazard, body.model_dump(exclude_unset=True))
@@ -203,8 +246,8 @@ async def update_hazard(ctx: Ctx, hazard: HazardForUpdate, body: HazardUpdate, r
     summary="Plan the rectification",
     description="`reported` → `rectifying`. A major hazard needs the five elements (H3); a general one the "
     "responsible person and the deadline.",
-    responses=ACTION_ERRORS,
-    dependencies=[Idempotent],
+    responses=action_answers("The hazard, now `rectifying`, with its plan."),
+    dependencies=[Idempotent, Depends(plan_deadline_not_before_effective_on)],
 )
 async def plan_hazard(ctx: Ctx, hazard: HazardForUpdate, body: PlanRequest, response: Response) -> HazardRead:
     await service.act(
@@ -219,7 +262,7 @@ async def plan_hazard(ctx: Ctx, hazard: HazardForUpdate, body: PlanRequest, resp
     response_model=HazardRead,
     summary="Submit the rectification for review",
     description="`rectifying` → `pending_review`, with evidence: a text and/or attachments (H4).",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard, now `pending_review`."),
     dependencies=[Idempotent],
 )
 async def submit_hazard(ctx: Ctx, hazard: HazardForUpdate, body: SubmitRequest, response: Response) -> HazardRead:
@@ -236,7 +279,7 @@ async def submit_hazard(ctx: Ctx, hazard: HazardForUpdate, body: SubmitRequest, 
     summary="Review a rectification (sign off or send back)",
     description="`approve`: `pending_review` → `closed` (销号); `reject`: back to `rectifying`, with a comment. "
     "Major hazards: the sector's lead department or street_admin; general: also the village officer (H5).",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard, `closed` (approved) or back in `rectifying` (rejected)."),
     dependencies=[Idempotent],
 )
 async def review_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReviewRequest, response: Response) -> HazardRead:
@@ -250,7 +293,7 @@ async def review_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReviewRequest, 
     response_model=HazardRead,
     summary="Reopen a closed hazard",
     description="street_admin only, with a reason: `closed` → `rectifying` (H2).",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard, `rectifying` again."),
     dependencies=[Idempotent],
 )
 async def reopen_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, response: Response) -> HazardRead:
@@ -263,7 +306,7 @@ async def reopen_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, 
     response_model=HazardRead,
     summary="Void a hazard found not to be one",
     description="From any open state, with a reason; by those who may sign the hazard off (H5).",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard, now `void`."),
     dependencies=[Idempotent],
 )
 async def void_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, response: Response) -> HazardRead:
@@ -276,7 +319,7 @@ async def void_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, re
     response_model=HazardRead,
     summary="Extend the rectification deadline",
     description="A later deadline with a reason; recorded and counted in `extensions` (H6). Not by enterprises.",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard with its new deadline and one more extension."),
     dependencies=[Idempotent],
 )
 async def extend_hazard_deadline(ctx: Ctx, hazard: HazardForUpdate, body: ExtendRequest, response: Response) -> HazardRead:
@@ -288,8 +331,9 @@ async def extend_hazard_deadline(ctx: Ctx, hazard: HazardForUpdate, body: Extend
     "/{hazard_id}/history",
     response_model=HistoryList,
     summary="A hazard's history",
-    description="Every step, append-only (H7): `at` when recorded, `effective_on` the business date.",
-    responses=problem_responses(401, 404, 422),
+    description="Every step, append-only (H7), oldest first: `at` when it was recorded, `effective_on` the "
+    "business date it took effect, who took it and the state before and after.",
+    responses={**answer("The hazard's history, oldest first."), **problem_responses(401, 404, 422)},
 )
 async def get_hazard_history(ctx: Ctx, hazard: CurrentHazard) -> HistoryList:
     rows = await repo.history(ctx.session, hazard.id)
@@ -302,7 +346,10 @@ async def get_hazard_history(ctx: Ctx, hazard: CurrentHazard) -> HistoryList:
     status_code=201,
     summary="Escalate a slow rectification",
     description="函告, 通报, 约谈 or 曝光 on an open hazard; street_admin and supervisor (H9).",
-    responses=ACTION_ERRORS,
+    responses={
+        **answer("The escalation recorded; `Location` is the hazard's list of escalations.", status=201, location=True),
+        **ACTION_ERRORS,
+    },
     dependencies=[Idempotent],
 )
 async def escalate_hazard(ctx: Ctx, hazard: HazardForUpdate, body: EscalationCreate, response: Response) -> EscalationRead:
@@ -315,7 +362,8 @@ async def escalate_hazard(ctx: Ctx, hazard: HazardForUpdate, body: EscalationCre
     "/{hazard_id}/escalations",
     response_model=EscalationList,
     summary="A hazard's escalations",
-    responses=problem_responses(401, 404, 422),
+    description="函告, 通报, 约谈 and 曝光 recorded on the hazard (H9), oldest first.",
+    responses={**answer("The hazard's escalations."), **problem_responses(401, 404, 422)},
 )
 async def list_hazard_escalations(ctx: Ctx, hazard: CurrentHazard) -> EscalationList:
     rows = await repo.escalations(ctx.session, hazard_id=hazard.id)
@@ -327,7 +375,7 @@ async def list_hazard_escalations(ctx: Ctx, hazard: CurrentHazard) -> Escalation
     response_model=HazardRead,
     summary="List or delist a hazard for supervision (挂牌督办)",
     description="street_admin and supervisor (H9); `listed: false` delists (摘牌).",
-    responses=ACTION_ERRORS,
+    responses=action_answers("The hazard, listed or delisted."),
     dependencies=[Idempotent],
 )
 async def set_hazard_listing(ctx: Ctx, hazard: HazardForUpdate, body: ListingRequest, response: Response) -> HazardRead:

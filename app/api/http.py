@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Response
 
@@ -13,9 +13,23 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=200,
-        description="The ETag the client last saw; a stale one answers 412.",
+        description="The `ETag` of the representation the change is based on, as the server sent it (`\"3\"`), "
+        "or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or "
+        "text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is "
+        "evaluated before the content). Without it the change applies to whatever is current.",
+        examples=['"3"'],
     ),
 ]
+
+
+def answer(description: str, *, status: int = 200, etag: bool = False, location: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entry of a success response: its description and the headers it carries."""
+    headers: dict[str, Any] = {}
+    if etag:
+        headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+    if location:
+        headers["Location"] = {"$ref": "#/components/headers/Location"}
+    return {status: {"description": description, **({"headers": headers} if headers else {})}}
 
 
 def etag(version: int) -> str:

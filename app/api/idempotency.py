@@ -25,7 +25,13 @@ IdempotencyKeyHeader = Annotated[
         min_length=1,
         max_length=200,
         pattern=r"^[\x21-\x7e]+$",
-        description="Makes a retried POST safe: the same key and body replay the first answer.",
+        description=(
+            "A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the "
+            "same key only to retry the same request (same path and body): the first answer is replayed, with "
+            "`Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request "
+            "answers 422; one whose first request is still running, 409. Keys are per caller."
+        ),
+        examples=["5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42"],
     ),
 ]
 

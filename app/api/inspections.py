@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Ctx, Scope, Session, Writer
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import EnterpriseFilter, InspectionId, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Day, Id
-from app.api.schemas.inspections import InspectionCreate, InspectionPage, InspectionRead
+from app.api.schemas.common import Day
+from app.api.schemas.inspections import (
+    InspectionCreate,
+    InspectionKind,
+    InspectionPage,
+    InspectionRead,
+)
 from app.db.models import Inspection
 from app.db.repositories import inspections as repo
 from app.domain.errors import NotFound
@@ -41,7 +48,7 @@ def to_read(i: Inspection, hazard_ids: list[uuid.UUID]) -> InspectionRead:
         "enforcement), in one transaction: all or nothing. Send an `Idempotency-Key`: a retried submission "
         "creates exactly one inspection and one set of hazards and answers like the first."
     ),
-    responses=problem_responses(401, 403, 409, 422),
+    responses={**answer("The inspection as recorded, with the ids of the hazards its findings became.", status=201, location=True), **problem_responses(401, 403, 409, 422)},
     dependencies=[Idempotent],
 )
 async def create_inspection(ctx: Ctx, _: Writer, body: InspectionCreate, response: Response) -> InspectionRead:
@@ -55,16 +62,16 @@ async def create_inspection(ctx: Ctx, _: Writer, body: InspectionCreate, respons
     response_model=InspectionPage,
     summary="List inspections",
     description="Inspections of the enterprises the caller can see, newest first.",
-    responses=problem_responses(401, 422),
+    responses={**answer("A page of inspections, newest first."), **problem_responses(401, 422)},
 )
 async def list_inspections(
     session: Session,
     scope: Scope,
-    enterprise_id: Id | None = None,
-    village_id: Id | None = None,
-    kind: Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"] | None = None,
-    performed_from: Day | None = None,
-    performed_to: Day | None = None,
+    enterprise_id: EnterpriseFilter = None,
+    village_id: VillageFilter = None,
+    kind: Annotated[InspectionKind | None, Query(description="Only inspections of this kind.", examples=["principal_self"])] = None,
+    performed_from: Annotated[Day | None, Query(description="Only those performed on or after this date.", examples=["2025-01-01"])] = None,
+    performed_to: Annotated[Day | None, Query(description="Only those performed on or before this date.", examples=["2025-06-30"])] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> InspectionPage:
@@ -80,9 +87,10 @@ async def list_inspections(
     "/{inspection_id}",
     response_model=InspectionRead,
     summary="Get an inspection",
-    responses=problem_responses(401, 404, 422),
+    description='An inspection of an enterprise the caller can see, with the ids of the hazards its findings became; any other id answers 404 (A2).',
+    responses={**answer("The inspection."), **problem_responses(401, 404, 422)},
 )
-async def get_inspection(session: Session, scope: Scope, inspection_id: Id) -> InspectionRead:
+async def get_inspection(session: Session, scope: Scope, inspection_id: InspectionId) -> InspectionRead:
     inspection = await repo.get(session, scope, inspection_id)
     if inspection is None:
         raise NotFound(f"no inspection {inspection_id}")

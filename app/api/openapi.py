@@ -3,11 +3,13 @@ response an RFC 9457 problem."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from app.api.errors import PROBLEM_MEDIA_TYPE
 
@@ -44,8 +46,8 @@ RULE_REJECTIONS: dict[str, str] = {
     "create_hazard": "an enterprise the caller cannot see; a `source` the caller may not record; `discovered_on` in "
     "the future or after `deadline`; attachments the caller cannot see",
     "plan_hazard": "a plan without the five elements of a major hazard, or without the responsible person and "
-    "deadline of a general one (H3); attachments the caller cannot see; `effective_on` in the future or before the "
-    "previous step (H7)",
+    "deadline of a general one (H3); a deadline before `effective_on`; attachments the caller cannot see; "
+    "`effective_on` in the future or before the previous step (H7)",
     "submit_hazard": "neither evidence nor attachments (H4); attachments the caller cannot see; `effective_on` in the "
     "future or before the previous step (H7)",
     "review_hazard": "a rejection without a comment; `effective_on` in the future or before the previous step (H7)",
@@ -61,7 +63,6 @@ RULE_REJECTIONS: dict[str, str] = {
     "verify_report": "a substantiated outcome without its hazard's enterprise, grade and title, or hazard fields "
     "with an unsubstantiated one; an enterprise the caller cannot see",
     "get_hazard_stats": "`from` after `to`",
-    "list_events": "`after` beyond 2^63 − 1",
     "create_drill": "an enterprise the caller cannot see; `held_on` in the future",
     "create_training": "an enterprise the caller cannot see; `held_on` in the future",
     "create_supervision_task": "an assignee or target that is not a village or department; a hazard the caller "
@@ -149,22 +150,140 @@ LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
     },
 }
 
-_CURSOR_RULE = "a `cursor` this API did not issue"
 _IDEMPOTENCY_RULE = "an `Idempotency-Key` already used with another request"
-_AS_OF_RULE = "`as_of` outside 2000-01-01 – 2100-12-31"
+
+SERVERS = [
+    {
+        "url": "http://127.0.0.1:8000",
+        "description": "`./scripts/run` on this machine; a deployment serves the same paths at its own origin.",
+    }
+]
+CONTACT = {"name": "Anquan maintainers, for the street office's work-safety committee (街道安委会办公室)"}
+LICENSE = {"name": "Apache 2.0", "identifier": "Apache-2.0"}
+
+# Response headers, declared once and referenced by the operations that send them.
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The representation's version. Send it back in `If-Match` to change the resource; a stale "
+        "one answers 412.",
+        "required": True,
+        "schema": {"type": "string", "pattern": '^"[0-9a-f]{1,64}"$', "examples": ['"3"']},
+    },
+    "Location": {
+        "description": "Path of the resource created (or, for an escalation or a finding, of the resource it "
+        "belongs to).",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^/api/v1/", "examples": ["/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"]},
+    },
+    "IdempotentReplayed": {
+        "description": "`true` when this is the stored first answer to an earlier request with the same "
+        "`Idempotency-Key` (nothing was changed again).",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "RetryAfter": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]{1,9}$", "examples": ["30"]},
+    },
+    "RetryAfterOptional": {
+        "description": "Seconds to wait before trying again, when the server can tell.",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,9}$", "examples": ["5"]},
+    },
+    "WWWAuthenticate": {
+        "description": "The authentication scheme to use: `Bearer`.",
+        "schema": {"type": "string", "examples": ['Bearer realm="anquan"']},
+    },
+    "XRequestID": {
+        "description": "The request's id, as logged; the client's own `X-Request-ID` when it sent a valid one.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$", "examples": ["9f1c2e7a4b6d8c0e1a2b3c4d"]},
+    },
+}
 
 
-def rule_rejections(operation: dict[str, Any]) -> list[str]:
-    """Why this operation may refuse schema-valid input with 422."""
+def header(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def rule_rejections(operation: dict[str, Any], *, keys_reused: bool = True) -> list[str]:
+    """Why this operation may refuse schema-valid input with 422 (`keys_reused=False`: for a
+    client that keeps its Idempotency-Keys unique, as the contract asks)."""
     names = {p["name"] for p in operation.get("parameters", [])}
     reasons = [RULE_REJECTIONS[operation["operationId"]]] if operation["operationId"] in RULE_REJECTIONS else []
-    if "cursor" in names:
-        reasons.append(_CURSOR_RULE)
-    if "as_of" in names:
-        reasons.append(_AS_OF_RULE)
-    if "Idempotency-Key" in names:
+    if "Idempotency-Key" in names and keys_reused:
         reasons.append(_IDEMPOTENCY_RULE)
     return reasons
+
+
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_SUBSCHEMAS = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
+               "unevaluatedProperties", "unevaluatedItems")
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def clean_schema(schema: Any) -> None:
+    """Drops the titles pydantic derives from field and class names ("Village Id"): a
+    generator would turn them into type names; the component names are the names."""
+    if not isinstance(schema, dict):
+        return
+    if isinstance(schema.get("title"), str):
+        del schema["title"]
+    for key in _SUBSCHEMA_MAPS:
+        for sub in (schema.get(key) or {}).values():
+            clean_schema(sub)
+    for key in _SUBSCHEMAS:
+        clean_schema(schema.get(key))
+    for key in _SUBSCHEMA_LISTS:
+        for sub in schema.get(key) or []:
+            clean_schema(sub)
+
+
+def without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query or header parameter is left out, never sent as null: drop the
+    `null` branch pydantic adds for `X | None`."""
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list) or {"type": "null"} not in branches:
+        return schema
+    rest = [b for b in branches if b != {"type": "null"}]
+    outer = {k: v for k, v in schema.items() if k != "anyOf"}
+    if len(rest) == 1:
+        return {**rest[0], **outer}
+    return {**outer, "anyOf": rest}
+
+
+def _media_example(media: dict[str, Any], components: dict[str, Any]) -> None:
+    """A media type's `example`: the schema's first example (declared on the model)."""
+    if "example" in media or "examples" in media:
+        return
+    schema = media.get("schema") or {}
+    ref = schema.get("$ref")
+    target = components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+    examples = target.get("examples")
+    if examples:
+        media["example"] = examples[0]
+
+
+def _models() -> dict[str, type[BaseModel]]:
+    """The project's pydantic models by class name (unique: the component names)."""
+    found: dict[str, type[BaseModel]] = {}
+    stack = list(BaseModel.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("app."):
+            found[cls.__name__] = cls
+    return found
+
+
+def _restore_examples(components: dict[str, Any]) -> None:
+    """FastAPI drops `null` members when it encodes the document (`exclude_none`), also
+    inside examples, which then lack required nullable fields: take them from the models."""
+    models = _models()
+    for name, component in components.items():
+        model = models.get(name)
+        extra = model.model_config.get("json_schema_extra") if model is not None else None
+        if isinstance(extra, dict) and "examples" in extra:
+            component["examples"] = json.loads(json.dumps(extra["examples"], default=str))
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -173,17 +292,33 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
         version=app.version,
+        summary="Work-safety governance of a subdistrict: enterprises, hazards, inspections, cadences, targets.",
         description=app.description,
         routes=app.routes,
         tags=app.openapi_tags,
+        servers=SERVERS,
+        contact=CONTACT,
+        license_info=LICENSE,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    _restore_examples(components)
+    schema["components"]["headers"] = HEADERS
     operations = {op["operationId"]: op for item in schema.get("paths", {}).values() for op in item.values()}
     for operation in operations.values():
+        for parameter in operation.get("parameters", []):
+            if not parameter.get("required"):
+                parameter["schema"] = without_null(parameter["schema"])
+            clean_schema(parameter["schema"])
+            # Documentation tools show a parameter's own example; generators read the schema's.
+            if parameter["schema"].get("examples") and "example" not in parameter:
+                parameter["example"] = parameter["schema"]["examples"][0]
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            clean_schema(media.get("schema"))
         responses = operation.setdefault("responses", {})
         if "requestBody" in operation and "413" not in responses:
             # The body limit (1 MiB; attachments 10 MiB) applies to every request with a body.
             responses["413"] = {"description": "Request body too large"}
+        names = {p["name"] for p in operation.get("parameters", [])}
         for status, response in responses.items():
             if status.isdigit() and int(status) >= 400:
                 response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -192,7 +327,25 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     response["description"] = "Invalid input; `errors` names the fields" + (
                         ". Also refused: " + "; ".join(reasons) if reasons else ""
                     )
+                extra = {"429": {"Retry-After": header("RetryAfter")},
+                         "503": {"Retry-After": header("RetryAfterOptional")},
+                         "401": {"WWW-Authenticate": header("WWWAuthenticate")}}.get(status)
+                if extra:
+                    response["headers"] = {**extra, **response.get("headers", {})}
+            elif status.startswith("2"):
+                headers = response.setdefault("headers", {})
+                if "Idempotency-Key" in names:
+                    headers["Idempotent-Replayed"] = header("IdempotentReplayed")
+                headers["X-Request-ID"] = header("XRequestID")
+                for media in response.get("content", {}).values():
+                    clean_schema(media.get("schema"))
         operation["responses"] = dict(sorted(responses.items()))
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            _media_example(media, components)
+        for status, response in operation["responses"].items():
+            if status.startswith("2"):
+                for media in response.get("content", {}).values():
+                    _media_example(media, components)
     for (operation_id, status), links in LINKS.items():
         response = operations[operation_id]["responses"][status]
         response["links"] = {
@@ -201,5 +354,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         }
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    for component in components.values():
+        clean_schema(component)
     app.openapi_schema = schema
     return schema

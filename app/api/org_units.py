@@ -8,9 +8,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import CurrentUser, Session, StreetAdmin, Work
 from app.api.errors import problem_responses
+from app.api.http import answer
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import OrgUnitId, UserId
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Id
 from app.api.schemas.org import (
     OrgUnitCreate,
@@ -43,12 +46,12 @@ def _org_read(unit: OrgUnit, lead: list[str]) -> OrgUnitRead:
     tags=["organisation"],
     summary="List org units",
     description="The street office, departments and villages. Every authenticated caller may read them.",
-    responses=problem_responses(401, 422),
+    responses={**answer("A page of org units, in creation order."), **problem_responses(401, 422)},
 )
 async def list_org_units(
     session: Session,
     _: CurrentUser,
-    kind: OrgUnitKind | None = None,
+    kind: Annotated[OrgUnitKind | None, Query(description="Only units of this kind.", examples=["village"])] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> OrgUnitPage:
@@ -62,9 +65,10 @@ async def list_org_units(
     response_model=OrgUnitRead,
     tags=["organisation"],
     summary="Get an org unit",
-    responses=problem_responses(401, 404, 422),
+    description='A street office, department or village, with the sectors a department leads. Every authenticated caller may read it.',
+    responses={**answer("The org unit."), **problem_responses(401, 404, 422)},
 )
-async def get_org_unit(session: Session, _: CurrentUser, org_unit_id: Id) -> OrgUnitRead:
+async def get_org_unit(session: Session, _: CurrentUser, org_unit_id: OrgUnitId) -> OrgUnitRead:
     unit = await org_repo.get(session, org_unit_id)
     if unit is None:
         raise NotFound(f"no org unit {org_unit_id}")
@@ -79,7 +83,7 @@ async def get_org_unit(session: Session, _: CurrentUser, org_unit_id: Id) -> Org
     tags=["organisation"],
     summary="Create an org unit",
     description="A village, a department (with the sectors it leads) or the street office. street_admin only.",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={**answer("The org unit as created.", status=201, location=True), **problem_responses(401, 403, 409, 422)},
     dependencies=[Idempotent],
 )
 async def create_org_unit(work: Work, admin: StreetAdmin, body: OrgUnitCreate, response: Response) -> OrgUnitRead:
@@ -94,7 +98,7 @@ async def create_org_unit(work: Work, admin: StreetAdmin, body: OrgUnitCreate, r
     tags=["organisation"],
     summary="List sectors",
     description="The sectors (行业领域) with their lead department and whether they are high-risk by default.",
-    responses=problem_responses(401),
+    responses={**answer("Every sector."), **problem_responses(401)},
 )
 async def list_sectors(session: Session, _: CurrentUser) -> SectorList:
     return SectorList(items=[SectorRead.model_validate(s) for s in await org_repo.sectors(session)])
@@ -105,13 +109,14 @@ async def list_sectors(session: Session, _: CurrentUser) -> SectorList:
     response_model=UserPage,
     tags=["users"],
     summary="List users",
-    responses=problem_responses(401, 403, 422),
+    description='Accounts, in creation order, keyset paginated; street_admin only. Password hashes are never shown.',
+    responses={**answer("A page of users."), **problem_responses(401, 403, 422)},
 )
 async def list_users(
     session: Session,
     _: StreetAdmin,
-    role: Role | None = None,
-    org_unit_id: Annotated[Id | None, Query()] = None,
+    role: Annotated[Role | None, Query(description="Only users of this role.", examples=["village_officer"])] = None,
+    org_unit_id: Annotated[Id | None, Query(description="Only users of this org unit.", examples=[ex.VILLAGE_ID])] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> UserPage:
@@ -130,7 +135,7 @@ async def list_users(
         "department for department_officer, a village for village_officer; enterprise_user needs enterprise_id; "
         "district_viewer is a service client that logs in with client_credentials."
     ),
-    responses=problem_responses(401, 403, 409, 422),
+    responses={**answer("The user as created.", status=201, location=True), **problem_responses(401, 403, 409, 422)},
     dependencies=[Idempotent],
 )
 async def create_user(
@@ -146,9 +151,10 @@ async def create_user(
     response_model=UserRead,
     tags=["users"],
     summary="Get a user",
-    responses=problem_responses(401, 403, 404, 422),
+    description='An account; street_admin only.',
+    responses={**answer("The user."), **problem_responses(401, 403, 404, 422)},
 )
-async def get_user(session: Session, _: StreetAdmin, user_id: Id) -> UserRead:
+async def get_user(session: Session, _: StreetAdmin, user_id: UserId) -> UserRead:
     user = await users_repo.get(session, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -161,10 +167,10 @@ async def get_user(session: Session, _: StreetAdmin, user_id: Id) -> UserRead:
     tags=["users"],
     summary="Disable, enable or reset the password of a user",
     description="street_admin only; an administrator cannot disable their own account (403).",
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**answer("The user as changed."), **problem_responses(401, 403, 404, 422)},
 )
 async def update_user(
-    request: Request, work: Work, admin: StreetAdmin, user_id: Id, body: UserUpdate
+    request: Request, work: Work, admin: StreetAdmin, user_id: UserId, body: UserUpdate
 ) -> UserRead:
     session = work.session
     user = await users_repo.get(session, user_id, for_update=True)

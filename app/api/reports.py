@@ -9,15 +9,16 @@ import os
 from typing import Annotated
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.api.deps import CurrentUser, Now, Scope, Session, Today, Work, client_address
 from app.api.errors import problem_responses
-from app.api.http import IfMatch, check_if_match, set_etag
+from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import IdempotencyKeyHeader, Idempotent, claim
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import ReportId, VillageFilter
 from app.api.routing import TransactionalRoute
-from app.api.schemas.common import Id
+from app.api.schemas import examples as ex
 from app.api.schemas.reports import (
     ContactRead,
     PublicReportCreate,
@@ -111,7 +112,12 @@ def _answer(report: PublicReport, principal: Principal, response: Response) -> R
 # Codes are 24 characters. Longer or malformed ones answer 404 like unknown ones (no oracle,
 # P1), so the documented bound is not enforced as a 422.
 TrackingCode = Annotated[
-    str, Path(description="The code returned when the report was submitted.", json_schema_extra={"maxLength": 64})
+    str,
+    Path(
+        description="The `tracking_code` of the receipt, as it was returned (base64url).",
+        examples=[ex.TRACKING_CODE],
+        json_schema_extra={"maxLength": 64},
+    ),
 ]
 
 
@@ -125,7 +131,7 @@ TrackingCode = Annotated[
         "reads the report's status and nothing else. The contact is optional and seen by street_admin only (P2). "
         "Rate-limited per client address (429 with Retry-After)."
     ),
-    responses=problem_responses(413, 422, 429),
+    responses={**answer("The receipt: keep the tracking code, it is shown only this once.", status=201, location=True), **problem_responses(413, 422, 429)},
     openapi_extra={"security": []},
     dependencies=[Depends(public_idempotent), Depends(limit_public_reports)],
 )
@@ -151,7 +157,7 @@ async def submit_public_report(
     response_model=PublicReportStatus,
     summary="Look up a report's status by its tracking code",
     description="The status only (P1). Unknown and malformed codes alike answer 404.",
-    responses=problem_responses(404),
+    responses={**answer("The report's status."), **problem_responses(404)},
     openapi_extra={"security": []},
 )
 async def get_public_report_status(session: Session, tracking_code: TrackingCode) -> PublicReportStatus:
@@ -168,14 +174,16 @@ async def get_public_report_status(session: Session, tracking_code: TrackingCode
         "village; departments and enterprises none. `contact` is shown to street_admin only (P2). Newest first, "
         "keyset paginated."
     ),
-    responses=problem_responses(401, 422),
+    responses={**answer("A page of reports, newest first."), **problem_responses(401, 422)},
 )
 async def list_reports(
     session: Session,
     principal: CurrentUser,
     scope: Scope,
-    status: service.ReportStatus | None = None,
-    village_id: Id | None = None,
+    status: Annotated[
+        service.ReportStatus | None, Query(description="Only reports in this status.", examples=["received"])
+    ] = None,
+    village_id: VillageFilter = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ReportPage:
@@ -189,10 +197,10 @@ async def list_reports(
     response_model=ReportRead,
     summary="Get a report from the public",
     description="Within the caller's reports (see list_reports), else 404. `contact` for street_admin only (P2).",
-    responses=problem_responses(401, 404, 422),
+    responses={**answer("The report.", etag=True), **problem_responses(401, 404, 422)},
 )
 async def get_report(
-    session: Session, principal: CurrentUser, scope: Scope, report_id: Id, response: Response
+    session: Session, principal: CurrentUser, scope: Scope, report_id: ReportId, response: Response
 ) -> ReportRead:
     report = await service.load(session, scope, report_id)
     return _answer(report, principal, response)
@@ -207,7 +215,7 @@ async def get_report(
         "grade, title, ...): a hazard with source `public_report` is created in the same transaction, linked to "
         "the report, and the report becomes reward-eligible. `unsubstantiated` creates nothing."
     ),
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses={**answer("The report as verified; a substantiated one names the hazard it became.", etag=True), **problem_responses(401, 403, 404, 409, 412, 422)},
     dependencies=[Idempotent],
 )
 async def verify_report(
@@ -216,7 +224,7 @@ async def verify_report(
     scope: Scope,
     now: Now,
     today: Today,
-    report_id: Id,
+    report_id: ReportId,
     body: VerifyRequest,
     response: Response,
     if_match: IfMatch = None,

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.deps import Ctx
 from app.api.errors import problem_responses
 from app.api.hazards import to_read as hazard_read
-from app.api.http import IfMatch, check_if_match, set_etag
+from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.params import TaskId
 from app.api.routing import TransactionalRoute
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Id
 from app.api.schemas.supervision_tasks import (
     AcceptTaskRequest,
@@ -74,12 +76,12 @@ async def _answer(ctx: service.Context, task: SupervisionTask, response: Respons
     return (await _read_many(ctx, [task]))[0]
 
 
-async def load_task(ctx: Ctx, task_id: Id) -> SupervisionTask:
+async def load_task(ctx: Ctx, task_id: TaskId) -> SupervisionTask:
     """The path's task if the caller can see it, or 404 (A2)."""
     return await service.load(ctx, task_id)
 
 
-async def load_task_for_update(ctx: Ctx, task_id: Id, if_match: IfMatch = None) -> SupervisionTask:
+async def load_task_for_update(ctx: Ctx, task_id: TaskId, if_match: IfMatch = None) -> SupervisionTask:
     """Locks the row for the action and checks If-Match (412 when stale)."""
     task = await service.load(ctx, task_id, for_update=True)
     check_if_match(if_match, task.version)
@@ -100,7 +102,7 @@ TaskForUpdate = Annotated[SupervisionTask, Depends(load_task_for_update)]
         "names the village or department it is on (`target_org_unit_id`; C3 counts accepted rounds per "
         "half-year); `hazard_oversight` names an open hazard (`hazard_id`). `due_on` is not in the past."
     ),
-    responses=problem_responses(401, 403, 422),
+    responses={**answer("The task as created, `open`.", status=201, etag=True, location=True), **problem_responses(401, 403, 422)},
     dependencies=[Idempotent],
 )
 async def create_supervision_task(ctx: Ctx, body: SupervisionTaskCreate, response: Response) -> SupervisionTaskRead:
@@ -118,15 +120,21 @@ async def create_supervision_task(ctx: Ctx, body: SupervisionTaskCreate, respons
         "department officer the tasks assigned to or targeting its unit; enterprise users none. `overdue`: not "
         "accepted and past `due_on` (S2)."
     ),
-    responses=problem_responses(401, 422),
+    responses={**answer("A page of tasks, newest first."), **problem_responses(401, 422)},
 )
 async def list_supervision_tasks(
     ctx: Ctx,
-    kind: TaskKind | None = None,
-    status: TaskStatus | None = None,
-    assignee_org_unit_id: Id | None = None,
-    target_org_unit_id: Id | None = None,
-    overdue: bool | None = None,
+    kind: Annotated[TaskKind | None, Query(description="Only tasks of this kind.", examples=["supervision_round"])] = None,
+    status: Annotated[TaskStatus | None, Query(description="Only tasks in this state.", examples=["submitted"])] = None,
+    assignee_org_unit_id: Annotated[
+        Id | None, Query(description="Only tasks assigned to this unit.", examples=[ex.VILLAGE_ID])
+    ] = None,
+    target_org_unit_id: Annotated[
+        Id | None, Query(description="Only tasks supervising this unit.", examples=[ex.VILLAGE_ID])
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="`true`: only tasks not accepted and past `due_on` (S2).", examples=[True])
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> SupervisionTaskPage:
@@ -143,7 +151,7 @@ async def list_supervision_tasks(
     response_model=SupervisionTaskRead,
     summary="Get a supervision task",
     description="With its referrals (street office and district systems only) and the hazards its findings created.",
-    responses=problem_responses(401, 404, 422),
+    responses={**answer("The task.", etag=True), **problem_responses(401, 404, 422)},
 )
 async def get_supervision_task(ctx: Ctx, task: CurrentTask, response: Response) -> SupervisionTaskRead:
     return await _answer(ctx, task, response)
@@ -154,7 +162,7 @@ async def get_supervision_task(ctx: Ctx, task: CurrentTask, response: Response) 
     response_model=SupervisionTaskRead,
     summary="Submit a supervision task",
     description="`open` or `returned` → `submitted`, with a report; only officers of the assignee unit (S2).",
-    responses=ACTION_ERRORS,
+    responses={**answer("The task, now `submitted`.", etag=True), **ACTION_ERRORS},
     dependencies=[Idempotent],
 )
 async def submit_supervision_task(
@@ -172,7 +180,7 @@ async def submit_supervision_task(
         "`submitted` → `accepted`; street_admin and supervisor (S2). Sets `completed_on` (default today; never "
         "in the future, never before the task was created), the date C3 counts a round by."
     ),
-    responses=ACTION_ERRORS,
+    responses={**answer("The task, now `accepted`.", etag=True), **ACTION_ERRORS},
     dependencies=[Idempotent],
 )
 async def accept_supervision_task(
@@ -187,7 +195,7 @@ async def accept_supervision_task(
     response_model=SupervisionTaskRead,
     summary="Return a supervision task",
     description="`submitted` → `returned`, with a comment saying why; street_admin and supervisor (S2).",
-    responses=ACTION_ERRORS,
+    responses={**answer("The task, now `returned`.", etag=True), **ACTION_ERRORS},
     dependencies=[Idempotent],
 )
 async def return_supervision_task(
@@ -207,7 +215,7 @@ async def return_supervision_task(
         "one transaction: a bad finding is a 422 naming `findings[i].field` and nothing is written. street_admin "
         "and supervisor. `Location` and `ETag` are the task's."
     ),
-    responses=ACTION_ERRORS,
+    responses={**answer("The hazards created; `Location` and `ETag` are the task's.", status=201, etag=True, location=True), **ACTION_ERRORS},
     dependencies=[Idempotent],
 )
 async def record_supervision_findings(
@@ -229,7 +237,7 @@ async def record_supervision_findings(
         "supervisor. `referred_on` defaults to today. `Location` and `ETag` are the task's, which lists its "
         "referrals."
     ),
-    responses=ACTION_ERRORS,
+    responses={**answer("The task with the referral; `Location` and `ETag` are the task's.", status=201, etag=True, location=True), **ACTION_ERRORS},
     dependencies=[Idempotent],
 )
 async def create_task_referral(

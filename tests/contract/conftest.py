@@ -63,11 +63,16 @@ def schemathesis_runs(scratch_database, contract, tmp_path_factory):  # type: ig
 
 
 SCHEMATHESIS_SUMMARIES: list[str] = []
+LINT_SUMMARIES: list[str] = []
+CLIENT_SUMMARIES: list[str] = []
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    """What the schemathesis runs exercised, at the end of every run that includes them."""
-    if SCHEMATHESIS_SUMMARIES:
-        terminalreporter.section("schemathesis")
-        for line in SCHEMATHESIS_SUMMARIES:
-            terminalreporter.write_line(line)
+    """What the schemathesis runs exercised, what the linters and the generators said, at
+    the end of every run that includes them."""
+    for title, lines in (("schemathesis", SCHEMATHESIS_SUMMARIES), ("contract lint", LINT_SUMMARIES),
+                         ("generated clients", CLIENT_SUMMARIES)):
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -11,7 +11,9 @@ did not issue, ...); the contract's 422 descriptions list those rules."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,11 +32,16 @@ from app.api.openapi import rule_rejections
 from app.domain.sectors import SECTOR_CODES
 from tests.contract.bodies import today
 from tests.contract.conftest import COMMITTED, THOROUGH, operations
-from tests.contract.live import LiveServer, start_server
+from tests.contract.live import ROOT, LiveServer, start_server
 
 EXAMPLES = 200 if THOROUGH else 15
 SEED = 20240101
 ROLES = ["village1", "admin"]
+HOOKS = "tests.contract.schemathesis_hooks"
+INDEPENDENT = "independent"
+# The CLI's own default budget is 100 examples per operation and phase (about five minutes
+# here); the suite gives it less and --thorough the default.
+INDEPENDENT_EXAMPLES = 100 if THOROUGH else 25
 
 
 @dataclass
@@ -50,13 +57,15 @@ class Run:
 
 
 def start_runs(new_database: Callable[[], str], contract: dict[str, Any], tmp: Callable[[str], Path]) -> dict[str, Run]:
-    """Both runs at once, each against a server and database of its own (fuzzing changes a
-    great deal: users, sectors, states), so that the two cores are both at work."""
+    """The runs at once, each against a server and database of its own (fuzzing changes a
+    great deal: users, sectors, states), so that the two cores are both at work: the suite's
+    two configured runs and the independent one."""
     servers: dict[str, LiveServer] = {}
     started: dict[str, Run] = {}
     try:
-        for who in ROLES:  # one after the other: alembic's environment is not thread-safe
+        for who in [*ROLES, INDEPENDENT]:  # one after the other: alembic's environment is not thread-safe
             servers[who] = start_server(new_database())
+        started[INDEPENDENT] = start_independent_run(servers.pop(INDEPENDENT), tmp(f"schemathesis-{INDEPENDENT}"))
         for who, server in servers.items():
             directory = tmp(f"schemathesis-{who}")
             config = directory / "schemathesis.toml"
@@ -65,13 +74,34 @@ def start_runs(new_database: Callable[[], str], contract: dict[str, Any], tmp: C
                 sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
                 "run", str(COMMITTED), "--url", server.base_url,
             ]
+            env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT)}
             with open(directory / "schemathesis.txt", "wb") as out:  # a file, not a pipe nobody reads yet
-                process = subprocess.Popen(command, cwd=directory, stdout=out, stderr=subprocess.STDOUT)
+                process = subprocess.Popen(command, cwd=directory, stdout=out, stderr=subprocess.STDOUT, env=env)
             started[who] = Run(who, server, directory, process)
     except BaseException:
         stop_runs(started, servers)
         raise
     return started
+
+
+def independent_command(server: LiveServer, report: Path) -> list[str]:
+    """`schemathesis run` as anyone would run it: the committed contract, the service, a
+    street_admin's token, every default check and phase; no configuration file, no hooks.
+    Only the seed (reproducible), the example budget and a report file are given."""
+    return [
+        sys.executable, "-m", "schemathesis.cli", "--no-color", "run", str(COMMITTED), "--url", server.base_url,
+        "-H", f"Authorization: {server.street.auth('admin')['Authorization']}",
+        "--seed", str(SEED), "--max-examples", str(INDEPENDENT_EXAMPLES),
+        "--report", "ndjson", "--report-ndjson-path", str(report),
+    ]
+
+
+def start_independent_run(server: LiveServer, directory: Path) -> Run:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS")}
+    command = independent_command(server, directory / "events.ndjson")
+    with open(directory / "schemathesis.txt", "wb") as out:
+        process = subprocess.Popen(command, cwd=directory, stdout=out, stderr=subprocess.STDOUT, env=env)
+    return Run(INDEPENDENT, server, directory, process)
 
 
 def stop_runs(runs: dict[str, Run], servers: dict[str, LiveServer] | None = None) -> None:
@@ -101,7 +131,9 @@ def expected_statuses(op: dict[str, Any]) -> tuple[list[str], list[str]]:
         negative.append("413")
     if "415" in documented:
         positive.append("415")
-    if rule_rejections(op):
+    # The hooks keep Idempotency-Keys unique (tests/contract/schemathesis_hooks.py), so a reused
+    # key is no excuse for a 422 here.
+    if rule_rejections(op, keys_reused=False):
         assert "422" in documented, op["operationId"]
         positive.append("422")
     return positive, negative
@@ -216,3 +248,71 @@ def server_errors(server: LiveServer) -> str:
     return "\n".join(line for line in lines if '"level": "error"' in line or "Traceback" in line)[-20000:]
 
 
+
+
+def _problem_code(response: dict[str, Any]) -> str | None:
+    content = response.get("content") or {}
+    raw = base64.b64decode(content["$base64"]) if "$base64" in content else str(content).encode()
+    try:
+        return json.loads(raw).get("code")
+    except (ValueError, AttributeError):
+        return None
+
+
+def declared_refusal(op: dict[str, Any], status: int, code: str | None) -> str | None:
+    """Why the contract lets this operation refuse a schema-valid request with `status`, or
+    None: a stale but well-formed If-Match (412), evidence whose content is not of its
+    declared type (415), and the rules of the domain its 422 lists — a reused
+    Idempotency-Key, an id the caller cannot see, a date relative to today or the history."""
+    names = {p["name"] for p in op.get("parameters", [])}
+    documented = set(op["responses"])
+    if status == 412 and code == "precondition_failed" and "If-Match" in names and "412" in documented:
+        return "stale If-Match"
+    if status == 415 and code == "unsupported_media_type" and "415" in documented:
+        return "file content not of its type"
+    if status == 422 and code == "idempotency_key_reused" and "Idempotency-Key" in names:
+        return "reused Idempotency-Key"
+    if status == 422 and code not in (None, "validation_error") and rule_rejections(op, keys_reused=False):
+        return "rule of the domain"
+    return None
+
+
+def classify_independent(events: Path, contract: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """(tolerated failures by reason, untolerated failures) of an independent run's NDJSON
+    events. A failure of any check other than positive data acceptance is untolerated; a
+    rejected "positive" case is tolerated when a part of it was generated negative (the
+    tool's own mix-up) or when the contract declares the refusal (declared_refusal)."""
+    ops = {(m, p): op for m, p, op in operations(contract)}
+    tolerated: dict[str, int] = {}
+    untolerated: list[str] = []
+    for line in events.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        (kind, data), = event.items()
+        recorder = data.get("recorder") if isinstance(data, dict) else None
+        if not recorder:
+            continue
+        for case_id, checks in recorder.get("checks", {}).items():
+            for check in checks:
+                if check.get("status") != "failure":
+                    continue
+                case = recorder["cases"][case_id]["value"]
+                response = (recorder.get("interactions", {}).get(case_id) or {}).get("response") or {}
+                status = response.get("status_code")
+                label = f"{case['method']} {case['path']}: {check['name']} [{status}]"
+                op = ops.get((case["method"].upper(), case["path"]))
+                if (check["name"] == "negative_data_rejection" and status == 412 and op is not None
+                        and "If-Match" in {p["name"] for p in op.get("parameters", [])}):
+                    # RFC 9110 §13.2.1: the precondition is evaluated before the content is read.
+                    tolerated["stale If-Match before the content"] = tolerated.get("stale If-Match before the content", 0) + 1
+                    continue
+                if check["name"] != "positive_data_acceptance" or op is None:
+                    untolerated.append(f"{label} {check.get('failure_info')}")
+                    continue
+                modes = {c.get("mode") for c in (case.get("meta") or {}).get("components", {}).values()}
+                code = _problem_code(response)
+                reason = "a part generated negative" if "negative" in modes else declared_refusal(op, status, code)
+                if reason is None:
+                    untolerated.append(f"{label} {code}: {response.get('content')}")
+                else:
+                    tolerated[reason] = tolerated.get(reason, 0) + 1
+    return tolerated, untolerated

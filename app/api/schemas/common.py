@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -25,33 +26,73 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.api.schemas import examples as ex
 from app.domain.enterprises import PHONE_PATTERN
 
 # The characters Python's str.strip() removes (str.isspace()), spelled for both Python and
 # ECMA-262 regular expressions, so that the contract's pattern and the server agree.
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and zero-width
+# characters (U+200B–U+200D, U+2060, U+FEFF): invisible, they make `‮gnp.exe` read as `exe.png`.
+_INVISIBLE = r"\u200b-\u200d\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 NO_NUL = r"^[^\x00]*$"
-# At least one character that is not white space; no NUL (PostgreSQL cannot store it).
-TEXT_PATTERN = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+# At least one character that is not white space; no NUL (PostgreSQL cannot store it), no
+# bidirectional control and no zero-width character.
+TEXT_PATTERN = rf"^[^\x00{_INVISIBLE}]*[^\x00{_SPACE}{_INVISIBLE}][^\x00{_INVISIBLE}]*$"
 
 
-def _stripped(min_length: int):  # type: ignore[no-untyped-def]
-    def strip(value: str) -> str:
+@dataclass(frozen=True)
+class SchemaExtra:
+    """Annotated metadata that adds keywords to a type's JSON Schema (a pattern the
+    validator enforces with a clearer message than a regular expression gives)."""
+
+    keywords: tuple[tuple[str, Any], ...]
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema.update(dict(self.keywords))
+        return schema
+
+
+def schema_extra(**keywords: Any) -> SchemaExtra:
+    return SchemaExtra(tuple(keywords.items()))
+
+
+def visible_text(value: str) -> str:
+    """Refuses what a reader cannot see: bidirectional controls and zero-width characters."""
+    found = _INVISIBLE_RE.search(value)
+    if found:
+        raise PydanticCustomError(
+            "invisible_character",
+            "must not contain bidirectional controls or zero-width characters (found U+{code})",
+            {"code": f"{ord(found.group()):04X}"},
+        )
+    return value
+
+
+def _plain_text(min_length: int):  # type: ignore[no-untyped-def]
+    def check(value: str) -> str:
+        if "\x00" in value:
+            raise PydanticCustomError("string_nul", "must not contain NUL characters")
+        visible_text(value)
         value = value.strip()
         if len(value) < min_length:
             raise PydanticCustomError("string_too_short", "at least {min_length} characters without the surrounding spaces", {"min_length": min_length})
         return value
 
-    return strip
+    return check
 
 
 def text(max_length: int, *, min_length: int = 1) -> type[str]:
     """A string with limits: the limits and the pattern apply to what the client sent (as
-    the contract says), then surrounding white space is dropped before it is stored."""
+    the contract says), then surrounding white space is dropped before it is stored. No NUL,
+    no bidirectional control, no zero-width character (the pattern says so too)."""
     return Annotated[  # type: ignore[return-value]
         str,
-        StringConstraints(min_length=min_length, max_length=max_length, pattern=TEXT_PATTERN),
-        AfterValidator(_stripped(min_length)),
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_plain_text(min_length)),
+        schema_extra(pattern=TEXT_PATTERN),
     ]
 
 
@@ -79,25 +120,60 @@ Phone = Annotated[
     Field(description="Mainland mobile number (11 digits) or landline with area code.", examples=["13800138000"]),
 ]
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+# Business dates lie in 2000-01-01 – 2100-12-31: the pattern says so, so that a client (and a
+# generator) knows before the server refuses a date outside it.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+_MONTH_DAY = r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DAY_PATTERN = rf"^(20[0-9]{{2}}|2100)-{_MONTH_DAY}$"
+# Registration dates of enterprises reach back further.
+HISTORIC_DAY_PATTERN = rf"^(19[0-9]{{2}}|20[0-9]{{2}}|2100)-{_MONTH_DAY}$"
+INSTANT_PATTERN = (
+    rf"^(20[0-9]{{2}}|2100)-{_MONTH_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
-def _date_only(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise PydanticCustomError("date_type", "must be a date, YYYY-MM-DD")
+def _day_between(earliest: date, latest: date, pattern: str):  # type: ignore[no-untyped-def]
+    shape = re.compile(pattern)
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            day = value
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("date_parsing", "must be a date of the calendar, YYYY-MM-DD") from None
+        else:
+            raise PydanticCustomError("date_type", "must be a date, YYYY-MM-DD")
+        if not earliest <= day <= latest or not shape.fullmatch(day.isoformat()):
+            raise PydanticCustomError(
+                "date_range", "must lie between {earliest} and {latest}",
+                {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+            )
+        return day
+
+    return parse
 
 
 def _rfc3339(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    if isinstance(value, str) and _RFC3339.fullmatch(value):
-        return value
-    raise PydanticCustomError("datetime_type", "must be an RFC 3339 timestamp with an offset, e.g. 2025-03-02T08:00:00+08:00")
+        text_value = value.isoformat()
+    elif isinstance(value, str):
+        text_value = value
+    else:
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 timestamp with an offset, e.g. 2025-03-02T08:00:00+08:00")
+    if not re.fullmatch(INSTANT_PATTERN, text_value):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", text_value):
+            raise PydanticCustomError(
+                "datetime_range", "must be a timestamp of the years 2000–2100 with an offset of less than 24 hours"
+            )
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 timestamp with an offset, e.g. 2025-03-02T08:00:00+08:00")
+    try:
+        return datetime.fromisoformat(text_value.replace("Z", "+00:00").replace("z", "+00:00").replace("t", "T"))
+    except ValueError:
+        raise PydanticCustomError("datetime_parsing", "must be a timestamp of the calendar") from None
 
 
 def _canonical_uuid(value: Any) -> Any:
@@ -108,10 +184,25 @@ def _canonical_uuid(value: Any) -> Any:
     raise PydanticCustomError("uuid_type", "must be a UUID, 8-4-4-4-12 hexadecimal digits")
 
 
-Day = Annotated[date, BeforeValidator(_date_only)]
-"""A business date, `YYYY-MM-DD` exactly (not a number of seconds, not a timestamp)."""
-Instant = Annotated[datetime, BeforeValidator(_rfc3339)]
-"""A timestamp, RFC 3339 with its offset."""
+Day = Annotated[
+    date,
+    BeforeValidator(_day_between(EARLIEST_DAY, LATEST_DAY, DAY_PATTERN)),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
+]
+"""A business date, `YYYY-MM-DD` exactly (not a number of seconds, not a timestamp), in
+2000-01-01 – 2100-12-31."""
+HistoricDay = Annotated[
+    date,
+    BeforeValidator(_day_between(date(1900, 1, 1), LATEST_DAY, HISTORIC_DAY_PATTERN)),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": HISTORIC_DAY_PATTERN}),
+]
+"""A date of record that may precede the campaign's era (an enterprise's registration): 1900–2100."""
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_rfc3339),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}),
+]
+"""A timestamp, RFC 3339 with its offset, in the years 2000–2100."""
 Id = Annotated[UUID, BeforeValidator(_canonical_uuid)]
 """A UUID in its canonical hyphenated form."""
 Flag = Annotated[bool, Strict()]
@@ -186,10 +277,14 @@ class OutputModel(BaseModel):
 
 
 class Person(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PERSON]})
+
     name: ShortText
     phone: Phone
 
 
 class PersonRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PERSON]})
+
     name: str
     phone: str

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Id,
@@ -16,7 +17,16 @@ from app.api.schemas.common import (
     text,
 )
 
-DrillKind = Literal["evacuation", "fire", "hazardous_chemical_leak", "confined_space_rescue", "special_equipment", "other"]
+
+class DrillKind(StrEnum):
+    """The kind of drill; C2 counts `evacuation`."""
+
+    evacuation = "evacuation"
+    fire = "fire"
+    hazardous_chemical_leak = "hazardous_chemical_leak"
+    confined_space_rescue = "confined_space_rescue"
+    special_equipment = "special_equipment"
+    other = "other"
 
 
 class DrillCreate(InputModel):
@@ -25,7 +35,7 @@ class DrillCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "kind": "evacuation",
                     "held_on": "2025-05-12",
                     "participants": 86,
@@ -44,6 +54,8 @@ class DrillCreate(InputModel):
 
 
 class DrillRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.DRILL]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -58,5 +70,7 @@ class DrillRead(OutputModel):
 
 
 class DrillPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.DRILL], "next_cursor": None}]})
+
     items: list[DrillRead]
     next_cursor: str | None

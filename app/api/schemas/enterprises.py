@@ -5,9 +5,11 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
+    HistoricDay,
     Id,
     InputModel,
     Name,
@@ -26,7 +28,7 @@ CreditCode = padded("[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}", max_length=40)
 _EXAMPLE = {
     "name": "东湖精细化工有限公司",
     "credit_code": "91340100MA2N0K1X2B",
-    "village_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+    "village_id": ex.VILLAGE_ID,
     "sector": "hazardous_chemicals",
     "registered_on": "2021-05-10",
     "tags": ["confined_space"],
@@ -45,7 +47,7 @@ class EnterpriseCreate(InputModel):
     sector: text(40) = Field(description="A sector code from GET /sectors.")
     high_risk: Flag | None = Field(default=None, description="Defaults from the sector (高危行业领域).")
     status: EnterpriseStatus = EnterpriseStatus.active
-    registered_on: Day
+    registered_on: HistoricDay
     tags: list[EnterpriseTag] = Field(default_factory=list, max_length=6)
     principal: Person
     actual_controller: Person
@@ -67,7 +69,7 @@ class EnterpriseUpdate(InputModel):
     sector: text(40) = omittable()
     high_risk: Flag | None = Field(default=None, description="null: back to the sector's default.")
     status: EnterpriseStatus = omittable()
-    registered_on: Day = omittable()
+    registered_on: HistoricDay = omittable()
     tags: list[EnterpriseTag] = omittable(max_length=6)
     principal: Person = omittable()
     actual_controller: Person = omittable()
@@ -82,6 +84,8 @@ class EnterpriseUpdate(InputModel):
 
 
 class EnterpriseRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ENTERPRISE]})
+
     id: UUID
     name: str
     credit_code: str
@@ -101,5 +105,7 @@ class EnterpriseRead(OutputModel):
 
 
 class EnterprisePage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.ENTERPRISE], "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"}]})
+
     items: list[EnterpriseRead]
     next_cursor: str | None

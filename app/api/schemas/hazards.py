@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
@@ -19,7 +20,10 @@ from app.api.schemas.common import (
     omittable,
     text,
 )
-from app.domain.hazards import Grade, HazardStatus, Source
+from app.domain.hazards import Action, Grade, HazardStatus, Source
+
+# The lifecycle actions (H2) under a name of their own in the contract.
+HazardAction = StrEnum("HazardAction", [(a.name, a.value) for a in Action])  # type: ignore[misc]
 
 Title = text(200)
 Funds = fixed_point(
@@ -44,7 +48,7 @@ class HazardCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "grade": "major",
                     "source": "supervision",
                     "title": "涉爆粉尘作业区域未设置泄爆装置",
@@ -72,6 +76,8 @@ class HazardCreate(InputModel):
 class HazardUpdate(InputModel):
     """Descriptive fields only; state, deadline and plan change through the actions."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"description": "2号储罐区报警器无响应，已联系厂家", "location": "2号储罐区东侧"}]})
+
     title: Title = omittable()
     description: LongText | None = None
     criterion_ref: text(300) | None = None
@@ -79,6 +85,8 @@ class HazardUpdate(InputModel):
 
 
 class PlanRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.PLAN]})
+
     responsible_person: str | None
     measures: str | None
     funds: Decimal | None
@@ -87,6 +95,8 @@ class PlanRead(OutputModel):
 
 
 class HazardRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.HAZARD]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -110,12 +120,14 @@ class HazardRead(OutputModel):
     closed_on: date | None
     inspection_id: UUID | None
     report_id: UUID | None
-    allowed_actions: list[str]
+    allowed_actions: list[HazardAction]
     created_at: datetime
     updated_at: datetime
 
 
 class HazardPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.HAZARD], "next_cursor": "AZOlwG8ufUGbikweLzpbbQ"}]})
+
     items: list[HazardRead]
     next_cursor: str | None
 
@@ -147,30 +159,47 @@ class PlanRequest(InputModel):
 
 
 class SubmitRequest(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"evidence": "已更换报警器并完成联锁调试，附验收照片", "attachment_ids": [ex.ATTACHMENT_ID], "effective_on": "2025-04-28"}]})
+
     evidence: LongText | None = Field(default=None, description="What was done (H4).")
     attachment_ids: list[Id] = AttachmentIds
     comment: LongText | None = None
     effective_on: Day | None = EffectiveOn
 
 
+class ReviewDecision(StrEnum):
+    """`approve` signs the hazard off (销号); `reject` sends it back to `rectifying`."""
+
+    approve = "approve"
+    reject = "reject"
+
+
 class ReviewRequest(InputModel):
-    decision: Literal["approve", "reject"]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "approve", "comment": "现场复核合格，同意销号", "effective_on": "2025-04-29"}]})
+
+    decision: ReviewDecision
     comment: LongText | None = Field(default=None, description="Required when rejecting.")
     effective_on: Day | None = EffectiveOn
 
 
 class ReasonRequest(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "复查发现报警器再次失效", "effective_on": "2025-05-20"}]})
+
     reason: LongText
     effective_on: Day | None = EffectiveOn
 
 
 class ExtendRequest(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"deadline": "2025-05-31", "reason": "报警器备件到货延迟", "effective_on": "2025-04-25"}]})
+
     deadline: Day
     reason: LongText
     effective_on: Day | None = EffectiveOn
 
 
 class HistoryEntry(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.HISTORY[1]]})
+
     id: int
     at: datetime
     effective_on: date
@@ -184,19 +213,31 @@ class HistoryEntry(OutputModel):
 
 
 class HistoryList(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": ex.HISTORY}]})
+
     items: list[HistoryEntry]
 
 
-EscalationKind = Literal["letter", "circular", "interview", "exposure"]
+class EscalationKind(StrEnum):
+    """H9: 函告 letter, 通报 circular, 约谈 interview, 曝光 exposure."""
+
+    letter = "letter"
+    circular = "circular"
+    interview = "interview"
+    exposure = "exposure"
 
 
 class EscalationCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "letter", "note": "整改进度滞后，函告企业主要负责人", "effective_on": "2025-04-10"}]})
+
     kind: EscalationKind = Field(description="函告 letter, 通报 circular, 约谈 interview, 曝光 exposure")
     note: LongText
     effective_on: Day | None = EffectiveOn
 
 
 class EscalationRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ESCALATION]})
+
     id: UUID
     hazard_id: UUID | None
     org_unit_id: UUID | None
@@ -208,10 +249,14 @@ class EscalationRead(OutputModel):
 
 
 class EscalationList(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.ESCALATION]}]})
+
     items: list[EscalationRead]
 
 
 class ListingRequest(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"listed": True, "comment": "重大隐患挂牌督办", "effective_on": "2025-04-12"}]})
+
     listed: Flag = Field(default=True, description="true lists the hazard (挂牌督办), false delists it (摘牌).")
     comment: LongText | None = None
     effective_on: Day | None = EffectiveOn

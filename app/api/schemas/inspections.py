@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
@@ -18,10 +19,22 @@ from app.api.schemas.common import (
 )
 from app.domain.hazards import Grade
 
-InspectionKind = Literal["principal_self", "village_patrol", "department", "enforcement", "supervision"]
+
+class InspectionKind(StrEnum):
+    """Who inspected: C1 counts `principal_self` inspections led by the principal."""
+
+    principal_self = "principal_self"
+    village_patrol = "village_patrol"
+    department = "department"
+    enforcement = "enforcement"
+    supervision = "supervision"
 
 
-class FindingCreate(InputModel):
+class InspectionFinding(InputModel):
+    """A finding of an inspection: it becomes a hazard of the inspected enterprise."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"grade": "general", "title": "灭火器压力不足", "location": "仓库东门", "deadline": "2025-04-15"}]})
+
     grade: Grade
     title: text(200)
     description: LongText | None = None
@@ -37,7 +50,7 @@ class InspectionCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "kind": "principal_self",
                     "performed_on": "2025-04-08",
                     "led_by_principal": True,
@@ -58,10 +71,12 @@ class InspectionCreate(InputModel):
     inspector: ShortText | None = None
     notes: LongText | None = None
     attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
-    findings: list[FindingCreate] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
+    findings: list[InspectionFinding] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
 
 
 class InspectionRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.INSPECTION]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -77,5 +92,7 @@ class InspectionRead(OutputModel):
 
 
 class InspectionPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.INSPECTION], "next_cursor": None}]})
+
     items: list[InspectionRead]
     next_cursor: str | None

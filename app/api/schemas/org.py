@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import Flag, Id, InputModel, OutputModel, secret, text
 from app.domain.enums import OrgUnitKind, Role
 
@@ -27,6 +28,8 @@ class OrgUnitCreate(InputModel):
 
 
 class OrgUnitRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ORG_UNIT]})
+
     id: UUID
     kind: OrgUnitKind
     name: str
@@ -36,11 +39,15 @@ class OrgUnitRead(OutputModel):
 
 
 class OrgUnitPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.ORG_UNIT, ex.DEPARTMENT], "next_cursor": None}]})
+
     items: list[OrgUnitRead]
     next_cursor: str | None
 
 
 class SectorRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "hazardous_chemicals", "name": "危险化学品", "lead_department_id": ex.EMERGENCY_DEPT_ID, "high_risk_default": True}]})
+
     code: str
     name: str
     lead_department_id: UUID | None
@@ -48,10 +55,14 @@ class SectorRead(OutputModel):
 
 
 class SectorList(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"code": "hazardous_chemicals", "name": "危险化学品", "lead_department_id": ex.EMERGENCY_DEPT_ID, "high_risk_default": True}, {"code": "gas", "name": "燃气", "lead_department_id": ex.HOUSING_DEPT_ID, "high_risk_default": True}]}]})
+
     items: list[SectorRead]
 
 
 class UserCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"username": "village_xiling", "password": "change-me-2025", "role": "village_officer", "org_unit_id": ex.VILLAGE_ID, "display_name": "西岭村安全员"}]})
+
     username: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")] = Field(
         examples=["village_officer_1"]
     )
@@ -63,6 +74,8 @@ class UserCreate(InputModel):
 
 
 class UserRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.USER]})
+
     id: UUID
     username: str
     role: Role
@@ -74,11 +87,15 @@ class UserRead(OutputModel):
 
 
 class UserUpdate(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"is_active": False}]})
+
     is_active: Flag | None = None
     password: secret(128, min_length=10) | None = None
     display_name: text(100) | None = None
 
 
 class UserPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.USER], "next_cursor": None}]})
+
     items: list[UserRead]
     next_cursor: str | None

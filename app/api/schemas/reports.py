@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Id,
@@ -26,6 +27,8 @@ ContactPhone = Annotated[
 
 
 class ReportContact(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "张先生", "phone": "13800138000"}]})
+
     name: ShortText | None = None
     phone: ContactPhone | None = None
 
@@ -55,23 +58,31 @@ class PublicReportCreate(InputModel):
 
 
 class PublicReportReceipt(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"tracking_code": ex.TRACKING_CODE, "status": "received", "received_at": "2025-06-03T20:41:09+08:00"}]})
+
     tracking_code: str = Field(description="Keep it: the only way to look the report up. Shown once; not stored.")
     status: ReportStatus
     received_at: datetime
 
 
 class PublicReportStatus(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "substantiated", "received_at": "2025-06-03T20:41:09+08:00", "verified_at": "2025-06-05T10:30:00+08:00"}]})
+
     status: ReportStatus
     received_at: datetime
     verified_at: datetime | None
 
 
 class ContactRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "张先生", "phone": "13800138000"}]})
+
     name: str | None
     phone: str | None
 
 
 class ReportRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.REPORT]})
+
     id: UUID
     status: ReportStatus
     description: str
@@ -88,6 +99,8 @@ class ReportRead(OutputModel):
 
 
 class ReportPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.REPORT], "next_cursor": None}]})
+
     items: list[ReportRead]
     next_cursor: str | None
 
@@ -100,7 +113,7 @@ class VerifyRequest(InputModel):
                 {
                     "outcome": "substantiated",
                     "note": "现场核查属实，消防通道堵塞",
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "grade": "general",
                     "title": "消防通道堵塞",
                     "deadline": "2025-07-15",

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.api.schemas import examples as ex
 from app.api.schemas.common import (
     Day,
     Flag,
@@ -18,7 +19,15 @@ from app.api.schemas.common import (
     text,
 )
 
-TraineeRole = Literal["principal", "fire_safety_responsible", "safety_manager", "special_operations", "employee"]
+
+class TraineeRole(StrEnum):
+    """Whose training it was; C4 counts `principal` and `fire_safety_responsible`."""
+
+    principal = "principal"
+    fire_safety_responsible = "fire_safety_responsible"
+    safety_manager = "safety_manager"
+    special_operations = "special_operations"
+    employee = "employee"
 
 
 Hours = fixed_point(
@@ -37,7 +46,7 @@ class TrainingCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "enterprise_id": "0190f3a2-7c1e-7b55-9d0a-3c2f1e4d5a6b",
+                    "enterprise_id": ex.ENTERPRISE_ID,
                     "trainee_role": "fire_safety_responsible",
                     "trainee_name": "李娜",
                     "topic": "消防安全责任人培训",
@@ -59,6 +68,8 @@ class TrainingCreate(InputModel):
 
 
 class TrainingRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.TRAINING]})
+
     id: UUID
     enterprise_id: UUID
     village_id: UUID
@@ -74,5 +85,7 @@ class TrainingRead(OutputModel):
 
 
 class TrainingPage(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ex.TRAINING], "next_cursor": None}]})
+
     items: list[TrainingRead]
     next_cursor: str | None

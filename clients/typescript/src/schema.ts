@@ -1,0 +1,10897 @@
+// Generated from openapi/openapi.json by clients/typescript/generate.mjs (openapi-typescript).
+// Do not edit: run `npm run generate` after ./scripts/export-openapi.
+
+export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Process is up
+         * @description Answers 200 while the process serves requests; it does not touch the database. For liveness probes. (Like every path, it refuses a request body over the size limit with 413.)
+         */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Database is reachable
+         * @description Answers 200 when the database answers a query, 503 when it does not. For readiness probes and load balancers.
+         */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Obtain an access token
+         * @description OAuth2 token endpoint (form encoded). `grant_type=password` with `username` and `password` for people; `grant_type=client_credentials` with `client_id` and `client_secret` for district systems (role `district_viewer`). Failed logins are throttled per username (429 with Retry-After).
+         */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for new tokens
+         * @description Refresh tokens rotate and are single-use: the answer carries a new pair, and the token sent is spent. Sending a spent refresh token again ends its session: every refresh and access token of it is refused from then on (401), so whoever copied the token loses it together with its owner, who logs in again. Rate-limited per client address (429 with Retry-After).
+         */
+        post: operations["refresh_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the caller's session
+         * @description Revokes the session the bearer token belongs to: its refresh token and its access tokens are refused from then on (401). A `refresh_token` of the caller in the body ends that token's session too; one that does not verify (expired, malformed) is ignored, as RFC 7009 does, and one of another user is 403 with nothing revoked. A password change, disabling or re-enabling the account, or a change of role or organisation ends all of a user's sessions without this call.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who am I
+         * @description The account the bearer token belongs to: its role and the org unit or enterprise it is tied to, which decide what it sees (A1).
+         */
+        get: operations["get_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org-units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List org units
+         * @description The street office, departments and villages. Every authenticated caller may read them.
+         */
+        get: operations["list_org_units"];
+        put?: never;
+        /**
+         * Create an org unit
+         * @description A village, a department (with the sectors it leads) or the street office. street_admin only.
+         */
+        post: operations["create_org_unit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org-units/{org_unit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an org unit
+         * @description A street office, department or village, with the sectors a department leads. Every authenticated caller may read it.
+         */
+        get: operations["get_org_unit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sectors
+         * @description The sectors (行业领域) with their lead department and whether they are high-risk by default.
+         */
+        get: operations["list_sectors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users
+         * @description Accounts, in creation order, keyset paginated; street_admin only. Password hashes are never shown.
+         */
+        get: operations["list_users"];
+        put?: never;
+        /**
+         * Create a user
+         * @description street_admin only. The org unit must fit the role: street office for street_admin and supervisor, a department for department_officer, a village for village_officer; enterprise_user needs enterprise_id; district_viewer is a service client that logs in with client_credentials.
+         */
+        post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a user
+         * @description An account; street_admin only.
+         */
+        get: operations["get_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Disable, enable or reset the password of a user
+         * @description street_admin only; an administrator cannot disable their own account (403).
+         */
+        patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/org-units/{org_unit_id}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Escalations addressed to a village or department
+         * @description Street office staff and district systems read all; a unit's own officers read theirs.
+         */
+        get: operations["list_org_unit_escalations"];
+        put?: never;
+        /**
+         * Escalate to a village or department
+         * @description 函告, 通报, 约谈 or 曝光 addressed to a village or department; street_admin and supervisor (H9).
+         */
+        post: operations["escalate_org_unit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List enterprises
+         * @description Enterprises the caller can see (A1), in registration order, keyset paginated.
+         */
+        get: operations["list_enterprises"];
+        put?: never;
+        /**
+         * Register an enterprise
+         * @description street_admin and supervisor register anywhere; a village officer in its village; a department officer in the sectors it leads. `high_risk` defaults from the sector. A duplicate credit code is 409.
+         */
+        post: operations["create_enterprise"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enterprises/{enterprise_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an enterprise
+         * @description An enterprise the caller can see (A1), with its contacts; its `ETag` is what `PATCH` expects in `If-Match`. Any other id answers 404 (A2).
+         */
+        get: operations["get_enterprise"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an enterprise
+         * @description Partial update; send `If-Match` with the ETag you read (412 when stale). A change of `status` or `high_risk` is recorded with its `effective_on` business date for the cadence engine. Enterprise users may update contacts, address and standardization only.
+         */
+        patch: operations["update_enterprise"];
+        trace?: never;
+    };
+    "/api/v1/hazards/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the hazard ledger (CSV or XLSX)
+         * @description The hazards the caller can see (A1), with the filters of list_hazards, newest first, as a spreadsheet with Chinese headers and values: 隐患编号, 隐患名称, 所属单位, 统一社会信用代码, 所属村居, 行业领域, 等级, 来源, 发现日期, 整改期限, 状态, 是否逾期 (H6, today in Asia/Shanghai), 延期次数, 挂牌督办, 整改责任人, 销号日期. `csv` is UTF-8 with a BOM; `xlsx` is an Excel workbook. Read from one consistent snapshot and streamed.
+         */
+        get: operations["export_hazards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List hazards
+         * @description Hazards the caller can see (A1), newest first, keyset paginated: pass `next_cursor` back as `cursor` until it is null. The filters combine (and). `overdue` follows H6: open and past the deadline, today in Asia/Shanghai.
+         */
+        get: operations["list_hazards"];
+        put?: never;
+        /**
+         * Record a hazard
+         * @description A hazard of an enterprise the caller can see; `village_id` and `sector` are taken from the enterprise. Enterprise users record `self_inspection` hazards. A major hazard records the notification of the principal and the actual controller (H8).
+         */
+        post: operations["create_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a hazard
+         * @description A hazard the caller can see, with its plan, its state and the actions that state allows; its `ETag` is what the actions expect in `If-Match`. Any other id answers 404 (A2).
+         */
+        get: operations["get_hazard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a hazard's description
+         * @description Descriptive fields only; the state, deadline and plan change through the actions.
+         */
+        patch: operations["update_hazard"];
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan the rectification
+         * @description `reported` → `rectifying`. A major hazard needs the five elements (H3); a general one the responsible person and the deadline.
+         */
+        post: operations["plan_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit the rectification for review
+         * @description `rectifying` → `pending_review`, with evidence: a text and/or attachments (H4).
+         */
+        post: operations["submit_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review a rectification (sign off or send back)
+         * @description `approve`: `pending_review` → `closed` (销号); `reject`: back to `rectifying`, with a comment. Major hazards: the sector's lead department or street_admin; general: also the village officer (H5).
+         */
+        post: operations["review_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a closed hazard
+         * @description street_admin only, with a reason: `closed` → `rectifying` (H2).
+         */
+        post: operations["reopen_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void a hazard found not to be one
+         * @description From any open state, with a reason; by those who may sign the hazard off (H5).
+         */
+        post: operations["void_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend the rectification deadline
+         * @description A later deadline with a reason; recorded and counted in `extensions` (H6). Not by enterprises.
+         */
+        post: operations["extend_hazard_deadline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A hazard's history
+         * @description Every step, append-only (H7), oldest first: `at` when it was recorded, `effective_on` the business date it took effect, who took it and the state before and after.
+         */
+        get: operations["get_hazard_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A hazard's escalations
+         * @description 函告, 通报, 约谈 and 曝光 recorded on the hazard (H9), oldest first.
+         */
+        get: operations["list_hazard_escalations"];
+        put?: never;
+        /**
+         * Escalate a slow rectification
+         * @description 函告, 通报, 约谈 or 曝光 on an open hazard; street_admin and supervisor (H9).
+         */
+        post: operations["escalate_hazard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/listing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * List or delist a hazard for supervision (挂牌督办)
+         * @description street_admin and supervisor (H9); `listed: false` delists (摘牌).
+         */
+        post: operations["set_hazard_listing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List inspections
+         * @description Inspections of the enterprises the caller can see, newest first.
+         */
+        get: operations["list_inspections"];
+        put?: never;
+        /**
+         * Record an inspection with its findings
+         * @description Each finding becomes a hazard of the inspected enterprise (source from the kind: principal_self → self_inspection, village_patrol → patrol, department/supervision → supervision, enforcement → enforcement), in one transaction: all or nothing. Send an `Idempotency-Key`: a retried submission creates exactly one inspection and one set of hazards and answers like the first.
+         */
+        post: operations["create_inspection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{inspection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an inspection
+         * @description An inspection of an enterprise the caller can see, with the ids of the hazards its findings became; any other id answers 404 (A2).
+         */
+        get: operations["get_inspection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the change feed
+         * @description Events after `after` (an event id, or a `next_cursor`), oldest first: hazard.created, hazard.status_changed, hazard.deadline_extended, hazard.major_notified, hazard.escalated, hazard.listed, hazard.delisted, inspection.recorded, report.received, report.verified, drill.recorded, training.recorded, supervision_task.created, supervision_task.status_changed, supervision_task.findings_recorded, supervision_task.referral_recorded. Ids follow commit order, so a reader polling with the last id it saw misses nothing. Scoped like everything else (A1).
+         */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an evidence file
+         * @description Multipart form with one field `file`: a JPEG, PNG or PDF of at most 10 MiB. The type is detected from the content (415 otherwise), never from the name or the declared type. Reference the returned `id` in `attachment_ids` of a hazard, its plan or its submission; until then only the uploader can read it. district_viewer clients cannot upload (A3).
+         */
+        post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an evidence file
+         * @description The file itself with its detected content type, as `Content-Disposition: attachment`. Readable by the uploader and by whoever can see a hazard or inspection that references it; 404 otherwise (A2).
+         */
+        get: operations["download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attachments/{attachment_id}/meta": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evidence file's metadata
+         * @description Type, size, sha256 and name of a file the caller may read (see download_attachment).
+         */
+        get: operations["get_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a hazard (no account needed)
+         * @description Anyone may report a hazard (群众举报, P1). The answer holds a tracking code, shown only this once: it reads the report's status and nothing else. The contact is optional and seen by street_admin only (P2). Rate-limited per client address (429 with Retry-After).
+         */
+        post: operations["submit_public_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/reports/{tracking_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look up a report's status by its tracking code
+         * @description The status only (P1). Unknown and malformed codes alike answer 404.
+         */
+        get: operations["get_public_report_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List reports from the public
+         * @description street_admin, supervisor and district systems see every report; a village officer those naming its village; departments and enterprises none. `contact` is shown to street_admin only (P2). Newest first, keyset paginated.
+         */
+        get: operations["list_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a report from the public
+         * @description Within the caller's reports (see list_reports), else 404. `contact` for street_admin only (P2).
+         */
+        get: operations["get_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a report from the public
+         * @description street_admin and supervisor, from `received` only (P3). `substantiated` names the hazard (enterprise, grade, title, ...): a hazard with source `public_report` is created in the same transaction, linked to the report, and the report becomes reward-eligible. `unsubstantiated` creates nothing.
+         */
+        post: operations["verify_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cadence compliance per enterprise (C1, C2)
+         * @description For each visible enterprise on `as_of`: the principal-led inspection (C1: quarterly, monthly if high-risk) and the evacuation drill (C2: yearly, half-yearly if high-risk), each `{period, status, missed_periods}`. `status=due` lists enterprises with a current period not yet done, `missed` those with missed periods, `done` those whose every applicable current period is done; `obligation` narrows the filter to one. The summary covers the whole filtered set (before `status`).
+         */
+        get: operations["get_compliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/supervision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Supervision rounds per village and department (C3)
+         * @description Each village and department needs a completed `supervision_round` per half-year from H1 2024. Village and department officers see their own unit.
+         */
+        get: operations["get_supervision_compliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Focus training coverage (C4)
+         * @description 2024: grade-2/3 hospitals' fire-safety responsible persons; 2025: dust-explosion enterprises' principals or fire-safety responsible persons; 2026: large commercial complexes' fire-safety responsible persons. Only passed trainings count; coverage = covered / active focus enterprises.
+         */
+        get: operations["get_training_compliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Year-end targets (T1–T3)
+         * @description `stock_cleared` (2024), `increment_reduced` (2025), `dynamic_zero` (2026), each `met | on_track | at_risk | missed` with its figures, on `as_of` — a past date gives what was true then, from each hazard's history.
+         */
+        get: operations["get_targets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/hazards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hazard statistics
+         * @description Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; `from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village.
+         */
+        get: operations["get_hazard_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The first screen of a dashboard, in one round trip
+         * @description Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and per village and per sector figures, on `as_of`, within the caller's scope.
+         */
+        get: operations["get_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaign's phases
+         * @description 动员部署 (2024-02 – 2024-04), 专项治理 (2024-05 – 2025-12), 巩固提升 (2026-01 – 2026-09), 总结评估 (2026-10 – 2026-12), and which one `as_of` falls in.
+         */
+        get: operations["get_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List drills
+         * @description Drills of the enterprises the caller can see (A1), newest first, keyset paginated.
+         */
+        get: operations["list_drills"];
+        put?: never;
+        /**
+         * Record a drill
+         * @description A drill held by an enterprise the caller can see (enterprise users: their own); `village_id` and `sector` are taken from the enterprise. `held_on` may not be in the future (Asia/Shanghai). C2 counts `evacuation` drills. An enterprise the caller cannot see is a 422 on `enterprise_id`.
+         */
+        post: operations["create_drill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drills/{drill_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a drill
+         * @description A drill of an enterprise the caller can see; any other id answers 404 (A2).
+         */
+        get: operations["get_drill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List trainings
+         * @description Trainings of the enterprises the caller can see (A1), newest first, keyset paginated.
+         */
+        get: operations["list_trainings"];
+        put?: never;
+        /**
+         * Record a training
+         * @description A training of a person of an enterprise the caller can see (enterprise users: their own); `village_id` and `sector` are taken from the enterprise. `held_on` may not be in the future (Asia/Shanghai); `hours` is positive with one decimal place. C4 counts a training only when `passed` is true. An enterprise the caller cannot see is a 422 on `enterprise_id`.
+         */
+        post: operations["create_training"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trainings/{training_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a training
+         * @description A training of an enterprise the caller can see; any other id answers 404 (A2).
+         */
+        get: operations["get_training"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List supervision tasks
+         * @description Newest first, keyset paginated. The street office and district systems see every task; a village or department officer the tasks assigned to or targeting its unit; enterprise users none. `overdue`: not accepted and past `due_on` (S2).
+         */
+        get: operations["list_supervision_tasks"];
+        put?: never;
+        /**
+         * Create a supervision task
+         * @description street_admin and supervisor hand a task to a village or department (S1, S2). A `supervision_round` names the village or department it is on (`target_org_unit_id`; C3 counts accepted rounds per half-year); `hazard_oversight` names an open hazard (`hazard_id`). `due_on` is not in the past.
+         */
+        post: operations["create_supervision_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a supervision task
+         * @description With its referrals (street office and district systems only) and the hazards its findings created.
+         */
+        get: operations["get_supervision_task"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks/{task_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a supervision task
+         * @description `open` or `returned` → `submitted`, with a report; only officers of the assignee unit (S2).
+         */
+        post: operations["submit_supervision_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks/{task_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a supervision task
+         * @description `submitted` → `accepted`; street_admin and supervisor (S2). Sets `completed_on` (default today; never in the future, never before the task was created), the date C3 counts a round by.
+         */
+        post: operations["accept_supervision_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks/{task_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return a supervision task
+         * @description `submitted` → `returned`, with a comment saying why; street_admin and supervisor (S2).
+         */
+        post: operations["return_supervision_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks/{task_id}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a supervision task's findings
+         * @description Each finding becomes a hazard of its enterprise with source `supervision`, linked to the task (S3), in one transaction: a bad finding is a 422 naming `findings[i].field` and nothing is written. street_admin and supervisor. `Location` and `ETag` are the task's.
+         */
+        post: operations["record_supervision_findings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision-tasks/{task_id}/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a referral (移交) on a supervision task
+         * @description Misconduct found during supervision handed over to the competent body (S3); street_admin and supervisor. `referred_on` defaults to today. `Location` and `ETag` are the task's, which lists its referrals.
+         */
+        post: operations["create_task_referral"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit trail
+         * @description Every successful write — who, role, org unit, client address, request id, method, path, action, resource, time — newest first, hash-chained. street_admin only.
+         */
+        get: operations["list_audit_entries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /**
+         * @example {
+         *       "comment": "督导到位，同意验收",
+         *       "completed_on": "2025-06-28"
+         *     }
+         */
+        AcceptTaskRequest: {
+            comment?: string | null;
+            /** @description Business date of the acceptance (default today, Asia/Shanghai); never in the future, never before the task was created. C3 counts rounds by this date. */
+            completed_on?: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89",
+         *       "sha256": "3b7f0b1c9d2e4a5f6b8c7d9e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c",
+         *       "content_type": "image/jpeg",
+         *       "size": 482113,
+         *       "filename": "储罐区报警器更换后.jpg",
+         *       "created_at": "2025-04-28T16:35:51+08:00"
+         *     }
+         */
+        AttachmentRead: {
+            /** Format: uuid */
+            id: string;
+            /** @description SHA-256 of the content, lowercase hex. */
+            sha256: string;
+            /** @description Detected from the content, not from the name or declared type. */
+            content_type: components["schemas"]["EvidenceType"];
+            /** @description Bytes. */
+            size: number;
+            /** @description The uploaded file's name, without any path. */
+            filename: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @description One successful write.
+         * @example {
+         *       "id": 5120,
+         *       "seq": 5120,
+         *       "at": "2025-03-05T10:02:11.031+08:00",
+         *       "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+         *       "actor_role": "street_admin",
+         *       "org_unit_id": "0193a5c0-0a01-7000-8000-00000000a001",
+         *       "client_address": "10.20.3.41",
+         *       "request_id": "9f1c2e7a4b6d8c0e1a2b3c4d",
+         *       "method": "POST",
+         *       "path": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/plan",
+         *       "action": "hazard.plan",
+         *       "resource": "hazards",
+         *       "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "status_code": 200,
+         *       "prev_hash": "5d41402abc4b2a76b9719d911017c592ae2b8e1f0a9c3d7e6b5a4f3e2d1c0b9a",
+         *       "hash": "7b52009b64fd0a2a49e6d8a939753077792b0554e8c1f0a9d3b7c6e5f4a3b2c1"
+         *     }
+         */
+        AuditEntry: {
+            id: number;
+            /** @description Position in the hash chain: commit order. */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            actor_id: string | null;
+            actor_role: string | null;
+            org_unit_id: string | null;
+            client_address: string | null;
+            request_id: string | null;
+            /** @description The HTTP request's; none for a command or a job. */
+            method: components["schemas"]["WriteMethod"] | null;
+            path: string | null;
+            /** @description What was done, as the service says (e.g. `hazard.plan`). */
+            action: string | null;
+            resource: string | null;
+            resource_id: string | null;
+            status_code: number | null;
+            prev_hash: string;
+            hash: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 5120,
+         *           "seq": 5120,
+         *           "at": "2025-03-05T10:02:11.031+08:00",
+         *           "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+         *           "actor_role": "street_admin",
+         *           "org_unit_id": "0193a5c0-0a01-7000-8000-00000000a001",
+         *           "client_address": "10.20.3.41",
+         *           "request_id": "9f1c2e7a4b6d8c0e1a2b3c4d",
+         *           "method": "POST",
+         *           "path": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/plan",
+         *           "action": "hazard.plan",
+         *           "resource": "hazards",
+         *           "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "status_code": 200,
+         *           "prev_hash": "5d41402abc4b2a76b9719d911017c592ae2b8e1f0a9c3d7e6b5a4f3e2d1c0b9a",
+         *           "hash": "7b52009b64fd0a2a49e6d8a939753077792b0554e8c1f0a9d3b7c6e5f4a3b2c1"
+         *         }
+         *       ],
+         *       "next_cursor": "AAAAAAAAE_8"
+         *     }
+         */
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @description An obligation's current period: done, still due, or not applicable to the unit.
+         * @enum {string}
+         */
+        CadenceStatus: "done" | "due" | "not_applicable";
+        /**
+         * @example {
+         *       "as_of": "2025-06-30",
+         *       "current_phase": "special_rectification",
+         *       "phases": [
+         *         {
+         *           "code": "mobilization",
+         *           "name": "动员部署阶段",
+         *           "starts_on": "2024-02-01",
+         *           "ends_on": "2024-04-30",
+         *           "status": "past"
+         *         },
+         *         {
+         *           "code": "special_rectification",
+         *           "name": "专项治理阶段",
+         *           "starts_on": "2024-05-01",
+         *           "ends_on": "2025-12-31",
+         *           "status": "current"
+         *         },
+         *         {
+         *           "code": "consolidation",
+         *           "name": "巩固提升阶段",
+         *           "starts_on": "2026-01-01",
+         *           "ends_on": "2026-09-30",
+         *           "status": "upcoming"
+         *         },
+         *         {
+         *           "code": "evaluation",
+         *           "name": "总结评估阶段",
+         *           "starts_on": "2026-10-01",
+         *           "ends_on": "2026-12-31",
+         *           "status": "upcoming"
+         *         }
+         *       ]
+         *     }
+         */
+        Campaign: {
+            /** Format: date */
+            as_of: string;
+            current_phase: string | null;
+            phases: components["schemas"]["PhaseRead"][];
+        };
+        /**
+         * @description Which enterprises a compliance list shows: a current period `due`, periods `missed`, all `done`.
+         * @enum {string}
+         */
+        ComplianceFilter: "due" | "missed" | "done";
+        /**
+         * @example {
+         *       "as_of": "2025-06-30",
+         *       "summary": {
+         *         "enterprises": 200,
+         *         "principal_inspection": {
+         *           "applicable": 186,
+         *           "done": 141,
+         *           "due": 45,
+         *           "not_applicable": 14,
+         *           "with_missed": 23,
+         *           "missed_periods": 31,
+         *           "rate": 0.758
+         *         },
+         *         "drill": {
+         *           "applicable": 186,
+         *           "done": 120,
+         *           "due": 66,
+         *           "not_applicable": 14,
+         *           "with_missed": 9,
+         *           "missed_periods": 9,
+         *           "rate": 0.645
+         *         }
+         *       },
+         *       "items": [
+         *         {
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "name": "【演示】东湖化工005有限公司",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "high_risk": true,
+         *           "status": "active",
+         *           "principal_inspection": {
+         *             "period": "2025-06",
+         *             "status": "due",
+         *             "missed_periods": 1
+         *           },
+         *           "drill": {
+         *             "period": "2025-H1",
+         *             "status": "done",
+         *             "missed_periods": 0
+         *           }
+         *         }
+         *       ],
+         *       "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"
+         *     }
+         */
+        CompliancePage: {
+            /** Format: date */
+            as_of: string;
+            summary: components["schemas"]["ComplianceSummary"];
+            items: components["schemas"]["EnterpriseCompliance"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "enterprises": 200,
+         *       "principal_inspection": {
+         *         "applicable": 186,
+         *         "done": 141,
+         *         "due": 45,
+         *         "not_applicable": 14,
+         *         "with_missed": 23,
+         *         "missed_periods": 31,
+         *         "rate": 0.758
+         *       },
+         *       "drill": {
+         *         "applicable": 186,
+         *         "done": 120,
+         *         "due": 66,
+         *         "not_applicable": 14,
+         *         "with_missed": 9,
+         *         "missed_periods": 9,
+         *         "rate": 0.645
+         *       }
+         *     }
+         */
+        ComplianceSummary: {
+            enterprises: number;
+            principal_inspection: components["schemas"]["ObligationSummary"];
+            drill: components["schemas"]["ObligationSummary"];
+        };
+        /**
+         * @example {
+         *       "name": "张先生",
+         *       "phone": "13800138000"
+         *     }
+         */
+        ContactRead: {
+            name: string | null;
+            phone: string | null;
+        };
+        /**
+         * @example {
+         *       "as_of": "2025-06-30",
+         *       "campaign_phase": "special_rectification",
+         *       "major_hazards": {
+         *         "open": 4,
+         *         "overdue": 1,
+         *         "listed": 2
+         *       },
+         *       "targets": [
+         *         {
+         *           "code": "stock_cleared",
+         *           "year": 2024,
+         *           "status": "met",
+         *           "figures": {
+         *             "stock_total": 42,
+         *             "open_stock": 0,
+         *             "closed_by_deadline": 42,
+         *             "open_at_deadline": 0,
+         *             "overdue_open_stock": 0
+         *           }
+         *         },
+         *         {
+         *           "code": "increment_reduced",
+         *           "year": 2025,
+         *           "status": "on_track",
+         *           "figures": {
+         *             "count_ytd": 17,
+         *             "count_prev_same_dates": 25
+         *           }
+         *         },
+         *         {
+         *           "code": "dynamic_zero",
+         *           "year": 2026,
+         *           "status": "at_risk",
+         *           "figures": {
+         *             "open_major": 2,
+         *             "overdue_open_major": 1,
+         *             "overdue_open_major_at_year_end": 0
+         *           }
+         *         }
+         *       ],
+         *       "compliance": {
+         *         "enterprises": 200,
+         *         "principal_inspection": {
+         *           "applicable": 186,
+         *           "done": 141,
+         *           "due": 45,
+         *           "not_applicable": 14,
+         *           "with_missed": 23,
+         *           "missed_periods": 31,
+         *           "rate": 0.758
+         *         },
+         *         "drill": {
+         *           "applicable": 186,
+         *           "done": 120,
+         *           "due": 66,
+         *           "not_applicable": 14,
+         *           "with_missed": 9,
+         *           "missed_periods": 9,
+         *           "rate": 0.645
+         *         }
+         *       },
+         *       "supervision": {
+         *         "units": 18,
+         *         "done": 15,
+         *         "due": 3,
+         *         "with_missed": 1,
+         *         "coverage": 0.833
+         *       },
+         *       "by_village": [
+         *         {
+         *           "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "label": "【演示】东湖村",
+         *           "open_major": 1,
+         *           "overdue_major": 0,
+         *           "principal_inspection_rate": 0.8,
+         *           "drill_rate": 0.65,
+         *           "targets": [
+         *             {
+         *               "code": "stock_cleared",
+         *               "year": 2024,
+         *               "status": "met",
+         *               "figures": {
+         *                 "stock_total": 42,
+         *                 "open_stock": 0,
+         *                 "closed_by_deadline": 42,
+         *                 "open_at_deadline": 0,
+         *                 "overdue_open_stock": 0
+         *               }
+         *             },
+         *             {
+         *               "code": "increment_reduced",
+         *               "year": 2025,
+         *               "status": "on_track",
+         *               "figures": {
+         *                 "count_ytd": 17,
+         *                 "count_prev_same_dates": 25
+         *               }
+         *             },
+         *             {
+         *               "code": "dynamic_zero",
+         *               "year": 2026,
+         *               "status": "at_risk",
+         *               "figures": {
+         *                 "open_major": 2,
+         *                 "overdue_open_major": 1,
+         *                 "overdue_open_major_at_year_end": 0
+         *               }
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "by_sector": [
+         *         {
+         *           "key": "hazardous_chemicals",
+         *           "label": "危险化学品",
+         *           "open_major": 1,
+         *           "overdue_major": 0,
+         *           "principal_inspection_rate": 0.8,
+         *           "drill_rate": 0.65,
+         *           "targets": [
+         *             {
+         *               "code": "stock_cleared",
+         *               "year": 2024,
+         *               "status": "met",
+         *               "figures": {
+         *                 "stock_total": 42,
+         *                 "open_stock": 0,
+         *                 "closed_by_deadline": 42,
+         *                 "open_at_deadline": 0,
+         *                 "overdue_open_stock": 0
+         *               }
+         *             },
+         *             {
+         *               "code": "increment_reduced",
+         *               "year": 2025,
+         *               "status": "on_track",
+         *               "figures": {
+         *                 "count_ytd": 17,
+         *                 "count_prev_same_dates": 25
+         *               }
+         *             },
+         *             {
+         *               "code": "dynamic_zero",
+         *               "year": 2026,
+         *               "status": "at_risk",
+         *               "figures": {
+         *                 "open_major": 2,
+         *                 "overdue_open_major": 1,
+         *                 "overdue_open_major_at_year_end": 0
+         *               }
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        Dashboard: {
+            /** Format: date */
+            as_of: string;
+            campaign_phase: string | null;
+            major_hazards: components["schemas"]["MajorHazardFigures"];
+            targets: components["schemas"]["Target"][];
+            compliance: components["schemas"]["ComplianceSummary"];
+            supervision: components["schemas"]["SupervisionSummary"];
+            by_village: components["schemas"]["GroupFigures"][];
+            by_sector: components["schemas"]["GroupFigures"][];
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "kind": "evacuation",
+         *       "held_on": "2025-05-12",
+         *       "participants": 86,
+         *       "scenario": "二楼配电间起火，全员疏散至东侧广场"
+         *     }
+         */
+        DrillCreate: {
+            /** Format: uuid */
+            enterprise_id: string;
+            /** @description C2 counts `evacuation` drills. */
+            kind: components["schemas"]["DrillKind"];
+            /**
+             * Format: date
+             * @description The day the drill was held; not in the future (Asia/Shanghai).
+             */
+            held_on: string;
+            participants: number;
+            scenario?: string | null;
+            notes?: string | null;
+        };
+        /**
+         * @description The kind of drill; C2 counts `evacuation`.
+         * @enum {string}
+         */
+        DrillKind: "evacuation" | "fire" | "hazardous_chemical_leak" | "confined_space_rescue" | "special_equipment" | "other";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34",
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "kind": "evacuation",
+         *           "held_on": "2025-05-12",
+         *           "participants": 86,
+         *           "scenario": "二楼配电间起火，全员疏散至东侧广场",
+         *           "notes": null,
+         *           "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+         *           "created_at": "2025-05-12T17:05:12.300+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        DrillPage: {
+            items: components["schemas"]["DrillRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34",
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "kind": "evacuation",
+         *       "held_on": "2025-05-12",
+         *       "participants": 86,
+         *       "scenario": "二楼配电间起火，全员疏散至东侧广场",
+         *       "notes": null,
+         *       "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+         *       "created_at": "2025-05-12T17:05:12.300+08:00"
+         *     }
+         */
+        DrillRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterprise_id: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            kind: components["schemas"]["DrillKind"];
+            /** Format: date */
+            held_on: string;
+            participants: number;
+            scenario: string | null;
+            notes: string | null;
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "name": "【演示】东湖化工005有限公司",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "high_risk": true,
+         *       "status": "active",
+         *       "principal_inspection": {
+         *         "period": "2025-06",
+         *         "status": "due",
+         *         "missed_periods": 1
+         *       },
+         *       "drill": {
+         *         "period": "2025-H1",
+         *         "status": "done",
+         *         "missed_periods": 0
+         *       }
+         *     }
+         */
+        EnterpriseCompliance: {
+            /** Format: uuid */
+            enterprise_id: string;
+            name: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            high_risk: boolean;
+            status: components["schemas"]["EnterpriseStatus"];
+            /** @description C1 */
+            principal_inspection: components["schemas"]["ObligationStatus"];
+            /** @description C2 */
+            drill: components["schemas"]["ObligationStatus"];
+        };
+        /**
+         * @example {
+         *       "name": "东湖精细化工有限公司",
+         *       "credit_code": "91340100MA2N0K1X2B",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "registered_on": "2021-05-10",
+         *       "tags": [
+         *         "confined_space"
+         *       ],
+         *       "principal": {
+         *         "name": "王强",
+         *         "phone": "13800138000"
+         *       },
+         *       "actual_controller": {
+         *         "name": "王建国",
+         *         "phone": "13900139000"
+         *       },
+         *       "standardization_level": "3"
+         *     }
+         */
+        EnterpriseCreate: {
+            name: string;
+            /** @description 统一社会信用代码, GB 32100-2015, check character validated. */
+            credit_code: string;
+            /** Format: uuid */
+            village_id: string;
+            /** @description A sector code from GET /sectors. */
+            sector: string;
+            /** @description Defaults from the sector (高危行业领域). */
+            high_risk?: boolean | null;
+            /** @default active */
+            status: components["schemas"]["EnterpriseStatus"];
+            /** Format: date */
+            registered_on: string;
+            tags?: components["schemas"]["EnterpriseTag"][];
+            principal: components["schemas"]["Person"];
+            actual_controller: components["schemas"]["Person"];
+            address?: string | null;
+            /** @default none */
+            standardization_level: components["schemas"]["StandardizationLevel"];
+            /** @default false */
+            benchmark: boolean;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "name": "【演示】东湖化工005有限公司",
+         *           "credit_code": "91340100MA2N0K1X2B",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "high_risk": true,
+         *           "status": "active",
+         *           "registered_on": "2019-05-10",
+         *           "tags": [
+         *             "confined_space"
+         *           ],
+         *           "principal": {
+         *             "name": "王强",
+         *             "phone": "13800138000"
+         *           },
+         *           "actual_controller": {
+         *             "name": "王建国",
+         *             "phone": "13900139000"
+         *           },
+         *           "address": "东湖村工业园区三路12号",
+         *           "standardization_level": "3",
+         *           "benchmark": false,
+         *           "created_at": "2025-03-02T09:15:27.412+08:00",
+         *           "updated_at": "2025-04-28T16:40:03.118+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"
+         *     }
+         */
+        EnterprisePage: {
+            items: components["schemas"]["EnterpriseRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "name": "【演示】东湖化工005有限公司",
+         *       "credit_code": "91340100MA2N0K1X2B",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "high_risk": true,
+         *       "status": "active",
+         *       "registered_on": "2019-05-10",
+         *       "tags": [
+         *         "confined_space"
+         *       ],
+         *       "principal": {
+         *         "name": "王强",
+         *         "phone": "13800138000"
+         *       },
+         *       "actual_controller": {
+         *         "name": "王建国",
+         *         "phone": "13900139000"
+         *       },
+         *       "address": "东湖村工业园区三路12号",
+         *       "standardization_level": "3",
+         *       "benchmark": false,
+         *       "created_at": "2025-03-02T09:15:27.412+08:00",
+         *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+         *     }
+         */
+        EnterpriseRead: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            credit_code: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            high_risk: boolean;
+            status: components["schemas"]["EnterpriseStatus"];
+            /** Format: date */
+            registered_on: string;
+            tags: components["schemas"]["EnterpriseTag"][];
+            principal: components["schemas"]["PersonRead"];
+            actual_controller: components["schemas"]["PersonRead"];
+            address: string | null;
+            standardization_level: components["schemas"]["StandardizationLevel"];
+            benchmark: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        EnterpriseStatus: "active" | "suspended" | "closed";
+        /** @enum {string} */
+        EnterpriseTag: "hospital_grade2" | "hospital_grade3" | "dust_explosion" | "ammonia_refrigeration" | "confined_space" | "large_commercial_complex";
+        /**
+         * @example {
+         *       "status": "suspended",
+         *       "effective_on": "2025-03-01"
+         *     }
+         */
+        EnterpriseUpdate: {
+            name?: string;
+            /** Format: uuid */
+            village_id?: string;
+            sector?: string;
+            /** @description null: back to the sector's default. */
+            high_risk?: boolean | null;
+            status?: components["schemas"]["EnterpriseStatus"];
+            /** Format: date */
+            registered_on?: string;
+            tags?: components["schemas"]["EnterpriseTag"][];
+            principal?: components["schemas"]["Person"];
+            actual_controller?: components["schemas"]["Person"];
+            address?: string | null;
+            standardization_level?: components["schemas"]["StandardizationLevel"];
+            benchmark?: boolean;
+            /** @description Business date a change of status or high-risk took effect (default today, Asia/Shanghai); never in the future. The cadence engine uses it. */
+            effective_on?: string | null;
+        };
+        /**
+         * @example {
+         *       "kind": "letter",
+         *       "note": "整改进度滞后，函告企业主要负责人",
+         *       "effective_on": "2025-04-10"
+         *     }
+         */
+        EscalationCreate: {
+            /** @description 函告 letter, 通报 circular, 约谈 interview, 曝光 exposure */
+            kind: components["schemas"]["EscalationKind"];
+            note: string;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /**
+         * @description H9: 函告 letter, 通报 circular, 约谈 interview, 曝光 exposure.
+         * @enum {string}
+         */
+        EscalationKind: "letter" | "circular" | "interview" | "exposure";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c1-7d1e-7f2a-9b3c-4d5e6f7a8b9a",
+         *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "org_unit_id": null,
+         *           "kind": "letter",
+         *           "note": "整改进度滞后，函告企业主要负责人",
+         *           "effective_on": "2025-04-10",
+         *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *           "created_at": "2025-04-10T08:30:00+08:00"
+         *         }
+         *       ]
+         *     }
+         */
+        EscalationList: {
+            items: components["schemas"]["EscalationRead"][];
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-7d1e-7f2a-9b3c-4d5e6f7a8b9a",
+         *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "org_unit_id": null,
+         *       "kind": "letter",
+         *       "note": "整改进度滞后，函告企业主要负责人",
+         *       "effective_on": "2025-04-10",
+         *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *       "created_at": "2025-04-10T08:30:00+08:00"
+         *     }
+         */
+        EscalationRead: {
+            /** Format: uuid */
+            id: string;
+            hazard_id: string | null;
+            org_unit_id: string | null;
+            kind: components["schemas"]["EscalationKind"];
+            note: string;
+            /** Format: date */
+            effective_on: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 1025,
+         *           "type": "hazard.status_changed",
+         *           "at": "2025-03-05T10:02:11.031+08:00",
+         *           "resource": "hazard",
+         *           "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "data": {
+         *             "from": "reported",
+         *             "to": "rectifying",
+         *             "action": "plan"
+         *           }
+         *         }
+         *       ],
+         *       "next_cursor": 1025
+         *     }
+         */
+        EventPage: {
+            items: components["schemas"]["EventRead"][];
+            /**
+             * @description The id of the last event of this page: pass it as `after` to read on; when nothing is new it repeats `after` (null when the feed is empty and `after` was not given).
+             * @example 1025
+             */
+            next_cursor: number | null;
+        };
+        /**
+         * @description One change, as district systems read it.
+         * @example {
+         *       "id": 1025,
+         *       "type": "hazard.status_changed",
+         *       "at": "2025-03-05T10:02:11.031+08:00",
+         *       "resource": "hazard",
+         *       "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "data": {
+         *         "from": "reported",
+         *         "to": "rectifying",
+         *         "action": "plan"
+         *       }
+         *     }
+         */
+        EventRead: {
+            /** @description Increases in commit order; pass the last one seen as `after`. */
+            id: number;
+            /** @example hazard.status_changed */
+            type: string;
+            /** Format: date-time */
+            at: string;
+            /** @example hazard */
+            resource: string;
+            /** Format: uuid */
+            resource_id: string;
+            data?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * @description The media types of evidence files, detected from the content.
+         * @enum {string}
+         */
+        EvidenceType: "image/jpeg" | "image/png" | "application/pdf";
+        /** @description The multipart form of an upload: one part, `file`; any other part is refused. */
+        EvidenceUpload: {
+            /**
+             * Format: binary
+             * @description The file: JPEG, PNG or PDF, at most 10 MiB. Its name (the part's `filename`) is kept, without any path; a name with a bidirectional control or a zero-width character is refused.
+             */
+            file: Blob;
+        };
+        /** @enum {string} */
+        ExportFormat: "csv" | "xlsx";
+        /**
+         * @example {
+         *       "deadline": "2025-05-31",
+         *       "reason": "报警器备件到货延迟",
+         *       "effective_on": "2025-04-25"
+         *     }
+         */
+        ExtendRequest: {
+            /** Format: date */
+            deadline: string;
+            reason: string;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /**
+         * @description One invalid input.
+         * @example {
+         *       "field": "principal.phone",
+         *       "message": "String should match pattern"
+         *     }
+         */
+        FieldProblem: {
+            /**
+             * @description Dotted path of the offending input: a body field (`principal.phone`, `findings[0].title`), a query, path or header parameter (`limit`, `cursor`, `If-Match`), or `body` for the body as a whole.
+             * @example discovered_on
+             */
+            field: string;
+            /**
+             * @description What is wrong, in English.
+             * @example must lie between 2000-01-01 and 2100-12-31
+             */
+            message: string;
+        };
+        /**
+         * @example {
+         *       "task_id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+         *       "hazards": [
+         *         {
+         *           "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "grade": "major",
+         *           "source": "supervision",
+         *           "title": "储罐区可燃气体报警器失效",
+         *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+         *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+         *           "location": "2号储罐区",
+         *           "discovered_on": "2025-03-02",
+         *           "status": "rectifying",
+         *           "status_effective_on": "2025-03-05",
+         *           "deadline": "2025-04-30",
+         *           "overdue": false,
+         *           "extensions": 0,
+         *           "plan": {
+         *             "responsible_person": "李明",
+         *             "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+         *             "funds": "12000.00",
+         *             "deadline": "2025-04-30",
+         *             "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+         *           },
+         *           "evidence": null,
+         *           "listed": false,
+         *           "notified_at": "2025-03-02T09:15:27.412+08:00",
+         *           "closed_on": null,
+         *           "inspection_id": null,
+         *           "report_id": null,
+         *           "allowed_actions": [
+         *             "submit",
+         *             "void",
+         *             "extend"
+         *           ],
+         *           "created_at": "2025-03-02T09:15:27.412+08:00",
+         *           "updated_at": "2025-04-28T16:40:03.118+08:00"
+         *         }
+         *       ]
+         *     }
+         */
+        FindingsRecorded: {
+            /** Format: uuid */
+            task_id: string;
+            /** @description The hazards created, in the order of the findings. */
+            hazards: components["schemas"]["HazardRead"][];
+        };
+        /**
+         * @example {
+         *       "findings": [
+         *         {
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "grade": "general",
+         *           "title": "疏散通道堆放杂物",
+         *           "deadline": "2025-06-20"
+         *         }
+         *       ]
+         *     }
+         */
+        FindingsRequest: {
+            /** @description Each becomes a hazard (source supervision). */
+            findings: components["schemas"]["TaskFinding"][];
+        };
+        /** @enum {string} */
+        Grade: "major" | "general";
+        /**
+         * @example {
+         *       "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "label": "【演示】东湖村",
+         *       "open_major": 1,
+         *       "overdue_major": 0,
+         *       "principal_inspection_rate": 0.8,
+         *       "drill_rate": 0.65,
+         *       "targets": [
+         *         {
+         *           "code": "stock_cleared",
+         *           "year": 2024,
+         *           "status": "met",
+         *           "figures": {
+         *             "stock_total": 42,
+         *             "open_stock": 0,
+         *             "closed_by_deadline": 42,
+         *             "open_at_deadline": 0,
+         *             "overdue_open_stock": 0
+         *           }
+         *         },
+         *         {
+         *           "code": "increment_reduced",
+         *           "year": 2025,
+         *           "status": "on_track",
+         *           "figures": {
+         *             "count_ytd": 17,
+         *             "count_prev_same_dates": 25
+         *           }
+         *         },
+         *         {
+         *           "code": "dynamic_zero",
+         *           "year": 2026,
+         *           "status": "at_risk",
+         *           "figures": {
+         *             "open_major": 2,
+         *             "overdue_open_major": 1,
+         *             "overdue_open_major_at_year_end": 0
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        GroupFigures: {
+            key: string;
+            label: string | null;
+            open_major: number;
+            overdue_major: number;
+            principal_inspection_rate: number | null;
+            drill_rate: number | null;
+            targets: components["schemas"]["Target"][];
+        };
+        /** @enum {string} */
+        HazardAction: "plan" | "submit" | "approve" | "reject" | "reopen" | "void" | "extend";
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "grade": "major",
+         *       "source": "supervision",
+         *       "title": "涉爆粉尘作业区域未设置泄爆装置",
+         *       "description": "除尘器未按规定设置泄爆口",
+         *       "criterion_ref": "工贸企业重大事故隐患判定标准 第十三条",
+         *       "discovered_on": "2025-03-02",
+         *       "deadline": "2025-04-30"
+         *     }
+         */
+        HazardCreate: {
+            /** Format: uuid */
+            enterprise_id: string;
+            grade: components["schemas"]["Grade"];
+            source: components["schemas"]["Source"];
+            title: string;
+            description?: string | null;
+            /** @description 判定标准条款 */
+            criterion_ref?: string | null;
+            location?: string | null;
+            /** Format: date */
+            discovered_on: string;
+            /** @description 整改期限 given on discovery (限期整改), if any. */
+            deadline?: string | null;
+            /** @description Ids from POST /api/v1/attachments. */
+            attachment_ids?: string[];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "grade": "major",
+         *           "source": "supervision",
+         *           "title": "储罐区可燃气体报警器失效",
+         *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+         *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+         *           "location": "2号储罐区",
+         *           "discovered_on": "2025-03-02",
+         *           "status": "rectifying",
+         *           "status_effective_on": "2025-03-05",
+         *           "deadline": "2025-04-30",
+         *           "overdue": false,
+         *           "extensions": 0,
+         *           "plan": {
+         *             "responsible_person": "李明",
+         *             "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+         *             "funds": "12000.00",
+         *             "deadline": "2025-04-30",
+         *             "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+         *           },
+         *           "evidence": null,
+         *           "listed": false,
+         *           "notified_at": "2025-03-02T09:15:27.412+08:00",
+         *           "closed_on": null,
+         *           "inspection_id": null,
+         *           "report_id": null,
+         *           "allowed_actions": [
+         *             "submit",
+         *             "void",
+         *             "extend"
+         *           ],
+         *           "created_at": "2025-03-02T09:15:27.412+08:00",
+         *           "updated_at": "2025-04-28T16:40:03.118+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": "AZOlwG8ufUGbikweLzpbbQ"
+         *     }
+         */
+        HazardPage: {
+            items: components["schemas"]["HazardRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "grade": "major",
+         *       "source": "supervision",
+         *       "title": "储罐区可燃气体报警器失效",
+         *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+         *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+         *       "location": "2号储罐区",
+         *       "discovered_on": "2025-03-02",
+         *       "status": "rectifying",
+         *       "status_effective_on": "2025-03-05",
+         *       "deadline": "2025-04-30",
+         *       "overdue": false,
+         *       "extensions": 0,
+         *       "plan": {
+         *         "responsible_person": "李明",
+         *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+         *         "funds": "12000.00",
+         *         "deadline": "2025-04-30",
+         *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+         *       },
+         *       "evidence": null,
+         *       "listed": false,
+         *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+         *       "closed_on": null,
+         *       "inspection_id": null,
+         *       "report_id": null,
+         *       "allowed_actions": [
+         *         "submit",
+         *         "void",
+         *         "extend"
+         *       ],
+         *       "created_at": "2025-03-02T09:15:27.412+08:00",
+         *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+         *     }
+         */
+        HazardRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterprise_id: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            grade: components["schemas"]["Grade"];
+            source: components["schemas"]["Source"];
+            title: string;
+            description: string | null;
+            criterion_ref: string | null;
+            location: string | null;
+            /** Format: date */
+            discovered_on: string;
+            status: components["schemas"]["HazardStatus"];
+            /** Format: date */
+            status_effective_on: string;
+            deadline: string | null;
+            overdue: boolean;
+            extensions: number;
+            plan: components["schemas"]["PlanRead"];
+            evidence: string | null;
+            listed: boolean;
+            notified_at: string | null;
+            closed_on: string | null;
+            inspection_id: string | null;
+            report_id: string | null;
+            allowed_actions: components["schemas"]["HazardAction"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "group_by": "village",
+         *       "from": "2025-01-01",
+         *       "to": "2025-06-30",
+         *       "items": [
+         *         {
+         *           "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "label": "【演示】东湖村",
+         *           "total": 38,
+         *           "open": 6,
+         *           "overdue": 1,
+         *           "closed": 30,
+         *           "void": 2,
+         *           "closure_rate": 0.833,
+         *           "median_days_to_close": 21.5
+         *         }
+         *       ]
+         *     }
+         */
+        HazardStats: {
+            group_by: components["schemas"]["StatsGroup"];
+            from: string | null;
+            to: string | null;
+            items: components["schemas"]["StatsRow"][];
+        };
+        /** @enum {string} */
+        HazardStatus: "reported" | "rectifying" | "pending_review" | "closed" | "void";
+        /**
+         * @description Descriptive fields only; state, deadline and plan change through the actions.
+         * @example {
+         *       "description": "2号储罐区报警器无响应，已联系厂家",
+         *       "location": "2号储罐区东侧"
+         *     }
+         */
+        HazardUpdate: {
+            title?: string;
+            description?: string | null;
+            criterion_ref?: string | null;
+            location?: string | null;
+        };
+        /**
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
+        Health: {
+            /**
+             * @description `ok`: the process answers (healthz), the database too (readyz).
+             * @constant
+             */
+            status: "ok";
+        };
+        /**
+         * @example {
+         *       "id": 1207,
+         *       "at": "2025-03-05T10:02:11.031+08:00",
+         *       "effective_on": "2025-03-05",
+         *       "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+         *       "actor_role": "street_admin",
+         *       "action": "plan",
+         *       "from_status": "reported",
+         *       "to_status": "rectifying",
+         *       "comment": "按五要素制定整改方案",
+         *       "deadline": "2025-04-30"
+         *     }
+         */
+        HistoryEntry: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            /** Format: date */
+            effective_on: string;
+            actor_id: string | null;
+            actor_role: string | null;
+            action: string;
+            from_status: components["schemas"]["HazardStatus"] | null;
+            to_status: components["schemas"]["HazardStatus"];
+            comment: string | null;
+            deadline: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 1201,
+         *           "at": "2025-03-02T09:15:27.412+08:00",
+         *           "effective_on": "2025-03-02",
+         *           "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+         *           "actor_role": "street_admin",
+         *           "action": "create",
+         *           "from_status": null,
+         *           "to_status": "reported",
+         *           "comment": null,
+         *           "deadline": null
+         *         },
+         *         {
+         *           "id": 1207,
+         *           "at": "2025-03-05T10:02:11.031+08:00",
+         *           "effective_on": "2025-03-05",
+         *           "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+         *           "actor_role": "street_admin",
+         *           "action": "plan",
+         *           "from_status": "reported",
+         *           "to_status": "rectifying",
+         *           "comment": "按五要素制定整改方案",
+         *           "deadline": "2025-04-30"
+         *         }
+         *       ]
+         *     }
+         */
+        HistoryList: {
+            items: components["schemas"]["HistoryEntry"][];
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "kind": "principal_self",
+         *       "performed_on": "2025-04-08",
+         *       "led_by_principal": true,
+         *       "inspector": "王强",
+         *       "findings": [
+         *         {
+         *           "grade": "general",
+         *           "title": "灭火器压力不足",
+         *           "deadline": "2025-04-15"
+         *         },
+         *         {
+         *           "grade": "major",
+         *           "title": "有限空间作业未审批",
+         *           "criterion_ref": "工贸重大隐患判定标准 第六条"
+         *         }
+         *       ]
+         *     }
+         */
+        InspectionCreate: {
+            /** Format: uuid */
+            enterprise_id: string;
+            kind: components["schemas"]["InspectionKind"];
+            /** Format: date */
+            performed_on: string;
+            /**
+             * @description C1 counts principal_self inspections led by the principal.
+             * @default false
+             */
+            led_by_principal: boolean;
+            inspector?: string | null;
+            notes?: string | null;
+            attachment_ids?: string[];
+            /** @description Each becomes a hazard. */
+            findings?: components["schemas"]["InspectionFinding"][];
+        };
+        /**
+         * @description A finding of an inspection: it becomes a hazard of the inspected enterprise.
+         * @example {
+         *       "grade": "general",
+         *       "title": "灭火器压力不足",
+         *       "location": "仓库东门",
+         *       "deadline": "2025-04-15"
+         *     }
+         */
+        InspectionFinding: {
+            grade: components["schemas"]["Grade"];
+            title: string;
+            description?: string | null;
+            criterion_ref?: string | null;
+            location?: string | null;
+            /** @description 整改期限 set on the spot, if any. */
+            deadline?: string | null;
+            attachment_ids?: string[];
+        };
+        /**
+         * @description Who inspected: C1 counts `principal_self` inspections led by the principal.
+         * @enum {string}
+         */
+        InspectionKind: "principal_self" | "village_patrol" | "department" | "enforcement" | "supervision";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23",
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "kind": "principal_self",
+         *           "performed_on": "2025-04-08",
+         *           "led_by_principal": true,
+         *           "inspector": "王强",
+         *           "notes": "季度主要负责人带队检查",
+         *           "findings_count": 1,
+         *           "hazard_ids": [
+         *             "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+         *           ],
+         *           "created_at": "2025-04-08T15:20:44.905+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        InspectionPage: {
+            items: components["schemas"]["InspectionRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23",
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "kind": "principal_self",
+         *       "performed_on": "2025-04-08",
+         *       "led_by_principal": true,
+         *       "inspector": "王强",
+         *       "notes": "季度主要负责人带队检查",
+         *       "findings_count": 1,
+         *       "hazard_ids": [
+         *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+         *       ],
+         *       "created_at": "2025-04-08T15:20:44.905+08:00"
+         *     }
+         */
+        InspectionRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterprise_id: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            kind: components["schemas"]["InspectionKind"];
+            /** Format: date */
+            performed_on: string;
+            led_by_principal: boolean;
+            inspector: string | null;
+            notes: string | null;
+            findings_count: number;
+            hazard_ids: string[];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "listed": true,
+         *       "comment": "重大隐患挂牌督办",
+         *       "effective_on": "2025-04-12"
+         *     }
+         */
+        ListingRequest: {
+            /**
+             * @description true lists the hazard (挂牌督办), false delists it (摘牌).
+             * @default true
+             */
+            listed: boolean;
+            comment?: string | null;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /**
+         * @example {}
+         * @example {
+         *       "refresh_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl"
+         *     }
+         */
+        LogoutRequest: {
+            /** @description A refresh token of the caller: its session ends too (say, another device's). */
+            refresh_token?: string | null;
+        };
+        /**
+         * @example {
+         *       "open": 4,
+         *       "overdue": 1,
+         *       "listed": 2
+         *     }
+         */
+        MajorHazardFigures: {
+            open: number;
+            overdue: number;
+            listed: number;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-0b05-7000-8000-00000000b005",
+         *       "username": "village_donghu",
+         *       "role": "village_officer",
+         *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "enterprise_id": null
+         *     }
+         */
+        Me: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            role: components["schemas"]["Role"];
+            org_unit_id: string | null;
+            enterprise_id: string | null;
+        };
+        /**
+         * @description C1 `principal_inspection` or C2 `drill`.
+         * @enum {string}
+         */
+        Obligation: "principal_inspection" | "drill";
+        /**
+         * @example {
+         *       "period": "2025-06",
+         *       "status": "due",
+         *       "missed_periods": 1
+         *     }
+         */
+        ObligationStatus: {
+            /** @description Label of the current period: 2025-02, 2025-Q1, 2025-H1 or 2025. */
+            period: string | null;
+            status: components["schemas"]["CadenceStatus"];
+            missed_periods: number;
+        };
+        /**
+         * @example {
+         *       "applicable": 186,
+         *       "done": 141,
+         *       "due": 45,
+         *       "not_applicable": 14,
+         *       "with_missed": 23,
+         *       "missed_periods": 31,
+         *       "rate": 0.758
+         *     }
+         */
+        ObligationSummary: {
+            applicable: number;
+            done: number;
+            due: number;
+            not_applicable: number;
+            with_missed: number;
+            missed_periods: number;
+            /** @description done / applicable in the current period */
+            rate: number | null;
+        };
+        /**
+         * @example {
+         *       "kind": "village",
+         *       "name": "东湖村",
+         *       "code": "donghu"
+         *     }
+         */
+        OrgUnitCreate: {
+            kind: components["schemas"]["OrgUnitKind"];
+            name: string;
+            /** @description Optional stable code, unique. */
+            code?: string | null;
+            /** @description Departments only: sector codes this department leads (牵头); they move to it. */
+            lead_sectors?: string[];
+        };
+        /** @enum {string} */
+        OrgUnitKind: "street_office" | "department" | "village";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "kind": "village",
+         *           "name": "【演示】东湖村",
+         *           "code": "demo-village-1",
+         *           "lead_sectors": [],
+         *           "created_at": "2024-02-01T09:00:00+08:00"
+         *         },
+         *         {
+         *           "id": "0193a5c0-0a02-7000-8000-00000000a002",
+         *           "kind": "department",
+         *           "name": "应急管理",
+         *           "code": "emergency_management",
+         *           "lead_sectors": [
+         *             "hazardous_chemicals",
+         *             "industry_trade"
+         *           ],
+         *           "created_at": "2024-02-01T09:00:00+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        OrgUnitPage: {
+            items: components["schemas"]["OrgUnitRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "kind": "village",
+         *       "name": "【演示】东湖村",
+         *       "code": "demo-village-1",
+         *       "lead_sectors": [],
+         *       "created_at": "2024-02-01T09:00:00+08:00"
+         *     }
+         */
+        OrgUnitRead: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["OrgUnitKind"];
+            name: string;
+            code: string | null;
+            lead_sectors: string[];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @enum {string} */
+        Outcome: "substantiated" | "unsubstantiated";
+        /**
+         * @example {
+         *       "name": "王强",
+         *       "phone": "13800138000"
+         *     }
+         */
+        Person: {
+            name: string;
+            /**
+             * @description Mainland mobile number (11 digits) or landline with area code.
+             * @example 13800138000
+             */
+            phone: string;
+        };
+        /**
+         * @example {
+         *       "name": "王强",
+         *       "phone": "13800138000"
+         *     }
+         */
+        PersonRead: {
+            name: string;
+            phone: string;
+        };
+        /**
+         * @example {
+         *       "code": "special_rectification",
+         *       "name": "专项治理阶段",
+         *       "starts_on": "2024-05-01",
+         *       "ends_on": "2025-12-31",
+         *       "status": "current"
+         *     }
+         */
+        PhaseRead: {
+            code: string;
+            name: string;
+            /** Format: date */
+            starts_on: string;
+            /** Format: date */
+            ends_on: string;
+            status: components["schemas"]["PhaseStatus"];
+        };
+        /**
+         * @description A campaign phase relative to `as_of`.
+         * @enum {string}
+         */
+        PhaseStatus: "past" | "current" | "upcoming";
+        /**
+         * @example {
+         *       "responsible_person": "李明",
+         *       "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+         *       "funds": "12000.00",
+         *       "deadline": "2025-04-30",
+         *       "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+         *     }
+         */
+        PlanRead: {
+            responsible_person: string | null;
+            measures: string | null;
+            funds: string | null;
+            deadline: string | null;
+            contingency_plan: string | null;
+        };
+        /**
+         * @example {
+         *       "responsible_person": "李明",
+         *       "measures": "加装泄爆片，更换除尘器",
+         *       "funds": "85000.00",
+         *       "deadline": "2025-05-31",
+         *       "contingency_plan": "停用除尘系统，设置警戒区"
+         *     }
+         */
+        PlanRequest: {
+            responsible_person?: string | null;
+            measures?: string | null;
+            funds?: (number | string) | null;
+            deadline?: string | null;
+            contingency_plan?: string | null;
+            /** @description Ids from POST /api/v1/attachments. */
+            attachment_ids?: string[];
+            comment?: string | null;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /**
+         * @description RFC 9457 problem details, with a stable machine `code` and the extension members
+         *     below where they apply (a client may meet others later and should ignore them).
+         * @example {
+         *       "type": "urn:anquan:problem:validation_error",
+         *       "title": "Unprocessable Content",
+         *       "status": 422,
+         *       "detail": "1 field is invalid",
+         *       "code": "validation_error",
+         *       "instance": "/api/v1/enterprises",
+         *       "errors": [
+         *         {
+         *           "field": "credit_code",
+         *           "message": "check character is '1', expected 'X'"
+         *         }
+         *       ]
+         *     }
+         * @example {
+         *       "type": "urn:anquan:problem:invalid_transition",
+         *       "title": "Conflict",
+         *       "status": 409,
+         *       "detail": "cannot submit a hazard that is reported; allowed: plan, void",
+         *       "code": "invalid_transition",
+         *       "instance": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/submit",
+         *       "current_status": "reported",
+         *       "allowed_actions": [
+         *         "plan",
+         *         "void"
+         *       ]
+         *     }
+         * @example {
+         *       "type": "urn:anquan:problem:precondition_failed",
+         *       "title": "Precondition Failed",
+         *       "status": 412,
+         *       "detail": "If-Match \"2\" is stale; the current ETag is \"3\"",
+         *       "code": "precondition_failed",
+         *       "instance": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/plan",
+         *       "current_etag": "\"3\""
+         *     }
+         */
+        Problem: {
+            /**
+             * @description A URN naming the problem type: `urn:anquan:problem:<code>`.
+             * @example urn:anquan:problem:validation_error
+             */
+            type: string;
+            /**
+             * @description The HTTP status phrase (RFC 9110).
+             * @example Unprocessable Content
+             */
+            title: string;
+            /**
+             * @description The HTTP status code, repeated.
+             * @example 422
+             */
+            status: number;
+            /**
+             * @description What happened, for a person.
+             * @example 1 field is invalid
+             */
+            detail?: string | null;
+            /**
+             * @description Stable machine-readable error code.
+             * @example validation_error
+             */
+            code: string;
+            /**
+             * @description The request's path.
+             * @example /api/v1/hazards
+             */
+            instance?: string | null;
+            /** @description 422: every invalid input, each naming its field. */
+            errors?: components["schemas"]["FieldProblem"][] | null;
+            /**
+             * @description 412: the ETag the resource has now; read it again before retrying.
+             * @example "3"
+             */
+            current_etag?: string | null;
+            /**
+             * @description 409: the state the resource is in (a hazard's, a task's or a report's).
+             * @example reported
+             */
+            current_status?: string | null;
+            /**
+             * @description 409 `invalid_transition`: the actions the current state allows.
+             * @example [
+             *       "plan",
+             *       "void"
+             *     ]
+             */
+            allowed_actions?: string[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+         *       "location": "工业园区三路12号",
+         *       "enterprise_name": "某某家具厂",
+         *       "contact": {
+         *         "name": "张先生",
+         *         "phone": "13800138000"
+         *       }
+         *     }
+         */
+        PublicReportCreate: {
+            /** @description What was seen, where and when. */
+            description: string;
+            location?: string | null;
+            /** @description The business concerned, as the reporter knows it. */
+            enterprise_name?: string | null;
+            /** @description The village (村/居) concerned, if known. */
+            village_id?: string | null;
+            /** @description Optional; confidential, shown to street_admin only (P2). */
+            contact?: components["schemas"]["ReportContact"] | null;
+        };
+        /**
+         * @example {
+         *       "tracking_code": "q3Hk9Wc2TzR8vYbN1pLxEu7s",
+         *       "status": "received",
+         *       "received_at": "2025-06-03T20:41:09+08:00"
+         *     }
+         */
+        PublicReportReceipt: {
+            /** @description Keep it: the only way to look the report up. Shown once; not stored. */
+            tracking_code: string;
+            status: components["schemas"]["ReportStatus"];
+            /** Format: date-time */
+            received_at: string;
+        };
+        /**
+         * @example {
+         *       "status": "substantiated",
+         *       "received_at": "2025-06-03T20:41:09+08:00",
+         *       "verified_at": "2025-06-05T10:30:00+08:00"
+         *     }
+         */
+        PublicReportStatus: {
+            status: components["schemas"]["ReportStatus"];
+            /** Format: date-time */
+            received_at: string;
+            verified_at: string | null;
+        };
+        /**
+         * @example {
+         *       "reason": "复查发现报警器再次失效",
+         *       "effective_on": "2025-05-20"
+         *     }
+         */
+        ReasonRequest: {
+            reason: string;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /**
+         * @example {
+         *       "referred_to": "区纪委监委",
+         *       "subject": "东湖村督导整改不力问题",
+         *       "facts": "督导发现的三处重大隐患逾期未整改",
+         *       "referred_on": "2025-07-02"
+         *     }
+         */
+        ReferralCreate: {
+            /** @description The competent body the matter is handed to, e.g. 区纪委监委. */
+            referred_to: string;
+            /** @description Who or what the referral is about. */
+            subject: string;
+            facts: string;
+            /** @description Default today (Asia/Shanghai); never in the future, never before the task was created. */
+            referred_on?: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-4a8b-7c9d-8e0f-1a2b3c4d5e67",
+         *       "task_id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+         *       "referred_to": "区纪委监委",
+         *       "subject": "东湖村督导整改不力问题",
+         *       "facts": "督导发现的三处重大隐患逾期未整改",
+         *       "referred_on": "2025-07-02",
+         *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *       "created_at": "2025-07-02T11:00:00+08:00"
+         *     }
+         */
+        ReferralRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            task_id: string;
+            referred_to: string;
+            subject: string;
+            facts: string;
+            /** Format: date */
+            referred_on: string;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "refresh_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl"
+         *     }
+         */
+        RefreshRequest: {
+            refresh_token: string;
+        };
+        /**
+         * @example {
+         *       "name": "张先生",
+         *       "phone": "13800138000"
+         *     }
+         */
+        ReportContact: {
+            name?: string | null;
+            phone?: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78",
+         *           "status": "substantiated",
+         *           "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+         *           "location": "东湖村工业园区三路12号",
+         *           "enterprise_name": "某某家具厂",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "contact": null,
+         *           "received_at": "2025-06-03T20:41:09+08:00",
+         *           "verified_at": "2025-06-05T10:30:00+08:00",
+         *           "verified_by": "0193a5c0-0b05-7000-8000-00000000b005",
+         *           "verification_note": "现场核查属实，消防通道堵塞",
+         *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "reward_eligible": true
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        ReportPage: {
+            items: components["schemas"]["ReportRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78",
+         *       "status": "substantiated",
+         *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+         *       "location": "东湖村工业园区三路12号",
+         *       "enterprise_name": "某某家具厂",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "contact": null,
+         *       "received_at": "2025-06-03T20:41:09+08:00",
+         *       "verified_at": "2025-06-05T10:30:00+08:00",
+         *       "verified_by": "0193a5c0-0b05-7000-8000-00000000b005",
+         *       "verification_note": "现场核查属实，消防通道堵塞",
+         *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "reward_eligible": true
+         *     }
+         */
+        ReportRead: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["ReportStatus"];
+            description: string;
+            location: string | null;
+            enterprise_name: string | null;
+            village_id: string | null;
+            /** @description The reporter's contact: street_admin only, null for everyone else (P2). */
+            contact: components["schemas"]["ContactRead"] | null;
+            /** Format: date-time */
+            received_at: string;
+            verified_at: string | null;
+            verified_by: string | null;
+            verification_note: string | null;
+            /** @description The hazard created from a substantiated report (P3). */
+            hazard_id: string | null;
+            reward_eligible: boolean;
+        };
+        /** @enum {string} */
+        ReportStatus: "received" | "substantiated" | "unsubstantiated";
+        /**
+         * @example {
+         *       "comment": "未覆盖危险化学品企业，请补充督导"
+         *     }
+         */
+        ReturnTaskRequest: {
+            /** @description Why the submission is sent back. */
+            comment: string;
+        };
+        /**
+         * @description `approve` signs the hazard off (销号); `reject` sends it back to `rectifying`.
+         * @enum {string}
+         */
+        ReviewDecision: "approve" | "reject";
+        /**
+         * @example {
+         *       "decision": "approve",
+         *       "comment": "现场复核合格，同意销号",
+         *       "effective_on": "2025-04-29"
+         *     }
+         */
+        ReviewRequest: {
+            decision: components["schemas"]["ReviewDecision"];
+            /** @description Required when rejecting. */
+            comment?: string | null;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /** @enum {string} */
+        Role: "street_admin" | "supervisor" | "department_officer" | "village_officer" | "enterprise_user" | "district_viewer";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "hazardous_chemicals",
+         *           "name": "危险化学品",
+         *           "lead_department_id": "0193a5c0-0a02-7000-8000-00000000a002",
+         *           "high_risk_default": true
+         *         },
+         *         {
+         *           "code": "gas",
+         *           "name": "燃气",
+         *           "lead_department_id": "0193a5c0-0a03-7000-8000-00000000a003",
+         *           "high_risk_default": true
+         *         }
+         *       ]
+         *     }
+         */
+        SectorList: {
+            items: components["schemas"]["SectorRead"][];
+        };
+        /**
+         * @example {
+         *       "code": "hazardous_chemicals",
+         *       "name": "危险化学品",
+         *       "lead_department_id": "0193a5c0-0a02-7000-8000-00000000a002",
+         *       "high_risk_default": true
+         *     }
+         */
+        SectorRead: {
+            code: string;
+            name: string;
+            lead_department_id: string | null;
+            high_risk_default: boolean;
+        };
+        /** @enum {string} */
+        Source: "self_inspection" | "supervision" | "enforcement" | "patrol" | "public_report" | "other";
+        /** @enum {string} */
+        StandardizationLevel: "none" | "3" | "2" | "1";
+        /**
+         * @description What hazard statistics are grouped by.
+         * @enum {string}
+         */
+        StatsGroup: "village" | "sector" | "source" | "grade" | "status" | "month";
+        /**
+         * @example {
+         *       "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "label": "【演示】东湖村",
+         *       "total": 38,
+         *       "open": 6,
+         *       "overdue": 1,
+         *       "closed": 30,
+         *       "void": 2,
+         *       "closure_rate": 0.833,
+         *       "median_days_to_close": 21.5
+         *     }
+         */
+        StatsRow: {
+            key: string | null;
+            label: string | null;
+            total: number;
+            open: number;
+            overdue: number;
+            closed: number;
+            void: number;
+            /** @description closed / (total − void) */
+            closure_rate: number | null;
+            median_days_to_close: number | null;
+        };
+        /**
+         * @example {
+         *       "evidence": "已更换报警器并完成联锁调试，附验收照片",
+         *       "attachment_ids": [
+         *         "0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89"
+         *       ],
+         *       "effective_on": "2025-04-28"
+         *     }
+         */
+        SubmitRequest: {
+            /** @description What was done (H4). */
+            evidence?: string | null;
+            /** @description Ids from POST /api/v1/attachments. */
+            attachment_ids?: string[];
+            comment?: string | null;
+            /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
+            effective_on?: string | null;
+        };
+        /**
+         * @example {
+         *       "report": "已完成对辖区12家企业的督导，发现隐患3处"
+         *     }
+         */
+        SubmitTaskRequest: {
+            /** @description What the assignee unit did and found (督导/整改情况报告). */
+            report: string;
+        };
+        /**
+         * @description The units C3 supervises.
+         * @enum {string}
+         */
+        SupervisedKind: "village" | "department";
+        /**
+         * @example {
+         *       "as_of": "2025-06-30",
+         *       "period": "2025-H1",
+         *       "summary": {
+         *         "units": 18,
+         *         "done": 15,
+         *         "due": 3,
+         *         "with_missed": 1,
+         *         "coverage": 0.833
+         *       },
+         *       "items": [
+         *         {
+         *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "name": "【演示】东湖村",
+         *           "kind": "village",
+         *           "period": "2025-H1",
+         *           "status": "done",
+         *           "missed_periods": 0,
+         *           "missed": []
+         *         }
+         *       ]
+         *     }
+         */
+        SupervisionCompliance: {
+            /** Format: date */
+            as_of: string;
+            period: string;
+            summary: components["schemas"]["SupervisionSummary"];
+            items: components["schemas"]["UnitSupervision"][];
+        };
+        /**
+         * @example {
+         *       "units": 18,
+         *       "done": 15,
+         *       "due": 3,
+         *       "with_missed": 1,
+         *       "coverage": 0.833
+         *     }
+         */
+        SupervisionSummary: {
+            units: number;
+            done: number;
+            due: number;
+            with_missed: number;
+            coverage: number | null;
+        };
+        /**
+         * @example {
+         *       "kind": "supervision_round",
+         *       "title": "2025年上半年安全生产督导",
+         *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "due_on": "2025-06-30"
+         *     }
+         */
+        SupervisionTaskCreate: {
+            kind: components["schemas"]["TaskKind"];
+            title: string;
+            description?: string | null;
+            /**
+             * Format: uuid
+             * @description The village or department that carries the task out and submits it.
+             */
+            assignee_org_unit_id: string;
+            /** @description The village or department supervised; required for `supervision_round` (C3 counts it). */
+            target_org_unit_id?: string | null;
+            /** @description The hazard overseen; required for `hazard_oversight`. */
+            hazard_id?: string | null;
+            /**
+             * Format: date
+             * @description Not before today (Asia/Shanghai); past it the task is overdue until accepted.
+             */
+            due_on: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+         *           "kind": "supervision_round",
+         *           "title": "2025年上半年东湖村安全生产督导",
+         *           "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+         *           "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "hazard_id": null,
+         *           "due_on": "2025-06-30",
+         *           "status": "submitted",
+         *           "report": "已完成对辖区12家企业的督导，发现隐患3处",
+         *           "review_comment": null,
+         *           "submitted_at": "2025-06-25T16:12:00+08:00",
+         *           "completed_on": null,
+         *           "overdue": false,
+         *           "allowed_actions": [
+         *             "accept",
+         *             "return"
+         *           ],
+         *           "referrals": [],
+         *           "hazard_ids": [
+         *             "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+         *           ],
+         *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *           "created_at": "2025-06-01T09:00:00+08:00",
+         *           "updated_at": "2025-06-25T16:12:00+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        SupervisionTaskPage: {
+            items: components["schemas"]["SupervisionTaskRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+         *       "kind": "supervision_round",
+         *       "title": "2025年上半年东湖村安全生产督导",
+         *       "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+         *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "hazard_id": null,
+         *       "due_on": "2025-06-30",
+         *       "status": "submitted",
+         *       "report": "已完成对辖区12家企业的督导，发现隐患3处",
+         *       "review_comment": null,
+         *       "submitted_at": "2025-06-25T16:12:00+08:00",
+         *       "completed_on": null,
+         *       "overdue": false,
+         *       "allowed_actions": [
+         *         "accept",
+         *         "return"
+         *       ],
+         *       "referrals": [],
+         *       "hazard_ids": [
+         *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+         *       ],
+         *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *       "created_at": "2025-06-01T09:00:00+08:00",
+         *       "updated_at": "2025-06-25T16:12:00+08:00"
+         *     }
+         */
+        SupervisionTaskRead: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["TaskKind"];
+            title: string;
+            description: string | null;
+            /** Format: uuid */
+            assignee_org_unit_id: string;
+            target_org_unit_id: string | null;
+            hazard_id: string | null;
+            /** Format: date */
+            due_on: string;
+            status: components["schemas"]["TaskStatus"];
+            /** @description The assignee's latest submission. */
+            report: string | null;
+            /** @description The street office's latest comment on acceptance or return. */
+            review_comment: string | null;
+            submitted_at: string | null;
+            /** @description Set on acceptance only; the date C3 counts. */
+            completed_on: string | null;
+            /** @description Not accepted and today is past `due_on` (S2). */
+            overdue: boolean;
+            allowed_actions: components["schemas"]["TaskAction"][];
+            /** @description 移交 recorded on the task; shown to the street office and district systems. */
+            referrals: components["schemas"]["ReferralRead"][];
+            /** @description Hazards created from the task's findings that the caller can see. */
+            hazard_ids: string[];
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "code": "stock_cleared",
+         *       "year": 2024,
+         *       "status": "met",
+         *       "figures": {
+         *         "stock_total": 42,
+         *         "open_stock": 0,
+         *         "closed_by_deadline": 42,
+         *         "open_at_deadline": 0,
+         *         "overdue_open_stock": 0
+         *       }
+         *     }
+         */
+        Target: {
+            code: components["schemas"]["TargetCode"];
+            year: number;
+            status: components["schemas"]["TargetStatus"];
+            figures: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @description T1 `stock_cleared` (2024), T2 `increment_reduced` (2025), T3 `dynamic_zero` (2026).
+         * @enum {string}
+         */
+        TargetCode: "stock_cleared" | "increment_reduced" | "dynamic_zero";
+        /**
+         * @example {
+         *       "as_of": "2025-06-30",
+         *       "items": [
+         *         {
+         *           "code": "stock_cleared",
+         *           "year": 2024,
+         *           "status": "met",
+         *           "figures": {
+         *             "stock_total": 42,
+         *             "open_stock": 0,
+         *             "closed_by_deadline": 42,
+         *             "open_at_deadline": 0,
+         *             "overdue_open_stock": 0
+         *           }
+         *         },
+         *         {
+         *           "code": "increment_reduced",
+         *           "year": 2025,
+         *           "status": "on_track",
+         *           "figures": {
+         *             "count_ytd": 17,
+         *             "count_prev_same_dates": 25
+         *           }
+         *         },
+         *         {
+         *           "code": "dynamic_zero",
+         *           "year": 2026,
+         *           "status": "at_risk",
+         *           "figures": {
+         *             "open_major": 2,
+         *             "overdue_open_major": 1,
+         *             "overdue_open_major_at_year_end": 0
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        TargetList: {
+            /** Format: date */
+            as_of: string;
+            items: components["schemas"]["Target"][];
+        };
+        /**
+         * @description Where a year-end target stands.
+         * @enum {string}
+         */
+        TargetStatus: "met" | "on_track" | "at_risk" | "missed";
+        /** @enum {string} */
+        TaskAction: "submit" | "accept" | "return";
+        /**
+         * @description A finding of a supervision task: it becomes a hazard (source `supervision`).
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "grade": "general",
+         *       "title": "疏散通道堆放杂物",
+         *       "deadline": "2025-06-20"
+         *     }
+         */
+        TaskFinding: {
+            /** Format: uuid */
+            enterprise_id: string;
+            grade: components["schemas"]["Grade"];
+            title: string;
+            description?: string | null;
+            /** @description 判定标准条款 */
+            criterion_ref?: string | null;
+            /** @description 整改期限 set on the spot, if any. */
+            deadline?: string | null;
+            /** @description Default today (Asia/Shanghai); never in the future, never before the task was created. */
+            discovered_on?: string | null;
+        };
+        /**
+         * @description S1.
+         * @enum {string}
+         */
+        TaskKind: "supervision_round" | "hazard_oversight" | "plan_measure" | "ad_hoc";
+        /**
+         * @description S2.
+         * @enum {string}
+         */
+        TaskStatus: "open" | "submitted" | "returned" | "accepted";
+        /**
+         * @description The OAuth2 token request (form encoded); unknown fields are refused like everywhere.
+         * @example {
+         *       "grant_type": "password",
+         *       "username": "village_donghu",
+         *       "password": "anquan-demo-2024"
+         *     }
+         */
+        TokenRequest: {
+            /** @description `password` (the default) or `client_credentials`. */
+            grant_type?: string | null;
+            username?: string | null;
+            password?: string | null;
+            client_id?: string | null;
+            client_secret?: string | null;
+            /** @description Accepted and ignored (roles decide what a token may do). */
+            scope?: string | null;
+            /** @description Not supported: authorization_code grant. */
+            code?: string | null;
+            /** @description Not supported: authorization_code grant. */
+            redirect_uri?: string | null;
+            /** @description Not supported: authorization_code grant. */
+            code_verifier?: string | null;
+            /** @description Not here: use POST /api/v1/auth/refresh. */
+            refresh_token?: string | null;
+        };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiIwMTkzYTVjMC0wYjA1LTcwMDAtODAwMC0wMDAwMDAwMGIwMDUifQ.c2lnbmF0dXJl",
+         *       "token_type": "bearer",
+         *       "expires_in": 3600,
+         *       "refresh_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl"
+         *     }
+         */
+        TokenResponse: {
+            access_token: string;
+            /**
+             * @default bearer
+             * @example bearer
+             */
+            token_type: string;
+            /**
+             * @description Seconds until the access token expires.
+             * @example 3600
+             */
+            expires_in: number;
+            /** @description Absent for client_credentials. */
+            refresh_token?: string | null;
+        };
+        /**
+         * @description Whose training it was; C4 counts `principal` and `fire_safety_responsible`.
+         * @enum {string}
+         */
+        TraineeRole: "principal" | "fire_safety_responsible" | "safety_manager" | "special_operations" | "employee";
+        /**
+         * @example {
+         *       "year": 2025,
+         *       "focus_tags": [
+         *         "dust_explosion"
+         *       ],
+         *       "trainee_roles": [
+         *         "principal",
+         *         "fire_safety_responsible"
+         *       ],
+         *       "total": 12,
+         *       "covered": 11,
+         *       "rate": 0.917,
+         *       "uncovered": [
+         *         {
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "name": "【演示】东湖化工005有限公司",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "industry_trade"
+         *         }
+         *       ]
+         *     }
+         */
+        TrainingCompliance: {
+            year: number;
+            focus_tags: string[];
+            trainee_roles: string[];
+            total: number;
+            covered: number;
+            rate: number | null;
+            uncovered: components["schemas"]["UncoveredEnterprise"][];
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "trainee_role": "fire_safety_responsible",
+         *       "trainee_name": "李娜",
+         *       "topic": "消防安全责任人培训",
+         *       "held_on": "2025-03-20",
+         *       "hours": "8.0",
+         *       "passed": true
+         *     }
+         */
+        TrainingCreate: {
+            /** Format: uuid */
+            enterprise_id: string;
+            /** @description C4 counts `principal` and `fire_safety_responsible` trainings. */
+            trainee_role: components["schemas"]["TraineeRole"];
+            trainee_name?: string | null;
+            topic: string;
+            /**
+             * Format: date
+             * @description Not in the future (Asia/Shanghai).
+             */
+            held_on: string;
+            /** @description Hours, 0.1–999.9, one decimal place: a string as `"8.5"`, or a number (rounded to one place). */
+            hours: number | string;
+            /** @description C4 counts a training only when passed. */
+            passed: boolean;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45",
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "trainee_role": "principal",
+         *           "trainee_name": "王强",
+         *           "topic": "主要负责人安全生产知识和管理能力培训",
+         *           "held_on": "2025-03-20",
+         *           "hours": "8.0",
+         *           "passed": true,
+         *           "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+         *           "created_at": "2025-03-20T18:00:00+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        TrainingPage: {
+            items: components["schemas"]["TrainingRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45",
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "trainee_role": "principal",
+         *       "trainee_name": "王强",
+         *       "topic": "主要负责人安全生产知识和管理能力培训",
+         *       "held_on": "2025-03-20",
+         *       "hours": "8.0",
+         *       "passed": true,
+         *       "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+         *       "created_at": "2025-03-20T18:00:00+08:00"
+         *     }
+         */
+        TrainingRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            enterprise_id: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            trainee_role: components["schemas"]["TraineeRole"];
+            trainee_name: string | null;
+            topic: string;
+            /** Format: date */
+            held_on: string;
+            hours: string;
+            passed: boolean;
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "name": "【演示】东湖化工005有限公司",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "industry_trade"
+         *     }
+         */
+        UncoveredEnterprise: {
+            /** Format: uuid */
+            enterprise_id: string;
+            name: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+        };
+        /**
+         * @example {
+         *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "name": "【演示】东湖村",
+         *       "kind": "village",
+         *       "period": "2025-H1",
+         *       "status": "done",
+         *       "missed_periods": 0,
+         *       "missed": []
+         *     }
+         */
+        UnitSupervision: {
+            /** Format: uuid */
+            org_unit_id: string;
+            name: string;
+            kind: components["schemas"]["SupervisedKind"];
+            period: string | null;
+            status: components["schemas"]["CadenceStatus"];
+            missed_periods: number;
+            missed: string[];
+        };
+        /**
+         * @example {
+         *       "username": "village_xiling",
+         *       "password": "change-me-2025",
+         *       "role": "village_officer",
+         *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "display_name": "西岭村安全员"
+         *     }
+         */
+        UserCreate: {
+            /** @example village_officer_1 */
+            username: string;
+            password: string;
+            role: components["schemas"]["Role"];
+            org_unit_id?: string | null;
+            enterprise_id?: string | null;
+            display_name?: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c0-0b05-7000-8000-00000000b005",
+         *           "username": "village_donghu",
+         *           "role": "village_officer",
+         *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "enterprise_id": null,
+         *           "display_name": "【演示】village_donghu",
+         *           "is_active": true,
+         *           "created_at": "2024-02-01T09:00:00+08:00"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        UserPage: {
+            items: components["schemas"]["UserRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-0b05-7000-8000-00000000b005",
+         *       "username": "village_donghu",
+         *       "role": "village_officer",
+         *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "enterprise_id": null,
+         *       "display_name": "【演示】village_donghu",
+         *       "is_active": true,
+         *       "created_at": "2024-02-01T09:00:00+08:00"
+         *     }
+         */
+        UserRead: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            role: components["schemas"]["Role"];
+            org_unit_id: string | null;
+            enterprise_id: string | null;
+            display_name: string | null;
+            is_active: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "is_active": false
+         *     }
+         */
+        UserUpdate: {
+            is_active?: boolean | null;
+            password?: string | null;
+            display_name?: string | null;
+        };
+        /**
+         * @example {
+         *       "outcome": "substantiated",
+         *       "note": "现场核查属实，消防通道堵塞",
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "grade": "general",
+         *       "title": "消防通道堵塞",
+         *       "deadline": "2025-07-15"
+         *     }
+         * @example {
+         *       "outcome": "unsubstantiated",
+         *       "note": "现场核查未发现所述情况"
+         *     }
+         */
+        VerifyRequest: {
+            outcome: components["schemas"]["Outcome"];
+            /** @description What the verification found. */
+            note: string;
+            /** @description substantiated: the enterprise of the hazard. */
+            enterprise_id?: string | null;
+            /** @description substantiated: the hazard's grade. */
+            grade?: components["schemas"]["Grade"] | null;
+            /** @description substantiated: the hazard's title. */
+            title?: string | null;
+            /** @description substantiated: the hazard's description (the report's text is not copied). */
+            description?: string | null;
+            /** @description substantiated: 判定标准条款. */
+            criterion_ref?: string | null;
+            /** @description substantiated: default the report's location. */
+            location?: string | null;
+            /** @description substantiated: default the date the report was received (Asia/Shanghai). */
+            discovered_on?: string | null;
+            /** @description substantiated: 整改期限, if given now. */
+            deadline?: string | null;
+        };
+        /**
+         * @description The HTTP methods that write.
+         * @enum {string}
+         */
+        WriteMethod: "POST" | "PUT" | "PATCH" | "DELETE";
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: {
+        /** @description The representation's version. Send it back in `If-Match` to change the resource; a stale one answers 412. */
+        ETag: string;
+        /** @description Path of the resource created (or, for an escalation or a finding, of the resource it belongs to). */
+        Location: string;
+        /** @description `true` when this is the stored first answer to an earlier request with the same `Idempotency-Key` (nothing was changed again). */
+        IdempotentReplayed: "true";
+        /** @description Seconds to wait before trying again. */
+        RetryAfter: string;
+        /** @description Seconds to wait before trying again, when the server can tell. */
+        RetryAfterOptional: string;
+        /** @description The authentication scheme to use: `Bearer`. */
+        WWWAuthenticate: string;
+        /** @description The request's id, as logged; the client's own `X-Request-ID` when it sent a valid one. */
+        XRequestID: string;
+    };
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is up. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process and the database are up. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grant_type": "password",
+                 *       "username": "village_donghu",
+                 *       "password": "anquan-demo-2024"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The access token (and, for people, a refresh token). */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiIwMTkzYTVjMC0wYjA1LTcwMDAtODAwMC0wMDAwMDAwMGIwMDUifQ.c2lnbmF0dXJl",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 3600,
+                     *       "refresh_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a grant without its credentials, or an unsupported `grant_type` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description New tokens. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiIwMTkzYTVjMC0wYjA1LTcwMDAtODAwMC0wMDAwMDAwMGIwMDUifQ.c2lnbmF0dXJl",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 3600,
+                     *       "refresh_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["LogoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The session is over: its tokens are refused from now on. */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "username": "village_donghu",
+                     *       "role": "village_officer",
+                     *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "enterprise_id": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_org_units: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only units of this kind.
+                 * @example village
+                 */
+                kind?: components["schemas"]["OrgUnitKind"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of org units, in creation order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "kind": "village",
+                     *           "name": "【演示】东湖村",
+                     *           "code": "demo-village-1",
+                     *           "lead_sectors": [],
+                     *           "created_at": "2024-02-01T09:00:00+08:00"
+                     *         },
+                     *         {
+                     *           "id": "0193a5c0-0a02-7000-8000-00000000a002",
+                     *           "kind": "department",
+                     *           "name": "应急管理",
+                     *           "code": "emergency_management",
+                     *           "lead_sectors": [
+                     *             "hazardous_chemicals",
+                     *             "industry_trade"
+                     *           ],
+                     *           "created_at": "2024-02-01T09:00:00+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrgUnitPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_org_unit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "village",
+                 *       "name": "东湖村",
+                 *       "code": "donghu"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrgUnitCreate"];
+            };
+        };
+        responses: {
+            /** @description The org unit as created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "kind": "village",
+                     *       "name": "【演示】东湖村",
+                     *       "code": "demo-village-1",
+                     *       "lead_sectors": [],
+                     *       "created_at": "2024-02-01T09:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrgUnitRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `lead_sectors` that are not sector codes, or given for a unit that is not a department; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_org_unit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The org unit. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "kind": "village",
+                     *       "name": "【演示】东湖村",
+                     *       "code": "demo-village-1",
+                     *       "lead_sectors": [],
+                     *       "created_at": "2024-02-01T09:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrgUnitRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every sector. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "hazardous_chemicals",
+                     *           "name": "危险化学品",
+                     *           "lead_department_id": "0193a5c0-0a02-7000-8000-00000000a002",
+                     *           "high_risk_default": true
+                     *         },
+                     *         {
+                     *           "code": "gas",
+                     *           "name": "燃气",
+                     *           "lead_department_id": "0193a5c0-0a03-7000-8000-00000000a003",
+                     *           "high_risk_default": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SectorList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only users of this role.
+                 * @example village_officer
+                 */
+                role?: components["schemas"]["Role"];
+                /**
+                 * @description Only users of this org unit.
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *           "username": "village_donghu",
+                     *           "role": "village_officer",
+                     *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "enterprise_id": null,
+                     *           "display_name": "【演示】village_donghu",
+                     *           "is_active": true,
+                     *           "created_at": "2024-02-01T09:00:00+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_user: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "village_xiling",
+                 *       "password": "change-me-2025",
+                 *       "role": "village_officer",
+                 *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                 *       "display_name": "西岭村安全员"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UserCreate"];
+            };
+        };
+        responses: {
+            /** @description The user as created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "username": "village_donghu",
+                     *       "role": "village_officer",
+                     *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "enterprise_id": null,
+                     *       "display_name": "【演示】village_donghu",
+                     *       "is_active": true,
+                     *       "created_at": "2024-02-01T09:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an org unit or enterprise that does not exist or does not fit the role; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-0b05-7000-8000-00000000b005
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "username": "village_donghu",
+                     *       "role": "village_officer",
+                     *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "enterprise_id": null,
+                     *       "display_name": "【演示】village_donghu",
+                     *       "is_active": true,
+                     *       "created_at": "2024-02-01T09:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-0b05-7000-8000-00000000b005
+                 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "is_active": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description The user as changed. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "username": "village_donghu",
+                     *       "role": "village_officer",
+                     *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "enterprise_id": null,
+                     *       "display_name": "【演示】village_donghu",
+                     *       "is_active": true,
+                     *       "created_at": "2024-02-01T09:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_org_unit_escalations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The unit's escalations, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-7d1e-7f2a-9b3c-4d5e6f7a8b9a",
+                     *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "org_unit_id": null,
+                     *           "kind": "letter",
+                     *           "note": "整改进度滞后，函告企业主要负责人",
+                     *           "effective_on": "2025-04-10",
+                     *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "created_at": "2025-04-10T08:30:00+08:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    escalate_org_unit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "letter",
+                 *       "note": "整改进度滞后，函告企业主要负责人",
+                 *       "effective_on": "2025-04-10"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EscalationCreate"];
+            };
+        };
+        responses: {
+            /** @description The escalation recorded; `Location` is the unit's list of escalations. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-7d1e-7f2a-9b3c-4d5e6f7a8b9a",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "org_unit_id": null,
+                     *       "kind": "letter",
+                     *       "note": "整改进度滞后，函告企业主要负责人",
+                     *       "effective_on": "2025-04-10",
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-04-10T08:30:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: the street office as addressee; `effective_on` in the future; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_enterprises: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description `true`: only high-risk enterprises (高危); `false`: the others.
+                 * @example true
+                 */
+                high_risk?: boolean;
+                /**
+                 * @description Only enterprises in this status.
+                 * @example active
+                 */
+                status?: components["schemas"]["EnterpriseStatus"];
+                /**
+                 * @description Only enterprises with this tag.
+                 * @example dust_explosion
+                 */
+                tag?: components["schemas"]["EnterpriseTag"];
+                /**
+                 * @description Part of the name, or the start of the credit code.
+                 * @example 东湖化工
+                 */
+                q?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of enterprises, in registration order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "name": "【演示】东湖化工005有限公司",
+                     *           "credit_code": "91340100MA2N0K1X2B",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "high_risk": true,
+                     *           "status": "active",
+                     *           "registered_on": "2019-05-10",
+                     *           "tags": [
+                     *             "confined_space"
+                     *           ],
+                     *           "principal": {
+                     *             "name": "王强",
+                     *             "phone": "13800138000"
+                     *           },
+                     *           "actual_controller": {
+                     *             "name": "王建国",
+                     *             "phone": "13900139000"
+                     *           },
+                     *           "address": "东湖村工业园区三路12号",
+                     *           "standardization_level": "3",
+                     *           "benchmark": false,
+                     *           "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *           "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterprisePage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_enterprise: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "东湖精细化工有限公司",
+                 *       "credit_code": "91340100MA2N0K1X2B",
+                 *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                 *       "sector": "hazardous_chemicals",
+                 *       "registered_on": "2021-05-10",
+                 *       "tags": [
+                 *         "confined_space"
+                 *       ],
+                 *       "principal": {
+                 *         "name": "王强",
+                 *         "phone": "13800138000"
+                 *       },
+                 *       "actual_controller": {
+                 *         "name": "王建国",
+                 *         "phone": "13900139000"
+                 *       },
+                 *       "standardization_level": "3"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EnterpriseCreate"];
+            };
+        };
+        responses: {
+            /** @description The enterprise as registered. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "name": "【演示】东湖化工005有限公司",
+                     *       "credit_code": "91340100MA2N0K1X2B",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "high_risk": true,
+                     *       "status": "active",
+                     *       "registered_on": "2019-05-10",
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "principal": {
+                     *         "name": "王强",
+                     *         "phone": "13800138000"
+                     *       },
+                     *       "actual_controller": {
+                     *         "name": "王建国",
+                     *         "phone": "13900139000"
+                     *       },
+                     *       "address": "东湖村工业园区三路12号",
+                     *       "standardization_level": "3",
+                     *       "benchmark": false,
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a credit code whose check character is wrong; a village or sector that does not exist; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_enterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The enterprise's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enterprise. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "name": "【演示】东湖化工005有限公司",
+                     *       "credit_code": "91340100MA2N0K1X2B",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "high_risk": true,
+                     *       "status": "active",
+                     *       "registered_on": "2019-05-10",
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "principal": {
+                     *         "name": "王强",
+                     *         "phone": "13800138000"
+                     *       },
+                     *       "actual_controller": {
+                     *         "name": "王建国",
+                     *         "phone": "13900139000"
+                     *       },
+                     *       "address": "东湖村工业园区三路12号",
+                     *       "standardization_level": "3",
+                     *       "benchmark": false,
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_enterprise: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The enterprise's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "suspended",
+                 *       "effective_on": "2025-03-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EnterpriseUpdate"];
+            };
+        };
+        responses: {
+            /** @description The enterprise as changed. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "name": "【演示】东湖化工005有限公司",
+                     *       "credit_code": "91340100MA2N0K1X2B",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "high_risk": true,
+                     *       "status": "active",
+                     *       "registered_on": "2019-05-10",
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "principal": {
+                     *         "name": "王强",
+                     *         "phone": "13800138000"
+                     *       },
+                     *       "actual_controller": {
+                     *         "name": "王建国",
+                     *         "phone": "13900139000"
+                     *       },
+                     *       "address": "东湖村工业园区三路12号",
+                     *       "standardization_level": "3",
+                     *       "benchmark": false,
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EnterpriseRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a village or sector that does not exist; `effective_on` in the future or before the previous change */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_hazards: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `csv` (UTF-8 with a BOM, `text/csv`) or `xlsx` (an Excel workbook).
+                 * @example xlsx
+                 */
+                format?: components["schemas"]["ExportFormat"];
+                /**
+                 * @description Only hazards in this state.
+                 * @example rectifying
+                 */
+                status?: components["schemas"]["HazardStatus"];
+                /**
+                 * @description Only `major` (重大) or only `general` (一般) hazards.
+                 * @example major
+                 */
+                grade?: components["schemas"]["Grade"];
+                /**
+                 * @description Only hazards of this source.
+                 * @example supervision
+                 */
+                source?: components["schemas"]["Source"];
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id?: string;
+                /**
+                 * @description `true`: only open hazards past their deadline (H6, today in Asia/Shanghai); `false`: the others.
+                 * @example true
+                 */
+                overdue?: boolean;
+                /**
+                 * @description `true`: only hazards listed for supervision (挂牌督办); `false`: the others.
+                 * @example true
+                 */
+                listed?: boolean;
+                /**
+                 * @description Only those discovered on or after this date (Asia/Shanghai).
+                 * @example 2025-01-01
+                 */
+                discovered_from?: string;
+                /**
+                 * @description Only those discovered on or before this date (Asia/Shanghai).
+                 * @example 2025-06-30
+                 */
+                discovered_to?: string;
+                /**
+                 * @description Part of the title, in any case.
+                 * @example 报警器
+                 */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ledger as an attachment named `hazards-YYYYMMDD.csv` or `.xlsx`. */
+            200: {
+                headers: {
+                    /** @description `attachment` with the file name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 隐患编号,隐患名称,所属单位
+                     *     0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d,储罐区可燃气体报警器失效,【演示】东湖化工005有限公司
+                     */
+                    "text/csv": Blob;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_hazards: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only hazards in this state.
+                 * @example rectifying
+                 */
+                status?: components["schemas"]["HazardStatus"];
+                /**
+                 * @description Only `major` (重大) or only `general` (一般) hazards.
+                 * @example major
+                 */
+                grade?: components["schemas"]["Grade"];
+                /**
+                 * @description Only hazards of this source.
+                 * @example supervision
+                 */
+                source?: components["schemas"]["Source"];
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id?: string;
+                /**
+                 * @description `true`: only open hazards past their deadline (H6, today in Asia/Shanghai); `false`: the others.
+                 * @example true
+                 */
+                overdue?: boolean;
+                /**
+                 * @description `true`: only hazards listed for supervision (挂牌督办); `false`: the others.
+                 * @example true
+                 */
+                listed?: boolean;
+                /**
+                 * @description Only those discovered on or after this date (Asia/Shanghai).
+                 * @example 2025-01-01
+                 */
+                discovered_from?: string;
+                /**
+                 * @description Only those discovered on or before this date (Asia/Shanghai).
+                 * @example 2025-06-30
+                 */
+                discovered_to?: string;
+                /**
+                 * @description Part of the title, in any case.
+                 * @example 报警器
+                 */
+                q?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hazards, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "grade": "major",
+                     *           "source": "supervision",
+                     *           "title": "储罐区可燃气体报警器失效",
+                     *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *           "location": "2号储罐区",
+                     *           "discovered_on": "2025-03-02",
+                     *           "status": "rectifying",
+                     *           "status_effective_on": "2025-03-05",
+                     *           "deadline": "2025-04-30",
+                     *           "overdue": false,
+                     *           "extensions": 0,
+                     *           "plan": {
+                     *             "responsible_person": "李明",
+                     *             "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *             "funds": "12000.00",
+                     *             "deadline": "2025-04-30",
+                     *             "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *           },
+                     *           "evidence": null,
+                     *           "listed": false,
+                     *           "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *           "closed_on": null,
+                     *           "inspection_id": null,
+                     *           "report_id": null,
+                     *           "allowed_actions": [
+                     *             "submit",
+                     *             "void",
+                     *             "extend"
+                     *           ],
+                     *           "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *           "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "AZOlwG8ufUGbikweLzpbbQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                 *       "grade": "major",
+                 *       "source": "supervision",
+                 *       "title": "涉爆粉尘作业区域未设置泄爆装置",
+                 *       "description": "除尘器未按规定设置泄爆口",
+                 *       "criterion_ref": "工贸企业重大事故隐患判定标准 第十三条",
+                 *       "discovered_on": "2025-03-02",
+                 *       "deadline": "2025-04-30"
+                 *     }
+                 */
+                "application/json": components["schemas"]["HazardCreate"];
+            };
+        };
+        responses: {
+            /** @description The hazard as recorded, `reported`. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an enterprise the caller cannot see; a `source` the caller may not record; `discovered_on` in the future or after `deadline`; attachments the caller cannot see; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_hazard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hazard. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "2号储罐区报警器无响应，已联系厂家",
+                 *       "location": "2号储罐区东侧"
+                 *     }
+                 */
+                "application/json": components["schemas"]["HazardUpdate"];
+            };
+        };
+        responses: {
+            /** @description The hazard as changed. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    plan_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "responsible_person": "李明",
+                 *       "measures": "加装泄爆片，更换除尘器",
+                 *       "funds": "85000.00",
+                 *       "deadline": "2025-05-31",
+                 *       "contingency_plan": "停用除尘系统，设置警戒区"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlanRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard, now `rectifying`, with its plan. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a plan without the five elements of a major hazard, or without the responsible person and deadline of a general one (H3); a deadline before `effective_on`; attachments the caller cannot see; `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "evidence": "已更换报警器并完成联锁调试，附验收照片",
+                 *       "attachment_ids": [
+                 *         "0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89"
+                 *       ],
+                 *       "effective_on": "2025-04-28"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard, now `pending_review`. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: neither evidence nor attachments (H4); attachments the caller cannot see; `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "approve",
+                 *       "comment": "现场复核合格，同意销号",
+                 *       "effective_on": "2025-04-29"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard, `closed` (approved) or back in `rectifying` (rejected). */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a rejection without a comment; `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "复查发现报警器再次失效",
+                 *       "effective_on": "2025-05-20"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard, `rectifying` again. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    void_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "复查发现报警器再次失效",
+                 *       "effective_on": "2025-05-20"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard, now `void`. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_hazard_deadline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deadline": "2025-05-31",
+                 *       "reason": "报警器备件到货延迟",
+                 *       "effective_on": "2025-04-25"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ExtendRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard with its new deadline and one more extension. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a deadline not after the current one (H6); `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_hazard_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hazard's history, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1201,
+                     *           "at": "2025-03-02T09:15:27.412+08:00",
+                     *           "effective_on": "2025-03-02",
+                     *           "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "actor_role": "street_admin",
+                     *           "action": "create",
+                     *           "from_status": null,
+                     *           "to_status": "reported",
+                     *           "comment": null,
+                     *           "deadline": null
+                     *         },
+                     *         {
+                     *           "id": 1207,
+                     *           "at": "2025-03-05T10:02:11.031+08:00",
+                     *           "effective_on": "2025-03-05",
+                     *           "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "actor_role": "street_admin",
+                     *           "action": "plan",
+                     *           "from_status": "reported",
+                     *           "to_status": "rectifying",
+                     *           "comment": "按五要素制定整改方案",
+                     *           "deadline": "2025-04-30"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HistoryList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_hazard_escalations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hazard's escalations. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-7d1e-7f2a-9b3c-4d5e6f7a8b9a",
+                     *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "org_unit_id": null,
+                     *           "kind": "letter",
+                     *           "note": "整改进度滞后，函告企业主要负责人",
+                     *           "effective_on": "2025-04-10",
+                     *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "created_at": "2025-04-10T08:30:00+08:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    escalate_hazard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "letter",
+                 *       "note": "整改进度滞后，函告企业主要负责人",
+                 *       "effective_on": "2025-04-10"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EscalationCreate"];
+            };
+        };
+        responses: {
+            /** @description The escalation recorded; `Location` is the hazard's list of escalations. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-7d1e-7f2a-9b3c-4d5e6f7a8b9a",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "org_unit_id": null,
+                     *       "kind": "letter",
+                     *       "note": "整改进度滞后，函告企业主要负责人",
+                     *       "effective_on": "2025-04-10",
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-04-10T08:30:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_hazard_listing: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listed": true,
+                 *       "comment": "重大隐患挂牌督办",
+                 *       "effective_on": "2025-04-12"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ListingRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazard, listed or delisted. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "grade": "major",
+                     *       "source": "supervision",
+                     *       "title": "储罐区可燃气体报警器失效",
+                     *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "location": "2号储罐区",
+                     *       "discovered_on": "2025-03-02",
+                     *       "status": "rectifying",
+                     *       "status_effective_on": "2025-03-05",
+                     *       "deadline": "2025-04-30",
+                     *       "overdue": false,
+                     *       "extensions": 0,
+                     *       "plan": {
+                     *         "responsible_person": "李明",
+                     *         "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *         "funds": "12000.00",
+                     *         "deadline": "2025-04-30",
+                     *         "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *       },
+                     *       "evidence": null,
+                     *       "listed": false,
+                     *       "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "closed_on": null,
+                     *       "inspection_id": null,
+                     *       "report_id": null,
+                     *       "allowed_actions": [
+                     *         "submit",
+                     *         "void",
+                     *         "extend"
+                     *       ],
+                     *       "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *       "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `effective_on` in the future or before the previous step (H7); an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_inspections: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id?: string;
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only inspections of this kind.
+                 * @example principal_self
+                 */
+                kind?: components["schemas"]["InspectionKind"];
+                /**
+                 * @description Only those performed on or after this date.
+                 * @example 2025-01-01
+                 */
+                performed_from?: string;
+                /**
+                 * @description Only those performed on or before this date.
+                 * @example 2025-06-30
+                 */
+                performed_to?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of inspections, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23",
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "kind": "principal_self",
+                     *           "performed_on": "2025-04-08",
+                     *           "led_by_principal": true,
+                     *           "inspector": "王强",
+                     *           "notes": "季度主要负责人带队检查",
+                     *           "findings_count": 1,
+                     *           "hazard_ids": [
+                     *             "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *           ],
+                     *           "created_at": "2025-04-08T15:20:44.905+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InspectionPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_inspection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                 *       "kind": "principal_self",
+                 *       "performed_on": "2025-04-08",
+                 *       "led_by_principal": true,
+                 *       "inspector": "王强",
+                 *       "findings": [
+                 *         {
+                 *           "grade": "general",
+                 *           "title": "灭火器压力不足",
+                 *           "deadline": "2025-04-15"
+                 *         },
+                 *         {
+                 *           "grade": "major",
+                 *           "title": "有限空间作业未审批",
+                 *           "criterion_ref": "工贸重大隐患判定标准 第六条"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["InspectionCreate"];
+            };
+        };
+        responses: {
+            /** @description The inspection as recorded, with the ids of the hazards its findings became. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "kind": "principal_self",
+                     *       "performed_on": "2025-04-08",
+                     *       "led_by_principal": true,
+                     *       "inspector": "王强",
+                     *       "notes": "季度主要负责人带队检查",
+                     *       "findings_count": 1,
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_at": "2025-04-08T15:20:44.905+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InspectionRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an enterprise the caller cannot see; a kind the caller may not record; `performed_on` in the future; a finding's deadline before `performed_on`; attachments the caller cannot see; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_inspection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The inspection's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23
+                 */
+                inspection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inspection. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-0c4d-7e5f-8a6b-7c8d9e0f1a23",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "kind": "principal_self",
+                     *       "performed_on": "2025-04-08",
+                     *       "led_by_principal": true,
+                     *       "inspector": "王强",
+                     *       "notes": "季度主要负责人带队检查",
+                     *       "findings_count": 1,
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_at": "2025-04-08T15:20:44.905+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InspectionRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_events: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The last event id seen (`next_cursor` of the previous page); leave it out, or send 0, to read from the start. A number, as the ids are; the digits that earlier versions sent as a string read the same.
+                 * @example 1024
+                 */
+                after?: number;
+                /**
+                 * @description Only events of this type (see above).
+                 * @example hazard.status_changed
+                 */
+                type?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Up to `limit` events after `after`, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1025,
+                     *           "type": "hazard.status_changed",
+                     *           "at": "2025-03-05T10:02:11.031+08:00",
+                     *           "resource": "hazard",
+                     *           "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "data": {
+                     *             "from": "reported",
+                     *             "to": "rectifying",
+                     *             "action": "plan"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": 1025
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_attachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["EvidenceUpload"];
+            };
+        };
+        responses: {
+            /** @description The file's metadata; `Location` is its download. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89",
+                     *       "sha256": "3b7f0b1c9d2e4a5f6b8c7d9e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c",
+                     *       "content_type": "image/jpeg",
+                     *       "size": 482113,
+                     *       "filename": "储罐区报警器更换后.jpg",
+                     *       "created_at": "2025-04-28T16:35:51+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The attachment's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89
+                 */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with the content type detected on upload. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description `attachment` with the uploaded file's name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": Blob;
+                    "image/png": Blob;
+                    "application/pdf": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The attachment's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89
+                 */
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's metadata. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-6c0d-7e1f-8a2b-3c4d5e6f7a89",
+                     *       "sha256": "3b7f0b1c9d2e4a5f6b8c7d9e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c",
+                     *       "content_type": "image/jpeg",
+                     *       "size": 482113,
+                     *       "filename": "储罐区报警器更换后.jpg",
+                     *       "created_at": "2025-04-28T16:35:51+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_public_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+                 *       "location": "工业园区三路12号",
+                 *       "enterprise_name": "某某家具厂",
+                 *       "contact": {
+                 *         "name": "张先生",
+                 *         "phone": "13800138000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PublicReportCreate"];
+            };
+        };
+        responses: {
+            /** @description The receipt: keep the tracking code, it is shown only this once. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "tracking_code": "q3Hk9Wc2TzR8vYbN1pLxEu7s",
+                     *       "status": "received",
+                     *       "received_at": "2025-06-03T20:41:09+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublicReportReceipt"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a village that does not exist; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_report_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The `tracking_code` of the receipt, as it was returned (base64url).
+                 * @example q3Hk9Wc2TzR8vYbN1pLxEu7s
+                 */
+                tracking_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's status. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "substantiated",
+                     *       "received_at": "2025-06-03T20:41:09+08:00",
+                     *       "verified_at": "2025-06-05T10:30:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublicReportStatus"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only reports in this status.
+                 * @example received
+                 */
+                status?: components["schemas"]["ReportStatus"];
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78",
+                     *           "status": "substantiated",
+                     *           "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+                     *           "location": "东湖村工业园区三路12号",
+                     *           "enterprise_name": "某某家具厂",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "contact": null,
+                     *           "received_at": "2025-06-03T20:41:09+08:00",
+                     *           "verified_at": "2025-06-05T10:30:00+08:00",
+                     *           "verified_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *           "verification_note": "现场核查属实，消防通道堵塞",
+                     *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "reward_eligible": true
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The report's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78
+                 */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78",
+                     *       "status": "substantiated",
+                     *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+                     *       "location": "东湖村工业园区三路12号",
+                     *       "enterprise_name": "某某家具厂",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "contact": null,
+                     *       "received_at": "2025-06-03T20:41:09+08:00",
+                     *       "verified_at": "2025-06-05T10:30:00+08:00",
+                     *       "verified_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "verification_note": "现场核查属实，消防通道堵塞",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "reward_eligible": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The report's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78
+                 */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "substantiated",
+                 *       "note": "现场核查属实，消防通道堵塞",
+                 *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                 *       "grade": "general",
+                 *       "title": "消防通道堵塞",
+                 *       "deadline": "2025-07-15"
+                 *     }
+                 */
+                "application/json": components["schemas"]["VerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description The report as verified; a substantiated one names the hazard it became. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-5b9c-7d0e-9f1a-2b3c4d5e6f78",
+                     *       "status": "substantiated",
+                     *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
+                     *       "location": "东湖村工业园区三路12号",
+                     *       "enterprise_name": "某某家具厂",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "contact": null,
+                     *       "received_at": "2025-06-03T20:41:09+08:00",
+                     *       "verified_at": "2025-06-05T10:30:00+08:00",
+                     *       "verified_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "verification_note": "现场核查属实，消防通道堵塞",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "reward_eligible": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: a substantiated outcome without its hazard's enterprise, grade and title, or hazard fields with an unsubstantiated one; an enterprise the caller cannot see; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_compliance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description `due`: a current period not yet done; `missed`: missed periods; `done`: all done.
+                 * @example missed
+                 */
+                status?: components["schemas"]["ComplianceFilter"];
+                /**
+                 * @description Narrow `status` to one obligation.
+                 * @example principal_inspection
+                 */
+                obligation?: components["schemas"]["Obligation"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of enterprises with their C1 and C2 status, and the summary. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-06-30",
+                     *       "summary": {
+                     *         "enterprises": 200,
+                     *         "principal_inspection": {
+                     *           "applicable": 186,
+                     *           "done": 141,
+                     *           "due": 45,
+                     *           "not_applicable": 14,
+                     *           "with_missed": 23,
+                     *           "missed_periods": 31,
+                     *           "rate": 0.758
+                     *         },
+                     *         "drill": {
+                     *           "applicable": 186,
+                     *           "done": 120,
+                     *           "due": 66,
+                     *           "not_applicable": 14,
+                     *           "with_missed": 9,
+                     *           "missed_periods": 9,
+                     *           "rate": 0.645
+                     *         }
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "name": "【演示】东湖化工005有限公司",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "high_risk": true,
+                     *           "status": "active",
+                     *           "principal_inspection": {
+                     *             "period": "2025-06",
+                     *             "status": "due",
+                     *             "missed_periods": 1
+                     *           },
+                     *           "drill": {
+                     *             "period": "2025-H1",
+                     *             "status": "done",
+                     *             "missed_periods": 0
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": "AZOlwCs8fU6fWmt8jZ4PEg"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CompliancePage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_supervision_compliance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only villages, or only departments.
+                 * @example village
+                 */
+                kind?: components["schemas"]["SupervisedKind"];
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each unit's C3 status in the current half-year, and the summary. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-06-30",
+                     *       "period": "2025-H1",
+                     *       "summary": {
+                     *         "units": 18,
+                     *         "done": 15,
+                     *         "due": 3,
+                     *         "with_missed": 1,
+                     *         "coverage": 0.833
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "name": "【演示】东湖村",
+                     *           "kind": "village",
+                     *           "period": "2025-H1",
+                     *           "status": "done",
+                     *           "missed_periods": 0,
+                     *           "missed": []
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionCompliance"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_training_compliance: {
+        parameters: {
+            query: {
+                /**
+                 * @description The campaign year, 2024–2026 (each has its focus group).
+                 * @example 2025
+                 */
+                year: number;
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The year's C4 coverage and the enterprises not yet covered. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "year": 2025,
+                     *       "focus_tags": [
+                     *         "dust_explosion"
+                     *       ],
+                     *       "trainee_roles": [
+                     *         "principal",
+                     *         "fire_safety_responsible"
+                     *       ],
+                     *       "total": 12,
+                     *       "covered": 11,
+                     *       "rate": 0.917,
+                     *       "uncovered": [
+                     *         {
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "name": "【演示】东湖化工005有限公司",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "industry_trade"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingCompliance"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_targets: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description T1–T3 as they stood on `as_of`. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-06-30",
+                     *       "items": [
+                     *         {
+                     *           "code": "stock_cleared",
+                     *           "year": 2024,
+                     *           "status": "met",
+                     *           "figures": {
+                     *             "stock_total": 42,
+                     *             "open_stock": 0,
+                     *             "closed_by_deadline": 42,
+                     *             "open_at_deadline": 0,
+                     *             "overdue_open_stock": 0
+                     *           }
+                     *         },
+                     *         {
+                     *           "code": "increment_reduced",
+                     *           "year": 2025,
+                     *           "status": "on_track",
+                     *           "figures": {
+                     *             "count_ytd": 17,
+                     *             "count_prev_same_dates": 25
+                     *           }
+                     *         },
+                     *         {
+                     *           "code": "dynamic_zero",
+                     *           "year": 2026,
+                     *           "status": "at_risk",
+                     *           "figures": {
+                     *             "open_major": 2,
+                     *             "overdue_open_major": 1,
+                     *             "overdue_open_major_at_year_end": 0
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TargetList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_hazard_stats: {
+        parameters: {
+            query: {
+                /**
+                 * @description What the rows are: one per village, sector, … or month.
+                 * @example village
+                 */
+                group_by: components["schemas"]["StatsGroup"];
+                /**
+                 * @description Only hazards discovered on or after this date.
+                 * @example 2025-01-01
+                 */
+                from?: string;
+                /**
+                 * @description Only hazards discovered on or before this date.
+                 * @example 2025-06-30
+                 */
+                to?: string;
+                /**
+                 * @description Only major, or only general, hazards.
+                 * @example major
+                 */
+                grade?: components["schemas"]["Grade"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per group. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "group_by": "village",
+                     *       "from": "2025-01-01",
+                     *       "to": "2025-06-30",
+                     *       "items": [
+                     *         {
+                     *           "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "label": "【演示】东湖村",
+                     *           "total": 38,
+                     *           "open": 6,
+                     *           "overdue": 1,
+                     *           "closed": 30,
+                     *           "void": 2,
+                     *           "closure_rate": 0.833,
+                     *           "median_days_to_close": 21.5
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HazardStats"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `from` after `to` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_dashboard: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard's figures on `as_of`. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-06-30",
+                     *       "campaign_phase": "special_rectification",
+                     *       "major_hazards": {
+                     *         "open": 4,
+                     *         "overdue": 1,
+                     *         "listed": 2
+                     *       },
+                     *       "targets": [
+                     *         {
+                     *           "code": "stock_cleared",
+                     *           "year": 2024,
+                     *           "status": "met",
+                     *           "figures": {
+                     *             "stock_total": 42,
+                     *             "open_stock": 0,
+                     *             "closed_by_deadline": 42,
+                     *             "open_at_deadline": 0,
+                     *             "overdue_open_stock": 0
+                     *           }
+                     *         },
+                     *         {
+                     *           "code": "increment_reduced",
+                     *           "year": 2025,
+                     *           "status": "on_track",
+                     *           "figures": {
+                     *             "count_ytd": 17,
+                     *             "count_prev_same_dates": 25
+                     *           }
+                     *         },
+                     *         {
+                     *           "code": "dynamic_zero",
+                     *           "year": 2026,
+                     *           "status": "at_risk",
+                     *           "figures": {
+                     *             "open_major": 2,
+                     *             "overdue_open_major": 1,
+                     *             "overdue_open_major_at_year_end": 0
+                     *           }
+                     *         }
+                     *       ],
+                     *       "compliance": {
+                     *         "enterprises": 200,
+                     *         "principal_inspection": {
+                     *           "applicable": 186,
+                     *           "done": 141,
+                     *           "due": 45,
+                     *           "not_applicable": 14,
+                     *           "with_missed": 23,
+                     *           "missed_periods": 31,
+                     *           "rate": 0.758
+                     *         },
+                     *         "drill": {
+                     *           "applicable": 186,
+                     *           "done": 120,
+                     *           "due": 66,
+                     *           "not_applicable": 14,
+                     *           "with_missed": 9,
+                     *           "missed_periods": 9,
+                     *           "rate": 0.645
+                     *         }
+                     *       },
+                     *       "supervision": {
+                     *         "units": 18,
+                     *         "done": 15,
+                     *         "due": 3,
+                     *         "with_missed": 1,
+                     *         "coverage": 0.833
+                     *       },
+                     *       "by_village": [
+                     *         {
+                     *           "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "label": "【演示】东湖村",
+                     *           "open_major": 1,
+                     *           "overdue_major": 0,
+                     *           "principal_inspection_rate": 0.8,
+                     *           "drill_rate": 0.65,
+                     *           "targets": [
+                     *             {
+                     *               "code": "stock_cleared",
+                     *               "year": 2024,
+                     *               "status": "met",
+                     *               "figures": {
+                     *                 "stock_total": 42,
+                     *                 "open_stock": 0,
+                     *                 "closed_by_deadline": 42,
+                     *                 "open_at_deadline": 0,
+                     *                 "overdue_open_stock": 0
+                     *               }
+                     *             },
+                     *             {
+                     *               "code": "increment_reduced",
+                     *               "year": 2025,
+                     *               "status": "on_track",
+                     *               "figures": {
+                     *                 "count_ytd": 17,
+                     *                 "count_prev_same_dates": 25
+                     *               }
+                     *             },
+                     *             {
+                     *               "code": "dynamic_zero",
+                     *               "year": 2026,
+                     *               "status": "at_risk",
+                     *               "figures": {
+                     *                 "open_major": 2,
+                     *                 "overdue_open_major": 1,
+                     *                 "overdue_open_major_at_year_end": 0
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "by_sector": [
+                     *         {
+                     *           "key": "hazardous_chemicals",
+                     *           "label": "危险化学品",
+                     *           "open_major": 1,
+                     *           "overdue_major": 0,
+                     *           "principal_inspection_rate": 0.8,
+                     *           "drill_rate": 0.65,
+                     *           "targets": [
+                     *             {
+                     *               "code": "stock_cleared",
+                     *               "year": 2024,
+                     *               "status": "met",
+                     *               "figures": {
+                     *                 "stock_total": 42,
+                     *                 "open_stock": 0,
+                     *                 "closed_by_deadline": 42,
+                     *                 "open_at_deadline": 0,
+                     *                 "overdue_open_stock": 0
+                     *               }
+                     *             },
+                     *             {
+                     *               "code": "increment_reduced",
+                     *               "year": 2025,
+                     *               "status": "on_track",
+                     *               "figures": {
+                     *                 "count_ytd": 17,
+                     *                 "count_prev_same_dates": 25
+                     *               }
+                     *             },
+                     *             {
+                     *               "code": "dynamic_zero",
+                     *               "year": 2026,
+                     *               "status": "at_risk",
+                     *               "figures": {
+                     *                 "open_major": 2,
+                     *                 "overdue_open_major": 1,
+                     *                 "overdue_open_major_at_year_end": 0
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_campaign: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The four phases and the current one. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-06-30",
+                     *       "current_phase": "special_rectification",
+                     *       "phases": [
+                     *         {
+                     *           "code": "mobilization",
+                     *           "name": "动员部署阶段",
+                     *           "starts_on": "2024-02-01",
+                     *           "ends_on": "2024-04-30",
+                     *           "status": "past"
+                     *         },
+                     *         {
+                     *           "code": "special_rectification",
+                     *           "name": "专项治理阶段",
+                     *           "starts_on": "2024-05-01",
+                     *           "ends_on": "2025-12-31",
+                     *           "status": "current"
+                     *         },
+                     *         {
+                     *           "code": "consolidation",
+                     *           "name": "巩固提升阶段",
+                     *           "starts_on": "2026-01-01",
+                     *           "ends_on": "2026-09-30",
+                     *           "status": "upcoming"
+                     *         },
+                     *         {
+                     *           "code": "evaluation",
+                     *           "name": "总结评估阶段",
+                     *           "starts_on": "2026-10-01",
+                     *           "ends_on": "2026-12-31",
+                     *           "status": "upcoming"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_drills: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id?: string;
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only drills of this kind.
+                 * @example evacuation
+                 */
+                kind?: components["schemas"]["DrillKind"];
+                /**
+                 * @description Only those held on or after this date.
+                 * @example 2025-01-01
+                 */
+                held_from?: string;
+                /**
+                 * @description Only those held on or before this date.
+                 * @example 2025-06-30
+                 */
+                held_to?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of drills, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34",
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "kind": "evacuation",
+                     *           "held_on": "2025-05-12",
+                     *           "participants": 86,
+                     *           "scenario": "二楼配电间起火，全员疏散至东侧广场",
+                     *           "notes": null,
+                     *           "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+                     *           "created_at": "2025-05-12T17:05:12.300+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DrillPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_drill: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                 *       "kind": "evacuation",
+                 *       "held_on": "2025-05-12",
+                 *       "participants": 86,
+                 *       "scenario": "二楼配电间起火，全员疏散至东侧广场"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DrillCreate"];
+            };
+        };
+        responses: {
+            /** @description The drill as recorded. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "kind": "evacuation",
+                     *       "held_on": "2025-05-12",
+                     *       "participants": 86,
+                     *       "scenario": "二楼配电间起火，全员疏散至东侧广场",
+                     *       "notes": null,
+                     *       "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+                     *       "created_at": "2025-05-12T17:05:12.300+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DrillRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an enterprise the caller cannot see; `held_on` in the future; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_drill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The drill's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34
+                 */
+                drill_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The drill. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-1d5e-7f6a-9b7c-8d9e0f1a2b34",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "kind": "evacuation",
+                     *       "held_on": "2025-05-12",
+                     *       "participants": 86,
+                     *       "scenario": "二楼配电间起火，全员疏散至东侧广场",
+                     *       "notes": null,
+                     *       "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+                     *       "created_at": "2025-05-12T17:05:12.300+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DrillRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_trainings: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this enterprise.
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id?: string;
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only trainings of this trainee role.
+                 * @example fire_safety_responsible
+                 */
+                trainee_role?: components["schemas"]["TraineeRole"];
+                /**
+                 * @description `true`: only passed trainings (C4 counts these).
+                 * @example true
+                 */
+                passed?: boolean;
+                /**
+                 * @description Only those held on or after this date.
+                 * @example 2025-01-01
+                 */
+                held_from?: string;
+                /**
+                 * @description Only those held on or before this date.
+                 * @example 2025-06-30
+                 */
+                held_to?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of trainings, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45",
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "trainee_role": "principal",
+                     *           "trainee_name": "王强",
+                     *           "topic": "主要负责人安全生产知识和管理能力培训",
+                     *           "held_on": "2025-03-20",
+                     *           "hours": "8.0",
+                     *           "passed": true,
+                     *           "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+                     *           "created_at": "2025-03-20T18:00:00+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_training: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                 *       "trainee_role": "fire_safety_responsible",
+                 *       "trainee_name": "李娜",
+                 *       "topic": "消防安全责任人培训",
+                 *       "held_on": "2025-03-20",
+                 *       "hours": "8.0",
+                 *       "passed": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["TrainingCreate"];
+            };
+        };
+        responses: {
+            /** @description The training as recorded. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "trainee_role": "principal",
+                     *       "trainee_name": "王强",
+                     *       "topic": "主要负责人安全生产知识和管理能力培训",
+                     *       "held_on": "2025-03-20",
+                     *       "hours": "8.0",
+                     *       "passed": true,
+                     *       "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+                     *       "created_at": "2025-03-20T18:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an enterprise the caller cannot see; `held_on` in the future; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The training's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45
+                 */
+                training_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The training. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-2e6f-7a7b-8c8d-9e0f1a2b3c45",
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "sector": "hazardous_chemicals",
+                     *       "trainee_role": "principal",
+                     *       "trainee_name": "王强",
+                     *       "topic": "主要负责人安全生产知识和管理能力培训",
+                     *       "held_on": "2025-03-20",
+                     *       "hours": "8.0",
+                     *       "passed": true,
+                     *       "created_by": "0193a5c0-0b06-7000-8000-00000000b006",
+                     *       "created_at": "2025-03-20T18:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_supervision_tasks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only tasks of this kind.
+                 * @example supervision_round
+                 */
+                kind?: components["schemas"]["TaskKind"];
+                /**
+                 * @description Only tasks in this state.
+                 * @example submitted
+                 */
+                status?: components["schemas"]["TaskStatus"];
+                /**
+                 * @description Only tasks assigned to this unit.
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                assignee_org_unit_id?: string;
+                /**
+                 * @description Only tasks supervising this unit.
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                target_org_unit_id?: string;
+                /**
+                 * @description `true`: only tasks not accepted and past `due_on` (S2).
+                 * @example true
+                 */
+                overdue?: boolean;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *           "kind": "supervision_round",
+                     *           "title": "2025年上半年东湖村安全生产督导",
+                     *           "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+                     *           "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "hazard_id": null,
+                     *           "due_on": "2025-06-30",
+                     *           "status": "submitted",
+                     *           "report": "已完成对辖区12家企业的督导，发现隐患3处",
+                     *           "review_comment": null,
+                     *           "submitted_at": "2025-06-25T16:12:00+08:00",
+                     *           "completed_on": null,
+                     *           "overdue": false,
+                     *           "allowed_actions": [
+                     *             "accept",
+                     *             "return"
+                     *           ],
+                     *           "referrals": [],
+                     *           "hazard_ids": [
+                     *             "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *           ],
+                     *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "created_at": "2025-06-01T09:00:00+08:00",
+                     *           "updated_at": "2025-06-25T16:12:00+08:00"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionTaskPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_supervision_task: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "supervision_round",
+                 *       "title": "2025年上半年安全生产督导",
+                 *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                 *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                 *       "due_on": "2025-06-30"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupervisionTaskCreate"];
+            };
+        };
+        responses: {
+            /** @description The task as created, `open`. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "kind": "supervision_round",
+                     *       "title": "2025年上半年东湖村安全生产督导",
+                     *       "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+                     *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "hazard_id": null,
+                     *       "due_on": "2025-06-30",
+                     *       "status": "submitted",
+                     *       "report": "已完成对辖区12家企业的督导，发现隐患3处",
+                     *       "review_comment": null,
+                     *       "submitted_at": "2025-06-25T16:12:00+08:00",
+                     *       "completed_on": null,
+                     *       "overdue": false,
+                     *       "allowed_actions": [
+                     *         "accept",
+                     *         "return"
+                     *       ],
+                     *       "referrals": [],
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-06-01T09:00:00+08:00",
+                     *       "updated_at": "2025-06-25T16:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionTaskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an assignee or target that is not a village or department; a hazard the caller cannot see or that is not open; `due_on` in the past; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_supervision_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "kind": "supervision_round",
+                     *       "title": "2025年上半年东湖村安全生产督导",
+                     *       "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+                     *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "hazard_id": null,
+                     *       "due_on": "2025-06-30",
+                     *       "status": "submitted",
+                     *       "report": "已完成对辖区12家企业的督导，发现隐患3处",
+                     *       "review_comment": null,
+                     *       "submitted_at": "2025-06-25T16:12:00+08:00",
+                     *       "completed_on": null,
+                     *       "overdue": false,
+                     *       "allowed_actions": [
+                     *         "accept",
+                     *         "return"
+                     *       ],
+                     *       "referrals": [],
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-06-01T09:00:00+08:00",
+                     *       "updated_at": "2025-06-25T16:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionTaskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_supervision_task: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "report": "已完成对辖区12家企业的督导，发现隐患3处"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SubmitTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The task, now `submitted`. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "kind": "supervision_round",
+                     *       "title": "2025年上半年东湖村安全生产督导",
+                     *       "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+                     *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "hazard_id": null,
+                     *       "due_on": "2025-06-30",
+                     *       "status": "submitted",
+                     *       "report": "已完成对辖区12家企业的督导，发现隐患3处",
+                     *       "review_comment": null,
+                     *       "submitted_at": "2025-06-25T16:12:00+08:00",
+                     *       "completed_on": null,
+                     *       "overdue": false,
+                     *       "allowed_actions": [
+                     *         "accept",
+                     *         "return"
+                     *       ],
+                     *       "referrals": [],
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-06-01T09:00:00+08:00",
+                     *       "updated_at": "2025-06-25T16:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionTaskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_supervision_task: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "督导到位，同意验收",
+                 *       "completed_on": "2025-06-28"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AcceptTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The task, now `accepted`. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "kind": "supervision_round",
+                     *       "title": "2025年上半年东湖村安全生产督导",
+                     *       "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+                     *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "hazard_id": null,
+                     *       "due_on": "2025-06-30",
+                     *       "status": "submitted",
+                     *       "report": "已完成对辖区12家企业的督导，发现隐患3处",
+                     *       "review_comment": null,
+                     *       "submitted_at": "2025-06-25T16:12:00+08:00",
+                     *       "completed_on": null,
+                     *       "overdue": false,
+                     *       "allowed_actions": [
+                     *         "accept",
+                     *         "return"
+                     *       ],
+                     *       "referrals": [],
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-06-01T09:00:00+08:00",
+                     *       "updated_at": "2025-06-25T16:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionTaskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `completed_on` in the future or before the task was created; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_supervision_task: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "未覆盖危险化学品企业，请补充督导"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReturnTaskRequest"];
+            };
+        };
+        responses: {
+            /** @description The task, now `returned`. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "kind": "supervision_round",
+                     *       "title": "2025年上半年东湖村安全生产督导",
+                     *       "description": "对东湖村开展半年度督导，覆盖危险化学品企业",
+                     *       "assignee_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "target_org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "hazard_id": null,
+                     *       "due_on": "2025-06-30",
+                     *       "status": "submitted",
+                     *       "report": "已完成对辖区12家企业的督导，发现隐患3处",
+                     *       "review_comment": null,
+                     *       "submitted_at": "2025-06-25T16:12:00+08:00",
+                     *       "completed_on": null,
+                     *       "overdue": false,
+                     *       "allowed_actions": [
+                     *         "accept",
+                     *         "return"
+                     *       ],
+                     *       "referrals": [],
+                     *       "hazard_ids": [
+                     *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       ],
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-06-01T09:00:00+08:00",
+                     *       "updated_at": "2025-06-25T16:12:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupervisionTaskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_supervision_findings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "findings": [
+                 *         {
+                 *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                 *           "grade": "general",
+                 *           "title": "疏散通道堆放杂物",
+                 *           "deadline": "2025-06-20"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["FindingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The hazards created; `Location` and `ETag` are the task's. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "task_id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "hazards": [
+                     *         {
+                     *           "id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "grade": "major",
+                     *           "source": "supervision",
+                     *           "title": "储罐区可燃气体报警器失效",
+                     *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
+                     *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *           "location": "2号储罐区",
+                     *           "discovered_on": "2025-03-02",
+                     *           "status": "rectifying",
+                     *           "status_effective_on": "2025-03-05",
+                     *           "deadline": "2025-04-30",
+                     *           "overdue": false,
+                     *           "extensions": 0,
+                     *           "plan": {
+                     *             "responsible_person": "李明",
+                     *             "measures": "更换可燃气体报警器并与紧急切断阀联锁",
+                     *             "funds": "12000.00",
+                     *             "deadline": "2025-04-30",
+                     *             "contingency_plan": "停用储罐区，设置警戒区，专人值守"
+                     *           },
+                     *           "evidence": null,
+                     *           "listed": false,
+                     *           "notified_at": "2025-03-02T09:15:27.412+08:00",
+                     *           "closed_on": null,
+                     *           "inspection_id": null,
+                     *           "report_id": null,
+                     *           "allowed_actions": [
+                     *             "submit",
+                     *             "void",
+                     *             "extend"
+                     *           ],
+                     *           "created_at": "2025-03-02T09:15:27.412+08:00",
+                     *           "updated_at": "2025-04-28T16:40:03.118+08:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FindingsRecorded"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an enterprise the caller cannot see; a deadline before `discovered_on`; `discovered_on` in the future or before the task was created; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_task_referral: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The supervision task's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56
+                 */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "referred_to": "区纪委监委",
+                 *       "subject": "东湖村督导整改不力问题",
+                 *       "facts": "督导发现的三处重大隐患逾期未整改",
+                 *       "referred_on": "2025-07-02"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReferralCreate"];
+            };
+        };
+        responses: {
+            /** @description The task with the referral; `Location` and `ETag` are the task's. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c1-4a8b-7c9d-8e0f-1a2b3c4d5e67",
+                     *       "task_id": "0193a5c1-3f7a-7b8c-9d9e-0f1a2b3c4d56",
+                     *       "referred_to": "区纪委监委",
+                     *       "subject": "东湖村督导整改不力问题",
+                     *       "facts": "督导发现的三处重大隐患逾期未整改",
+                     *       "referred_on": "2025-07-02",
+                     *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *       "created_at": "2025-07-02T11:00:00+08:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReferralRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: `referred_on` in the future or before the task was created; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_entries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only writes by this user.
+                 * @example 0193a5c0-0b01-7000-8000-00000000b001
+                 */
+                actor_id?: string;
+                /**
+                 * @description Only writes to this kind of resource (the collection: `hazards`, `inspections` ...).
+                 * @example hazards
+                 */
+                resource?: string;
+                /**
+                 * @description Only writes to this resource.
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                resource_id?: string;
+                /**
+                 * @description Only writes with this HTTP method.
+                 * @example POST
+                 */
+                method?: components["schemas"]["WriteMethod"];
+                /**
+                 * @description Only writes at or after this instant.
+                 * @example 2025-03-01T00:00:00+08:00
+                 */
+                from?: string;
+                /**
+                 * @description Only writes at or before this instant.
+                 * @example 2025-03-31T23:59:59+08:00
+                 */
+                to?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (11 characters, base64url). Leave it out for the first page.
+                 * @example AAAAAAAAAGQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the trail, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 5120,
+                     *           "seq": 5120,
+                     *           "at": "2025-03-05T10:02:11.031+08:00",
+                     *           "actor_id": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "actor_role": "street_admin",
+                     *           "org_unit_id": "0193a5c0-0a01-7000-8000-00000000a001",
+                     *           "client_address": "10.20.3.41",
+                     *           "request_id": "9f1c2e7a4b6d8c0e1a2b3c4d",
+                     *           "method": "POST",
+                     *           "path": "/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d/plan",
+                     *           "action": "hazard.plan",
+                     *           "resource": "hazards",
+                     *           "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "status_code": 200,
+                     *           "prev_hash": "5d41402abc4b2a76b9719d911017c592ae2b8e1f0a9c3d7e6b5a4f3e2d1c0b9a",
+                     *           "hash": "7b52009b64fd0a2a49e6d8a939753077792b0554e8c1f0a9d3b7c6e5f4a3b2c1"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "AAAAAAAAE_8"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
