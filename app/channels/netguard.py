@@ -100,10 +100,13 @@ def address_problem(address: str | IPAddress) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.scope_id:
             return "link-local"
-        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        # IPv4 behind IPv6: a mapped or NAT64 address is its IPv4 one; 6to4 and Teredo carry
+        # IPv4 addresses that must be public too
+        if ip.ipv4_mapped is not None:
+            return address_problem(ip.ipv4_mapped)
         if ip in _NAT64:
-            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        for inner in embedded:
+            return address_problem(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        for inner in (ip.sixtofour, *(ip.teredo or ())):
             if inner is not None and (problem := address_problem(inner)):
                 return problem
         if ip.is_site_local:

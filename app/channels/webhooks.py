@@ -110,9 +110,10 @@ class WebhookSender:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> WebhookSender:
-        policy = TargetPolicy(settings.webhook_allowed_private_hosts, resolver=kwargs.pop("resolver", None))
-        return cls(policy, timeout=settings.channel_timeout_seconds, **kwargs)
+    def from_settings(cls, settings: Settings, *, resolver: Resolver | None = None,
+                      verify: ssl.SSLContext | None = None) -> WebhookSender:
+        policy = TargetPolicy(settings.webhook_allowed_private_hosts, resolver=resolver)
+        return cls(policy, timeout=settings.channel_timeout_seconds, verify=verify)
 
     async def validate_url(self, url: str) -> FieldError | None:
         return await validate_target_url(url, self.policy)

@@ -56,10 +56,7 @@ class HttpPeer:
         self._server: asyncio.base_events.Server | None = None
         self._last_sni: str | None = None
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
+    port: int = 0
 
     def url(self, path: str = "/", *, host: str | None = None) -> str:
         name = host or (f"[{self.host}]" if ":" in self.host else self.host)
@@ -70,6 +67,7 @@ class HttpPeer:
         if self.ssl_context is not None:
             self.ssl_context.sni_callback = self._remember_sni
         self._server = await asyncio.start_server(self._serve, self.host, 0, ssl=self.ssl_context)
+        self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -169,10 +167,7 @@ class SmtpPeer:
         self.starttls = starttls
         self._server: asyncio.base_events.Server | None = None
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
+    port: int = 0
 
     def _authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
                       auth_data: Any) -> AuthResult:
@@ -195,6 +190,7 @@ class SmtpPeer:
 
     async def __aenter__(self) -> SmtpPeer:
         self._server = await asyncio.get_running_loop().create_server(self._factory, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
