@@ -60,9 +60,10 @@ class Settings(BaseSettings):
     # --- Outbound channels (app/channels; R4-R6). JSON values are parsed here, and a bad one
     # is an error naming its variable, never echoing the value. ---
     channel_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    sms_gateway_url: str | None = None
+    # the URL and the body template may carry an API key too, so they stay out of repr
+    sms_gateway_url: str | None = Field(default=None, repr=False)
     sms_gateway_headers: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
-    sms_gateway_body: Annotated[dict[str, Any] | list[Any] | None, NoDecode] = None
+    sms_gateway_body: Annotated[dict[str, Any] | list[Any] | None, NoDecode] = Field(default=None, repr=False)
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
     smtp_from: str | None = None
