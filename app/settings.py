@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.domain.audit import AuditKeys
 
@@ -17,7 +18,7 @@ DEV_AUDIT_KEY = "dev-only-insecure-audit-key-change-me-0123456789ab"
 
 
 class Settings(BaseSettings):
-    # hide_input_in_errors: a rejected value (a secret) is never printed back.
+    # hide_input_in_errors: a rejected value may be a secret (a key, a password, an auth header)
     model_config = SettingsConfigDict(
         env_prefix="ANQUAN_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
     )
@@ -72,6 +73,52 @@ class Settings(BaseSettings):
             to_async_url(url)  # the scheme only is named in the error, never the URL (a password)
         return url or None
 
+    # --- Outbound channels (app/channels; R4-R6). JSON values are parsed here, and a bad one
+    # is an error naming its variable, never echoing the value. ---
+    channel_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # the URL and the body template may carry an API key too, so they stay out of repr
+    sms_gateway_url: str | None = Field(default=None, repr=False)
+    sms_gateway_headers: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
+    sms_gateway_body: Annotated[dict[str, Any] | list[Any] | None, NoDecode] = Field(default=None, repr=False)
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_from: str | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    webhook_allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("sms_gateway_url", "smtp_host", "smtp_from", "smtp_username", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sms_gateway_url")
+    @classmethod
+    def _check_sms_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("ANQUAN_SMS_GATEWAY_URL must be an http or https URL")
+        return value
+
+    @field_validator("sms_gateway_headers", "sms_gateway_body", "webhook_allowed_private_hosts", mode="before")
+    @classmethod
+    def _parse_channel_json(cls, value: Any, info: ValidationInfo) -> Any:
+        name = f"ANQUAN_{(info.field_name or '').upper()}"
+        if isinstance(value, str):
+            if not value.strip():  # set but empty: as if unset
+                return {"sms_gateway_headers": {}, "sms_gateway_body": None}.get(info.field_name or "", [])
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        if info.field_name == "sms_gateway_headers":
+            _check_headers(name, value)
+        elif info.field_name == "sms_gateway_body":
+            _check_body_template(name, value)
+        elif not isinstance(value, list) or not all(isinstance(h, str) and h.strip() for h in value):
+            raise ValueError(f"{name} must be a JSON list of host names or addresses")
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         # An empty HMAC key lets anybody sign tokens, so it is refused even in dev; outside
@@ -121,6 +168,29 @@ def env_name(field: str) -> str:
     if field == "database_url":
         return "DATABASE_URL"
     return "ANQUAN_" + field.upper()
+
+def _check_headers(name: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object of header names to values")
+    for key, item in value.items():
+        if isinstance(item, SecretStr):
+            item = item.get_secret_value()
+        if not isinstance(item, str):
+            raise ValueError(f"{name}: the value of header {key!r} must be a string")
+        if not key or any(c in key for c in ":\r\n \t") or "\r" in item or "\n" in item:
+            raise ValueError(f"{name}: header {key!r} has an invalid name or a line break in its value")
+
+
+def _check_body_template(name: str, value: Any) -> None:
+    from app.channels.sms import PLACEHOLDERS, template_placeholders
+
+    if value is None:
+        return
+    if not isinstance(value, dict | list):
+        raise ValueError(f"{name} must be a JSON object (or array) template")
+    missing = sorted(PLACEHOLDERS - template_placeholders(value))
+    if missing:
+        raise ValueError(f"{name} must contain " + " and ".join("{" + m + "}" for m in missing) + " in its values")
 
 
 def to_async_url(url: str) -> str:
