@@ -212,7 +212,7 @@ TRAINING_TOPICS = {
     "safety_manager": "安全管理人员继续教育", "special_operations": "特种作业人员复审培训", "employee": "从业人员三级安全教育",
 }
 EXTRA_DEPARTMENTS = (("economic_development", "经济发展办"), ("comprehensive_enforcement", "综合行政执法队"))
-# sectors without a lead department get one from the street office (DOMAIN.md §1)
+# sectors without a lead department get one from the street office (docs/rules.md §1)
 ASSIGNED_LEADS = {
     "commerce": "economic_development", "power": "economic_development", "postal": "economic_development",
     "grain_storage": "comprehensive_enforcement", "other": "comprehensive_enforcement", "civil_explosives": "police",

@@ -1,4 +1,4 @@
-"""Reference data (DOMAIN.md §1): the street office, the ten departments and the sectors.
+"""Reference data (docs/rules.md §1): the street office, the ten departments and the sectors.
 Idempotent: existing rows, and the street office's later reassignments, are kept."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Compliance cadences C1–C4 (DOMAIN.md §4, EXAMPLES.md 1–9).
+"""Compliance cadences C1–C4 (docs/rules.md §4, docs/examples.md 1–9).
 
 Regime rule (C1, C2). An enterprise owes a period of kind K when the WHOLE period lies
 on or after max(first full period of K starting on or after `registered_on`,
@@ -202,7 +202,7 @@ def evaluate_c1(
 ) -> CadenceResult:
     """C1: a `principal_self` inspection led by the principal per quarter (month if high-risk).
 
-    Inspections are (performed_on, kind, led_by_principal); others never count (EXAMPLES 3).
+    Inspections are (performed_on, kind, led_by_principal); others never count (docs/examples.md, C1 example 3).
     """
     dates = (
         performed_on
@@ -222,7 +222,7 @@ def evaluate_c2(
     return evaluate_cadence(states, c2_kind, dates, as_of)
 
 
-# Villages and departments owe C3 from H1 2024 whenever they were entered (EXAMPLES 8).
+# Villages and departments owe C3 from H1 2024 whenever they were entered (docs/examples.md, C3 example 8).
 _ORG_UNIT_STATES = (EnterpriseState(CAMPAIGN_START, ACTIVE, False),)
 
 

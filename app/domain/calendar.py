@@ -1,4 +1,4 @@
-"""Business calendar: Asia/Shanghai dates and calendar periods (DOMAIN.md §4, §5).
+"""Business calendar: Asia/Shanghai dates and calendar periods (docs/rules.md §4, §5).
 
 All cadences (C1–C4) and targets (T1–T3) are evaluated on business dates, i.e. the
 calendar date in Asia/Shanghai, over calendar months, quarters, half-years and years.

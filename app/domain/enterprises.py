@@ -44,5 +44,5 @@ def is_valid_phone(phone: str) -> bool:
 
 
 def default_high_risk(sector: str) -> bool:
-    """High-risk defaults from the sector (DOMAIN.md §1) unless set explicitly."""
+    """High-risk defaults from the sector (docs/rules.md §1) unless set explicitly."""
     return HIGH_RISK_DEFAULT.get(sector, False)

@@ -1,4 +1,4 @@
-"""Enumerations named in DOMAIN.md and API.md; their values are part of the contract."""
+"""Enumerations named in docs/rules.md and the API contract; their values are part of the contract."""
 
 from enum import StrEnum
 

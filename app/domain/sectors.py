@@ -1,4 +1,4 @@
-"""Reference data of DOMAIN.md §1: the ten departments and the sectors they lead."""
+"""Reference data of docs/rules.md §1: the ten departments and the sectors they lead."""
 
 from __future__ import annotations
 

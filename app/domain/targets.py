@@ -1,4 +1,4 @@
-"""Year-end targets T1–T3 (DOMAIN.md §5, H6, H10; EXAMPLES.md 10–13).
+"""Year-end targets T1–T3 (docs/rules.md §5, H6, H10; docs/examples.md 10–13).
 
 The service computes the figures in SQL (up to a million hazards), so the status
 functions take figures. `HazardTimeline` and `evaluate_targets` are the per-hazard

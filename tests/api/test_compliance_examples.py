@@ -1,4 +1,4 @@
-"""EXAMPLES.md 1–12 through HTTP against PostgreSQL, and the SQL cadence engine held to
+"""docs/examples.md 1–12 through HTTP against PostgreSQL, and the SQL cadence engine held to
 the pure reference (app/domain/cadence.py) on a random street."""
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def test_every_json_body_is_a_closed_model(contract):
 
 # Owned by the server on every object, whether or not a representation shows them.
 ALWAYS_SERVER_OWNED = {"id", "status", "created_at", "updated_at", "created_by", "version"}
-# Named by DOMAIN.md A4 and the issue beyond what the answer shows.
+# Named by docs/rules.md A4 and the issue beyond what the answer shows.
 ALSO_SERVER_OWNED = {
     "submit_public_report": {"hazard_id", "reward_eligible", "verified_by", "verified_at", "contact_name"},
     "create_user": {"is_active", "password_hash"},

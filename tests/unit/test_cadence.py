@@ -1,4 +1,4 @@
-"""Cadences C1–C4 (DOMAIN.md §4, EXAMPLES.md 1–9) and the regime rule of app.domain.cadence."""
+"""Cadences C1–C4 (docs/rules.md §4, docs/examples.md 1–9) and the regime rule of app.domain.cadence."""
 
 import random
 from datetime import UTC, date, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Business calendar: Asia/Shanghai dates and calendar periods (DOMAIN.md §4)."""
+"""Business calendar: Asia/Shanghai dates and calendar periods (docs/rules.md §4)."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -167,16 +167,16 @@ def test_periods_order_by_start():
 @pytest.mark.parametrize(
     ("kind", "d", "expected"),
     [
-        (Q, date(2024, 2, 10), date(2024, 4, 1)),  # EXAMPLES 1
+        (Q, date(2024, 2, 10), date(2024, 4, 1)),  # docs/examples.md 1
         (Q, date(2024, 4, 1), date(2024, 4, 1)),  # a period's first day starts it
         (Q, date(2024, 4, 2), date(2024, 7, 1)),  # its second day does not
         (Q, date(2024, 12, 31), date(2025, 1, 1)),
-        (M, date(2025, 1, 15), date(2025, 2, 1)),  # EXAMPLES 4
+        (M, date(2025, 1, 15), date(2025, 2, 1)),  # docs/examples.md 4
         (M, date(2024, 2, 29), date(2024, 3, 1)),
         (M, date(2024, 3, 1), date(2024, 3, 1)),
-        (H, date(2024, 7, 1), date(2024, 7, 1)),  # EXAMPLES 7
+        (H, date(2024, 7, 1), date(2024, 7, 1)),  # docs/examples.md 7
         (H, date(2024, 7, 2), date(2025, 1, 1)),
-        (Y, date(2023, 5, 1), date(2024, 1, 1)),  # EXAMPLES 6
+        (Y, date(2023, 5, 1), date(2024, 1, 1)),  # docs/examples.md 6
         (Y, date(2024, 1, 1), date(2024, 1, 1)),
     ],
 )

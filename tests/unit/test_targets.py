@@ -1,4 +1,4 @@
-"""Year-end targets T1–T3, stock/increment H10 and overdue H6 (DOMAIN.md §5, EXAMPLES.md 10–13)."""
+"""Year-end targets T1–T3, stock/increment H10 and overdue H6 (docs/rules.md §5, docs/examples.md 10–13)."""
 
 import random
 from datetime import date, timedelta

@@ -1,7 +1,7 @@
 """T1–T3 figures in one statement over the major hazards in scope.
 
 A hazard's state on a date D is the last history step with effective_on ≤ D, and its
-deadline the last deadline recorded by then (DOMAIN.md §5), so a past `as_of` gives what
+deadline the last deadline recorded by then (docs/rules.md §5), so a past `as_of` gives what
 was true then. The figures match app/domain/targets.evaluate_targets (the reference)."""
 
 from __future__ import annotations
