@@ -1,8 +1,6 @@
 """One table of Chinese labels (app.domain.labels): every value of every enumeration has
 exactly one label, and the labels read back to their codes (I1)."""
 
-from typing import get_args
-
 import pytest
 
 from app.api.schemas.drills import DrillKind
@@ -27,9 +25,9 @@ TABLES = [
     (labels.TAG_LABELS, [t.value for t in EnterpriseTag]),
     (labels.STANDARDIZATION_LABELS, [s.value for s in StandardizationLevel]),
     (labels.SECTOR_LABELS, sorted(SECTOR_CODES)),
-    (labels.INSPECTION_KIND_LABELS, list(get_args(InspectionKind))),
-    (labels.DRILL_KIND_LABELS, list(get_args(DrillKind))),
-    (labels.TRAINEE_ROLE_LABELS, list(get_args(TraineeRole))),
+    (labels.INSPECTION_KIND_LABELS, [k.value for k in InspectionKind]),
+    (labels.DRILL_KIND_LABELS, [k.value for k in DrillKind]),
+    (labels.TRAINEE_ROLE_LABELS, [r.value for r in TraineeRole]),
     (labels.TASK_KIND_LABELS, [k.value for k in TaskKind]),
     (labels.RISK_LEVEL_LABELS, [r.value for r in RiskLevel]),
     (labels.RISK_COLOUR_LABELS, [r.value for r in RiskLevel]),
