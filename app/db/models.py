@@ -677,6 +677,7 @@ class LedgerImport(Base):
     duplicates: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     skip_invalid: Mapped[bool | None] = mapped_column(Boolean)
     committed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    committed_by_role: Mapped[str | None] = mapped_column(String(32))
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_count: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))

@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("duplicates", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("skip_invalid", sa.Boolean(), nullable=True),
         sa.Column("committed_by", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column("committed_by_role", sa.String(32), nullable=True),
         sa.Column("committed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_count", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
