@@ -23,7 +23,7 @@ from app.api.deps import Ctx
 from app.api.errors import problem_responses
 from app.api.http import answer, etag, set_etag
 from app.api.idempotency import Idempotent, IdempotencyKeyHeader, claim
-from app.api.pagination import SeqCursor, Limit, decode_cursor, encode_cursor
+from app.api.pagination import Cursor, Limit, decode_id_cursor, encode_cursor
 from app.api.routing import TransactionalRoute
 from app.api.schemas.imports import (
     IMPORT_ID,
@@ -238,7 +238,7 @@ async def list_import_errors(
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
     limit: Limit = 200,
-    cursor: SeqCursor = None,
+    cursor: Cursor = None,
 ) -> Any:
     imp = await service.load(ctx, import_id)
     wants_xlsx = format == "xlsx" or (format is None and accept is not None and XLSX in accept)
@@ -259,12 +259,15 @@ async def list_import_errors(
             body, media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="import-errors-{imp.id}.xlsx"'},
         )
-    after = decode_cursor(cursor)
-    rows = await service.errors_page(ctx, imp, after=after[0] if after else None, limit=limit)
-    return ImportErrorPage(
-        items=[ImportErrorRead.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if len(rows) == limit else None,
+    after = decode_id_cursor(cursor)
+    key = None if after is None else (int.from_bytes(after.bytes[:8], "big"), int.from_bytes(after.bytes[8:], "big"))
+    rows = await service.errors_page(ctx, imp, after=key, limit=limit)
+    last = rows[-1] if len(rows) == limit else None
+    # the cursor is the last error's (row, id), as the 16 bytes an id cursor carries
+    next_cursor = None if last is None else encode_cursor(
+        uuid.UUID(bytes=last.row.to_bytes(8, "big") + last.id.to_bytes(8, "big"))
     )
+    return ImportErrorPage(items=[ImportErrorRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.orm import undefer
 
 from app.db.ids import uuid7
@@ -709,11 +709,14 @@ _ACTIVITY: dict[rules.ImportKind, tuple[str, str, str, str, str, str]] = {
 # --- reading --------------------------------------------------------------------------------------
 
 
-async def errors_page(ctx: Context, imp: LedgerImport, *, after: int | None, limit: int) -> list[LedgerImportError]:
+async def errors_page(
+    ctx: Context, imp: LedgerImport, *, after: tuple[int, int] | None, limit: int
+) -> list[LedgerImportError]:
+    """In file order: by row, then as found; keyset on (row, id)."""
     stmt = select(LedgerImportError).where(LedgerImportError.import_id == imp.id)
     if after is not None:
-        stmt = stmt.where(LedgerImportError.id > after)
-    stmt = stmt.order_by(LedgerImportError.id).limit(limit)
+        stmt = stmt.where(tuple_(LedgerImportError.row, LedgerImportError.id) > tuple_(*after))
+    stmt = stmt.order_by(LedgerImportError.row, LedgerImportError.id).limit(limit)
     return list((await ctx.session.execute(stmt)).scalars())
 
 

@@ -139,7 +139,7 @@ class ImportErrorPage(OutputModel):
 
     items: list[ImportErrorRead]
     next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last one.",
-                                    examples=["AAAAAAAAAGQ"])
+                                    examples=["AAAAAAAAAAcAAAAAAAAAKg"])
 
 
 class CommitRequest(InputModel):
