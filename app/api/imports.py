@@ -81,43 +81,57 @@ def _importer(ctx: Any) -> None:
         raise Forbidden(reason)
 
 
-@router.get(
-    "/templates/{kind}",
-    response_class=Response,
-    summary="Download the template of a ledger",
-    description=(
-        "An Excel workbook to fill in: the first sheet has the Chinese headers (for `hazards` the same as the "
-        "hazard export, so an export re-imports unchanged), required ones highlighted, a dropdown with the Chinese "
-        "labels for every enumeration (and the villages the caller may import for); the sheet 填写说明 has the "
-        "instructions and an example row. For street_admin, department and village officers (403 otherwise)."
-    ),
-    responses={
-        200: {
-            "description": "The template, as an attachment named `import-{kind}.xlsx`.",
-            "headers": {
-                "Content-Disposition": {
-                    "description": "`attachment` with the file name.",
-                    "required": True,
-                    "schema": {"type": "string", "examples": ['attachment; filename="import-hazards.xlsx"']},
-                }
-            },
-            "content": _XLSX_CONTENT,
-        },
-        **problem_responses(401, 403, 422),
-    },
-)
-async def get_import_template(
-    ctx: Ctx,
-    kind: Annotated[ImportKind, Path(description="What the ledger holds.", examples=["hazards"])],
-) -> Response:
+async def _template(ctx: Any, kind: rules.ImportKind) -> Response:
     _importer(ctx)
     stmt = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == "village").order_by(OrgUnit.name)
     villages = [r.name for r in (await ctx.session.execute(stmt)).all()
                 if ctx.scope.kind is not ScopeKind.village or r.id == ctx.scope.village_id]
-    body = await anyio.to_thread.run_sync(import_sheets.template, rules.ImportKind(kind.value), villages)
+    body = await anyio.to_thread.run_sync(import_sheets.template, kind, villages)
     return Response(
         body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="import-{kind.value}.xlsx"'}
     )
+
+
+def _template_route(kind: rules.ImportKind) -> None:
+    """GET /imports/templates/{kind}, one literal path per kind: `templates/hazards` can then
+    never be read as an import id followed by `errors` or `commit` (unambiguous paths)."""
+
+    async def endpoint(ctx: Ctx) -> Response:
+        return await _template(ctx, kind)
+
+    endpoint.__name__ = f"get_import_template_{kind.value}"
+    router.add_api_route(
+        f"/templates/{kind.value}",
+        endpoint,
+        methods=["GET"],
+        response_class=Response,
+        summary=f"Download the template of a ledger of {kind.value}",
+        description=(
+            f"An Excel workbook to fill in with {kind.value} ({import_sheets.SHEET_NAMES[kind]}): the first sheet has the "
+            "Chinese headers (for hazards the same as the hazard export, so an export re-imports unchanged), "
+            "required ones highlighted, a dropdown with the Chinese labels for every enumeration (and the villages "
+            "the caller may import for); the sheet 填写说明 has the instructions and an example row. For "
+            "street_admin, department and village officers (403 otherwise)."
+        ),
+        responses={
+            200: {
+                "description": f"The template, as an attachment named `import-{kind.value}.xlsx`.",
+                "headers": {
+                    "Content-Disposition": {
+                        "description": "`attachment` with the file name.",
+                        "required": True,
+                        "schema": {"type": "string", "examples": [f'attachment; filename="import-{kind.value}.xlsx"']},
+                    }
+                },
+                "content": _XLSX_CONTENT,
+            },
+            **problem_responses(401, 403),
+        },
+    )
+
+
+for _kind in rules.ImportKind:
+    _template_route(_kind)
 
 
 @router.post(
