@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from enum import StrEnum
 from typing import Annotated, Any
 
 import anyio
@@ -47,7 +48,14 @@ log = logging.getLogger("anquan.imports")
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"], route_class=TransactionalRoute)
 
-CHUNK_BYTES = 1024 * 1024
+
+
+class ErrorsFormat(StrEnum):
+    """How the errors come: a JSON page, or the failing rows as a workbook."""
+
+    json = "json"
+    xlsx = "xlsx"
+
 ImportId = Annotated[uuid.UUID, Path(description="The import's id.", examples=[IMPORT_ID])]
 _XLSX_CONTENT = {XLSX: {"schema": {"type": "string", "format": "binary", "contentMediaType": XLSX}}}
 
@@ -246,16 +254,16 @@ async def list_import_errors(
     ctx: Ctx,
     import_id: ImportId,
     format: Annotated[
-        str | None,
-        Query(pattern="^(json|xlsx)$", description="`xlsx` for the failing rows as a workbook; `json` (the default) "
-              "for the list.", examples=["xlsx"]),
+        ErrorsFormat | None,
+        Query(description="`xlsx` for the failing rows as a workbook; `json` (the default) for the list.",
+              examples=["xlsx"]),
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
     limit: Limit = 200,
     cursor: Cursor = None,
 ) -> Any:
     imp = await service.load(ctx, import_id)
-    wants_xlsx = format == "xlsx" or (format is None and accept is not None and XLSX in accept)
+    wants_xlsx = format is ErrorsFormat.xlsx or (format is None and accept is not None and XLSX in accept)
     if wants_xlsx:
         errors = await service.all_errors(ctx, imp)
         messages: dict[int, list[str]] = {}

@@ -101,8 +101,9 @@ class Objects:
     def ledger_import(self) -> dict[str, Any]:
         code = self.enterprise()["credit_code"]
         content = f"统一社会信用代码,演练类型,演练日期,参演人数\n{code},疏散演练,{today()},12\n".encode()
+        # uploaded by E's village officer: visible to the street office and to that village's officers
         r = self.client.post(API + "/imports", data={"kind": "drills"}, files={"file": ("越权测试.csv", content, "text/csv")},
-                             headers=self.admin)
+                             headers=self.street.auth("village1"))
         assert r.status_code == 201, r.text
         return r.json()
 

@@ -2088,6 +2088,11 @@ export interface components {
             effective_on?: string | null;
         };
         /**
+         * @description How the errors come: a JSON page, or the failing rows as a workbook.
+         * @enum {string}
+         */
+        ErrorsFormat: "json" | "xlsx";
+        /**
          * @example {
          *       "kind": "letter",
          *       "note": "整改进度滞后，函告企业主要负责人",
@@ -11678,7 +11683,7 @@ export interface operations {
                  * @description `xlsx` for the failing rows as a workbook; `json` (the default) for the list.
                  * @example xlsx
                  */
-                format?: string;
+                format?: components["schemas"]["ErrorsFormat"];
                 /**
                  * @description Page size, 1–200.
                  * @example 50
