@@ -282,7 +282,10 @@ async def list_import_errors(
             headers={"Content-Disposition": f'attachment; filename="import-errors-{imp.id}.xlsx"'},
         )
     after = decode_id_cursor(cursor)
-    key = None if after is None else (int.from_bytes(after.bytes[:8], "big"), int.from_bytes(after.bytes[8:], "big"))
+    # any 16 bytes are a position: beyond the largest row or id is past the end (an empty page)
+    key = None if after is None else (
+        min(int.from_bytes(after.bytes[:8], "big"), 2**31 - 1), min(int.from_bytes(after.bytes[8:], "big"), 2**63 - 1)
+    )
     rows = await service.errors_page(ctx, imp, after=key, limit=limit)
     last = rows[-1] if len(rows) == limit else None
     # the cursor is the last error's (row, id), as the 16 bytes an id cursor carries
