@@ -42,7 +42,7 @@ _MAIN_PARTS = (
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, and encrypted OOXML
 _CHUNK = 1024 * 1024
-# Cells with content (an empty styled cell `<c r="A9" s="1"/>` has none), with and without
+# Cells with content (an empty styled cell `<c r="B7" s="1"/>` has none), with and without
 # their position; a prefix (`<x:c`) is allowed.
 _VALUED_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^<>]*?(?<!/)>')
 _VALUED_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^<>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^<>]*?(?<!/)>')
