@@ -23,6 +23,7 @@ from app.api import (
     exports,
     hazards,
     health,
+    imports,
     inspections,
     org_units,
     reports,
@@ -48,6 +49,7 @@ TAGS = [
     {"name": "enterprises", "description": "The registry of enterprises (生产经营单位)."},
     {"name": "hazards", "description": "The hazard ledger (隐患台账) and its rectification lifecycle."},
     {"name": "exports", "description": "The hazard ledger as CSV or XLSX (台账导出)."},
+    {"name": "imports", "description": "Bringing an existing ledger in (台账导入): templates, upload, preview, commit."},
     {"name": "attachments", "description": "Evidence files (JPEG, PNG, PDF) for hazards and inspections."},
     {"name": "reports", "description": "Reports from the public (群众举报): anonymous submission, verification."},
     {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},
@@ -130,14 +132,17 @@ def create_app(
     # exports before hazards, else "export" in /hazards/export is read as a hazard id
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
-        analytics, drills, trainings, supervision_tasks, audit,
+        analytics, drills, trainings, supervision_tasks, audit, imports,
     ):
         app.include_router(module.router)
 
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.request_max_bytes,
-        large_body_paths={"/api/v1/attachments": settings.attachment_max_bytes + 65536},
+        large_body_paths={
+            "/api/v1/attachments": settings.attachment_max_bytes + 65536,
+            "/api/v1/imports": settings.import_max_bytes + 65536,
+        },
     )
     if settings.cors_origins:
         app.add_middleware(

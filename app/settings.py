@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = None
     attachment_max_bytes: int = 10 * 1024 * 1024
     request_max_bytes: int = 1024 * 1024
+    # Ledger imports (I1): the file, what an .xlsx may expand to, and the cells its sheet may
+    # span (the reader holds a sheet as one rectangle: a cell at XFD1048576 would cost gigabytes).
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    import_max_expanded_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    import_max_cells: int = Field(default=2_000_000, ge=1000)
     cors_origins: list[str] = Field(default_factory=list)
     # Serve repeated analytics questions from PostgreSQL until the next write (exact).
     analytics_cache: bool = True

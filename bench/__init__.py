@@ -5,4 +5,10 @@ through asyncpg directly at the same concurrency to show the limit.
 
 Entry point: `./scripts/bench` (`python -m bench`). See docs/performance.md."""
 
-BENCH_DATABASE = "anquan_bench"
+import os
+import re
+
+# Several people bench on one server: BENCH_DATABASE_NAME gives this run a database of its own.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME") or "anquan_bench"
+if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", BENCH_DATABASE):
+    raise SystemExit("BENCH_DATABASE_NAME must be a lowercase PostgreSQL identifier (letters, digits, _)")

@@ -31,7 +31,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip-load", action="store_true", help="only build (or check) the data set; start no service, drive no load")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per load run (each scenario has a run at 32 and one at 16 connections)")
     p.add_argument("--max-requests", type=int, default=100_000, help="request cap per run (the other bound besides --duration)")
-    p.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIO_NAMES))
+    p.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIO_NAMES)
+                   + "; or import_50k alone (a ledger import through the service, in a database of its own)")
     p.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto", help="load generator (auto: wrk when installed)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers of the service")
@@ -51,7 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--report", type=Path, default=None, help="readable report (default: docs/performance.md for a full run, else var/bench/)")
     args = p.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = [s for s in args.only if s not in SCENARIO_NAMES]
+    from bench.imports import IMPORT_SCENARIOS
+
+    unknown = [s for s in args.only if s not in SCENARIO_NAMES and s not in IMPORT_SCENARIOS]
     if unknown:
         p.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIO_NAMES)}")
     if not 0 < args.scale <= 2:
@@ -113,6 +116,13 @@ async def main_async(args: argparse.Namespace) -> int:
 
     server = await locate_server(ROOT)
     log(f"PostgreSQL: {redact(server.admin_url)} ({server.origin}); bench database: {BENCH_DATABASE}")
+    from bench.imports import IMPORT_SCENARIOS, run_import_bench
+
+    if args.only and set(args.only) <= IMPORT_SCENARIOS:
+        try:
+            return await run_import_bench(server, ROOT, log=log)
+        finally:
+            server.stop()
     try:
         meta = await prepare_dataset(args, server)
         if args.skip_load:

@@ -631,3 +631,87 @@ class AnalyticsCache(Base):
     version: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     computed_at: Mapped[datetime] = _created_at()
+
+
+class LedgerImport(Base):
+    """I1–I3: an uploaded ledger file, its validation and its commit. The file is kept (a
+    validation can run again, and the failing rows go back as a spreadsheet); so are the
+    uploader's scope and the day of the upload, which the rows were checked against."""
+
+    __tablename__ = "ledger_import"
+    __table_args__ = (
+        CheckConstraint("kind IN ('enterprises', 'hazards', 'inspections', 'drills', 'trainings')", name="kind"),
+        CheckConstraint("status IN ('validating', 'ready', 'failed', 'committing', 'committed')", name="status"),
+        CheckConstraint("file_format IN ('xlsx', 'csv')", name="file_format"),
+        CheckConstraint("scope_kind IN ('all', 'sectors', 'village')", name="scope_kind"),
+        CheckConstraint("(status = 'committed') = (committed_at IS NOT NULL)", name="committed"),
+        Index("ix_ledger_import_org_unit_id_id", "org_unit_id", "id"),
+        Index("ix_ledger_import_kind_sha256", "kind", "sha256"),
+        # I2: the same file is imported once
+        Index(
+            "uq_ledger_import_committed_file", "kind", "sha256", unique=True,
+            postgresql_where=text("status IN ('committing', 'committed')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), server_default="validating")
+    file_format: Mapped[str] = mapped_column(String(8))
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_by_role: Mapped[str] = mapped_column(String(32))
+    org_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    scope_village_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    scope_sectors: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
+    today: Mapped[date] = mapped_column(Date)
+    rows_total: Mapped[int | None] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    valid: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    invalid: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    duplicates: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    skip_invalid: Mapped[bool | None] = mapped_column(Boolean)
+    committed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    committed_by_role: Mapped[str | None] = mapped_column(String(32))
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_count: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class LedgerImportError(Base):
+    """I2: one error of an import's row (or of its header row, row 1), as the preview shows
+    it; `duplicate` marks a row that repeats an earlier one or the database."""
+
+    __tablename__ = "ledger_import_error"
+    __table_args__ = (Index("ix_ledger_import_error_import_id_row_id", "import_id", "row", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    import_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_import.id", ondelete="CASCADE"))
+    row: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    duplicate: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class LedgerImportRow(Base):
+    """A valid row of an import, staged (COPY) until the commit's INSERT … SELECT: its typed
+    values as JSON, the id it will be created with and what it was resolved to."""
+
+    __tablename__ = "ledger_import_row"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ledger_import.id", ondelete="CASCADE"), primary_key=True
+    )
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    data: Mapped[dict] = mapped_column(JSONB)

@@ -101,3 +101,21 @@ def can_edit_enterprise(p: Principal, changes: set[str]) -> str | None:
             return f"enterprise users may not change {', '.join(sorted(restricted))}"
         return None
     return f"role {p.role} may not change enterprises"
+
+
+def can_import_ledger(p: Principal) -> str | None:
+    """I1: the street office's admin imports anywhere, department and village officers
+    for the enterprises in their scope; None = allowed, else the reason."""
+    if p.role in (Role.street_admin, Role.department_officer, Role.village_officer):
+        return None
+    return f"role {p.role} may not import ledgers; street_admin, department_officer and village_officer may"
+
+
+def sees_import(p: Principal, *, org_unit_id: UUID | None) -> bool:
+    """A2 for imports: the street office's admin sees every import, an officer those of
+    the office it belongs to (its colleagues' too); nobody else sees any."""
+    if p.role is Role.street_admin:
+        return True
+    if p.role in (Role.department_officer, Role.village_officer):
+        return org_unit_id is not None and org_unit_id == p.org_unit_id
+    return False

@@ -28,7 +28,11 @@ hazard's deadline and sign-off date not before its discovery; 销号日期 exact
 `closed`; a planned hazard's responsible person and deadline). A wholly blank row is
 skipped. `DuplicateFinder` flags a credit code, or an enterprise + title + discovered date,
 seen on an earlier row of the same file (I2); duplicates against the database are the
-service's.
+service's. A `错误说明` column (the failing rows given back with their errors) is not read.
+
+Commit (I3): `hazard_steps` is the history an imported hazard starts with, from the file's
+business dates; `staged` gives a typed row as JSON values; `shown` a cell as the preview
+shows it beside its error.
 """
 
 from __future__ import annotations
@@ -392,6 +396,8 @@ _FUNDS_MAX = Decimal("999999999999.99")
 STANDARDIZATION_ALIASES = {"无": "none", "未评级": "none", "三级达标": "3", "二级达标": "2", "一级达标": "1"}
 
 ENTERPRISE_NAME = "所属单位"
+# The column the failing rows of an import come back with (I2): not read on the next upload.
+ERROR_COLUMN = "错误说明"
 CREDIT_CODE = "统一社会信用代码"
 
 # The hazard ledger's headers, as GET /hazards/export writes them.
@@ -648,6 +654,8 @@ def map_headers(kind: ImportKind | str, cells: Sequence[Cell]) -> HeaderResult:
         if not name:
             unnamed.append(index)
             continue
+        if name == ERROR_COLUMN:
+            continue
         column = columns.get(_header_key(name))
         if column is None:
             errors.append(Issue(name, f"未知的列“{name}”，可用的列：{expected}"))
@@ -828,3 +836,77 @@ class DuplicateFinder:
         if isinstance(row, EnterpriseRow):
             return Issue(CREDIT_CODE, f"与第{first}行重复（统一社会信用代码相同）")
         return Issue("隐患名称", f"与第{first}行重复（同一单位、隐患名称和发现日期相同）")
+
+
+# --- what a commit writes (I3) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One history row of an imported hazard (H7): action, from-state, to-state, business date."""
+
+    action: str
+    from_status: str | None
+    to_status: str
+    effective_on: date
+
+
+def hazard_steps(status: str, discovered_on: date, closed_on: date | None) -> tuple[Step, ...]:
+    """I3: the history an imported hazard starts with, from the file's business dates: it is
+    recorded on its discovery date, planned then if it went further, submitted and approved
+    on its sign-off date if closed (an open hazard pending review was submitted on a day the
+    ledger does not keep: its discovery date, the earliest it can have been), voided on its
+    discovery date. So its state on a date D is what the ledger says it was (T1–T3)."""
+    steps = [Step("create", None, "reported", discovered_on)]
+    if status == "void":
+        steps.append(Step("void", "reported", "void", discovered_on))
+    if status in ("rectifying", "pending_review", "closed"):
+        steps.append(Step("plan", "reported", "rectifying", discovered_on))
+    if status in ("pending_review", "closed"):
+        submitted_on = closed_on if status == "closed" and closed_on else discovered_on
+        steps.append(Step("submit", "rectifying", "pending_review", submitted_on))
+    if status == "closed":
+        steps.append(Step("approve", "pending_review", "closed", closed_on or discovered_on))
+    return tuple(steps)
+
+
+def title_key(title: str) -> str:
+    """I2: a hazard title as duplicates compare it (NFKC, white space collapsed)."""
+    return _same_text(title)
+
+
+def staged(row: Row) -> dict[str, Any]:
+    """A typed row as JSON values (dates ISO, amounts as text), for the staging table."""
+    out: dict[str, Any] = {}
+    for f in fields(row):
+        value = getattr(row, f.name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def shown(value: Cell, limit: int = 200) -> str | None:
+    """A cell as the preview shows it beside its error: dates ISO, control characters
+    (a NUL too) as their code points, at most `limit` characters."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        text = "是" if value else "否"
+    elif isinstance(value, datetime):
+        text = value.isoformat(sep=" ") if value.time() != datetime.min.time() else value.date().isoformat()
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    text = "".join(
+        f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in ("Cc", "Cs", "Cf") and ch not in "\t\n" else ch
+        for ch in text[: limit + 1]
+    )
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -161,6 +161,13 @@ def _seed_through_api(base_url: str, street: Street) -> None:
         street.ids["tracking_code"] = r.json()["tracking_code"]
         reports = c.get(API + "/reports", headers=admin).json()["items"]
         street.ids["report"] = reports[0]["id"]
+        # a ledger import of village 1's officer, with one valid and one invalid row
+        code = c.get(API + f"/enterprises/{street.ids['e1']}", headers=admin).json()["credit_code"]
+        ledger = f"统一社会信用代码,演练类型,演练日期,参演人数\n{code},疏散演练,{today},20\n{code},逃跑,{today},3\n"
+        r = c.post(API + "/imports", data={"kind": "drills"}, files={"file": ("契约导入.csv", ledger.encode(), "text/csv")},
+                   headers=street.auth("village1"))
+        assert r.status_code == 201, r.text
+        street.ids["import"] = r.json()["id"]
 
 
 @dataclass

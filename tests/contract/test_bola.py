@@ -98,6 +98,15 @@ class Objects:
         })
         return attachment
 
+    def ledger_import(self) -> dict[str, Any]:
+        code = self.enterprise()["credit_code"]
+        content = f"统一社会信用代码,演练类型,演练日期,参演人数\n{code},疏散演练,{today()},12\n".encode()
+        # uploaded by E's village officer: visible to the street office and to that village's officers
+        r = self.client.post(API + "/imports", data={"kind": "drills"}, files={"file": ("越权测试.csv", content, "text/csv")},
+                             headers=self.street.auth("village1"))
+        assert r.status_code == 201, r.text
+        return r.json()
+
     def report(self) -> dict[str, Any]:
         r = self.client.post(API + "/public/reports", json={
             "description": "越权测试举报内容", "location": "越权测试地点", "village_id": self.street.ids["v1"],
@@ -132,6 +141,7 @@ FACTORIES = {
     "drill_id": Objects.drill,
     "training_id": Objects.training,
     "attachment_id": Objects.attachment,
+    "import_id": Objects.ledger_import,
     "report_id": Objects.report,
     "task_id": Objects.task,
     "org_unit_id": Objects.org_unit,

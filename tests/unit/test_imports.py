@@ -655,3 +655,49 @@ def test_i1_parse_row_directly():
     assert isinstance(parsed.row, HazardRow) and parsed.errors == () and not parsed.blank
     parsed = parse_row(result.header_map, [None] * 3, today=TODAY)
     assert parsed.blank and parsed.row is None
+
+
+# --- what a commit writes (I3) and what the preview shows ----------------------------------------
+
+from app.domain.imports import ERROR_COLUMN, Step, hazard_steps, shown, staged, title_key  # noqa: E402
+
+D, C = date(2023, 5, 1), date(2024, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("status", "closed_on", "expected"),
+    [
+        ("reported", None, [("create", None, "reported", D)]),
+        ("rectifying", None, [("create", None, "reported", D), ("plan", "reported", "rectifying", D)]),
+        ("pending_review", None, [("create", None, "reported", D), ("plan", "reported", "rectifying", D),
+                                  ("submit", "rectifying", "pending_review", D)]),
+        ("closed", C, [("create", None, "reported", D), ("plan", "reported", "rectifying", D),
+                       ("submit", "rectifying", "pending_review", C), ("approve", "pending_review", "closed", C)]),
+        ("void", None, [("create", None, "reported", D), ("void", "reported", "void", D)]),
+    ],
+)
+def test_i3_an_imported_hazards_history_starts_with_the_files_business_dates(status, closed_on, expected):
+    assert hazard_steps(status, D, closed_on) == tuple(Step(*e) for e in expected)
+
+
+def test_i2_the_error_column_of_the_failing_rows_is_not_read():
+    result = map_headers("drills", ["所属单位", "演练类型", "演练日期", "参演人数", ERROR_COLUMN])
+    assert result.errors == () and result.header_map is not None
+    parsed = parse_row(result.header_map, ["甲", "疏散演练", "2025-04-01", 3, "原第3行：演练类型：…"], today=TODAY)
+    assert parsed.errors == () and parsed.row is not None
+
+
+def test_i2_cells_as_the_preview_shows_them():
+    assert shown("仓库\x00起火") == "仓库<U+0000>起火"
+    assert shown("a\u202eb") == "a<U+202E>b"
+    assert shown(date(2024, 3, 1)) == "2024-03-01" and shown(datetime(2024, 3, 1)) == "2024-03-01"
+    assert shown(20.0) == "20" and shown(True) == "是" and shown("  ") is None
+    assert shown("长" * 500) == "长" * 200 + "…"
+
+
+def test_i3_staged_values_and_title_keys():
+    row = DrillRow(kind="evacuation", held_on=date(2025, 4, 1), participants=3, credit_code=CODE)
+    assert staged(row)["held_on"] == "2025-04-01" and staged(row)["participants"] == 3
+    assert staged(TrainingRow(trainee_role="principal", topic="t", held_on=date(2025, 1, 1), hours=Decimal("8.0"),
+                              passed=True))["hours"] == "8.0"
+    assert title_key(" 储罐区　报警器  失效 ") == "储罐区 报警器 失效"

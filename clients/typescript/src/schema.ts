@@ -1174,6 +1174,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/templates/enterprises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the template of a ledger of enterprises
+         * @description An Excel workbook to fill in with enterprises (单位台账): the first sheet has the Chinese headers (for hazards the same as the hazard export, so an export re-imports unchanged), required ones highlighted, a dropdown with the Chinese labels for every enumeration (and the villages the caller may import for); the sheet 填写说明 has the instructions and an example row. For street_admin, department and village officers (403 otherwise).
+         */
+        get: operations["get_import_template_enterprises"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/templates/hazards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the template of a ledger of hazards
+         * @description An Excel workbook to fill in with hazards (隐患台账): the first sheet has the Chinese headers (for hazards the same as the hazard export, so an export re-imports unchanged), required ones highlighted, a dropdown with the Chinese labels for every enumeration (and the villages the caller may import for); the sheet 填写说明 has the instructions and an example row. For street_admin, department and village officers (403 otherwise).
+         */
+        get: operations["get_import_template_hazards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/templates/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the template of a ledger of inspections
+         * @description An Excel workbook to fill in with inspections (检查记录): the first sheet has the Chinese headers (for hazards the same as the hazard export, so an export re-imports unchanged), required ones highlighted, a dropdown with the Chinese labels for every enumeration (and the villages the caller may import for); the sheet 填写说明 has the instructions and an example row. For street_admin, department and village officers (403 otherwise).
+         */
+        get: operations["get_import_template_inspections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/templates/drills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the template of a ledger of drills
+         * @description An Excel workbook to fill in with drills (演练记录): the first sheet has the Chinese headers (for hazards the same as the hazard export, so an export re-imports unchanged), required ones highlighted, a dropdown with the Chinese labels for every enumeration (and the villages the caller may import for); the sheet 填写说明 has the instructions and an example row. For street_admin, department and village officers (403 otherwise).
+         */
+        get: operations["get_import_template_drills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/templates/trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the template of a ledger of trainings
+         * @description An Excel workbook to fill in with trainings (培训记录): the first sheet has the Chinese headers (for hazards the same as the hazard export, so an export re-imports unchanged), required ones highlighted, a dropdown with the Chinese labels for every enumeration (and the villages the caller may import for); the sheet 填写说明 has the instructions and an example row. For street_admin, department and village officers (403 otherwise).
+         */
+        get: operations["get_import_template_trainings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a ledger to import
+         * @description Multipart form with `kind` and `file`: an .xlsx workbook (its first visible sheet) or a .csv in UTF-8, GBK or GB18030 (a UTF-8 byte order mark decides, else the first of UTF-8, GBK, GB18030 that decodes the whole file strictly). The type is read from the content: anything else, and spreadsheets with macros (.xlsm, a VBA project inside), answer 415; a file over the limit (20 MiB by default), a workbook that expands beyond its limit or whose sheet spans too many cells (a zip bomb), 413. Nothing is written to the ledger: the rows are validated in the background (`status` `validating`, with `progress`), then the import is `ready` with its `counts` and errors (I2). A file already committed answers 409 `already_imported`, with `import_id` when the caller may see that import. For street_admin, department and village officers, for the enterprises in their scope (403 for other roles).
+         */
+        post: operations["upload_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an import: its status, progress and counts
+         * @description The preview (I2): `status`, `progress{rows_done, rows_total}` while it validates, then `counts{valid, invalid, duplicates}`; the errors themselves are at /imports/{import_id}/errors. Another office's import answers 404 (A2).
+         */
+        get: operations["get_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an import's errors, or get its failing rows as a spreadsheet
+         * @description Every error of the preview (I2), in file order: the spreadsheet's row number (the header is row 1), the column's header, the cell as read and a message in Chinese; duplicates are marked. Keyset paginated. With `format=xlsx` (or `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`) the answer is instead a workbook of the header and the failing rows as they were read, with a last column 错误说明 naming the original row and its errors: fix the rows in Excel and upload the workbook again (the 错误说明 column is not read). Another office's import answers 404 (A2).
+         */
+        get: operations["list_import_errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{import_id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit an import
+         * @description Writes every valid row, or nothing (I2), in the background: the answer is the import `committing`; follow it until `committed` (or back to `ready`, when the database changed since the validation and rows fail its checks now: see the errors). An import with errors commits only with `skip_invalid: true`; otherwise 409 `import_has_errors`, never silently. Idempotent: an import committing or committed answers as it stands; another import of a file already committed answers 409 `already_imported` (a file is imported once). 409 `import_not_ready` while it validates or when it failed. Hazards keep their state and business dates (I3). The commit is audited and each created hazard, inspection, drill and training appears in the feed as if recorded one by one, with one `import.committed` event for the import.
+         */
+        post: operations["commit_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1333,6 +1513,18 @@ export interface components {
             phases: components["schemas"]["PhaseRead"][];
         };
         /**
+         * @example {
+         *       "skip_invalid": true
+         *     }
+         */
+        CommitRequest: {
+            /**
+             * @description Import the valid rows and leave out the invalid and duplicate ones. Without it an import with any error is refused (409 `import_has_errors`), never committed silently (I2).
+             * @default false
+             */
+            skip_invalid: boolean;
+        };
+        /**
          * @description Which enterprises a compliance list shows: a current period `due`, periods `missed`, all `done`.
          * @enum {string}
          */
@@ -1428,6 +1620,23 @@ export interface components {
         ContactRead: {
             name: string | null;
             phone: string | null;
+        };
+        Counts: {
+            /**
+             * @description Rows that pass every check: what a commit writes.
+             * @example 1198
+             */
+            valid: number;
+            /**
+             * @description Rows with at least one error other than a duplicate.
+             * @example 4
+             */
+            invalid: number;
+            /**
+             * @description Rows whose only errors are duplicates: of an earlier row of the file, or of what is registered (a credit code; the same enterprise, hazard title and discovered date; a hazard id).
+             * @example 1
+             */
+            duplicates: number;
         };
         /**
          * @example {
@@ -1878,6 +2087,11 @@ export interface components {
             /** @description Business date a change of status or high-risk took effect (default today, Asia/Shanghai); never in the future. The cadence engine uses it. */
             effective_on?: string | null;
         };
+        /**
+         * @description How the errors come: a JSON page, or the failing rows as a workbook.
+         * @enum {string}
+         */
+        ErrorsFormat: "json" | "xlsx";
         /**
          * @example {
          *       "kind": "letter",
@@ -2439,6 +2653,159 @@ export interface components {
         };
         /**
          * @example {
+         *       "items": [
+         *         {
+         *           "row": 7,
+         *           "column": "发现日期",
+         *           "value": "2024-02-30",
+         *           "message": "日期不存在：2024年2月30日",
+         *           "duplicate": false
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        ImportErrorPage: {
+            items: components["schemas"]["ImportErrorRead"][];
+            /**
+             * @description Pass it as `cursor` for the next page; null on the last one.
+             * @example AAAAAAAAAAcAAAAAAAAAKg
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "row": 7,
+         *       "column": "发现日期",
+         *       "value": "2024-02-30",
+         *       "message": "日期不存在：2024年2月30日",
+         *       "duplicate": false
+         *     }
+         */
+        ImportErrorRead: {
+            /**
+             * @description The spreadsheet's row number (the header is row 1).
+             * @example 7
+             */
+            row: number;
+            /**
+             * @description The column's header, or `第N列（无列名）` for content under no header.
+             * @example 发现日期
+             */
+            column: string;
+            /**
+             * @description The cell as read (at most 200 characters; invisible characters shown as `<U+XXXX>`); null when blank.
+             * @example 2024-02-30
+             */
+            value: string | null;
+            /**
+             * @description What is wrong, in Chinese.
+             * @example 日期不存在：2024年2月30日
+             */
+            message: string;
+            /**
+             * @description A duplicate rather than an invalid value (I2).
+             * @example false
+             */
+            duplicate: boolean;
+        };
+        /**
+         * @description The file's type, read from its content.
+         * @enum {string}
+         */
+        ImportFormat: "xlsx" | "csv";
+        /**
+         * @description What a ledger file holds (I1).
+         * @enum {string}
+         */
+        ImportKind: "enterprises" | "hazards" | "inspections" | "drills" | "trainings";
+        /**
+         * @example {
+         *       "id": "0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01",
+         *       "kind": "hazards",
+         *       "status": "ready",
+         *       "file_format": "xlsx",
+         *       "encoding": null,
+         *       "filename": "隐患台账2024.xlsx",
+         *       "size": 48213,
+         *       "sha256": "9f2c1e0b7a6d5c4b3a29181706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3",
+         *       "progress": {
+         *         "rows_done": 1203,
+         *         "rows_total": 1203
+         *       },
+         *       "counts": {
+         *         "valid": 1198,
+         *         "invalid": 4,
+         *         "duplicates": 1
+         *       },
+         *       "created_count": null,
+         *       "created_at": "2025-06-16T10:00:00+08:00",
+         *       "committed_at": null
+         *     }
+         */
+        ImportRead: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            status: components["schemas"]["ImportStatus"];
+            file_format: components["schemas"]["ImportFormat"];
+            /**
+             * @description CSV only: the text encoding detected (`utf-8`, `gbk`, `gb18030`).
+             * @example gbk
+             */
+            encoding: string | null;
+            /**
+             * @description The uploaded file's name, without any path.
+             * @example 隐患台账2024.xlsx
+             */
+            filename: string | null;
+            /**
+             * @description Bytes.
+             * @example 48213
+             */
+            size: number;
+            /**
+             * @description SHA-256 of the file, lowercase hex: a file is committed once (I2).
+             * @example 9f2c1e0b7a6d5c4b3a29181706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3
+             */
+            sha256: string;
+            progress: components["schemas"]["Progress"];
+            counts: components["schemas"]["Counts"];
+            /**
+             * @description Resources the commit created; null before.
+             * @example 1198
+             */
+            created_count: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * @description When the commit was written; null before.
+             * @example 2025-06-16T10:05:00+08:00
+             */
+            committed_at: string | null;
+        };
+        /**
+         * @description `validating` (rows being checked, see `progress`) → `ready` (checked: see `counts` and the errors) or
+         *     `failed` (the file as a whole cannot be imported: see the errors of row 1); `ready` → `committing` →
+         *     `committed`.
+         * @enum {string}
+         */
+        ImportStatus: "validating" | "ready" | "failed" | "committing" | "committed";
+        /** @description The multipart form of an upload: `kind` and `file`; any other part is refused. */
+        ImportUpload: {
+            /**
+             * @description What the file holds.
+             * @example hazards
+             */
+            kind: components["schemas"]["ImportKind"];
+            /**
+             * Format: binary
+             * @description The ledger: an .xlsx workbook (its first visible sheet) or a .csv in UTF-8, GBK or GB18030, with the Chinese headers of the template (GET /api/v1/imports/templates/{kind}); at most 20 MiB by default.
+             */
+            file: Blob;
+        };
+        /**
+         * @example {
          *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
          *       "kind": "principal_self",
          *       "performed_on": "2025-04-08",
@@ -2904,6 +3271,18 @@ export interface components {
             allowed_actions?: string[] | null;
         } & {
             [key: string]: unknown;
+        };
+        Progress: {
+            /**
+             * @description Data rows checked so far (blank rows are not counted).
+             * @example 1203
+             */
+            rows_done: number;
+            /**
+             * @description Data rows in the file that are not blank; null until the file has been counted.
+             * @example 1203
+             */
+            rows_total: number | null;
         };
         /**
          * @example {
@@ -10884,6 +11263,618 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_template_enterprises: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template, as an attachment named `import-enterprises.xlsx`. */
+            200: {
+                headers: {
+                    /** @description `attachment` with the file name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_template_hazards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template, as an attachment named `import-hazards.xlsx`. */
+            200: {
+                headers: {
+                    /** @description `attachment` with the file name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_template_inspections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template, as an attachment named `import-inspections.xlsx`. */
+            200: {
+                headers: {
+                    /** @description `attachment` with the file name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_template_drills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template, as an attachment named `import-drills.xlsx`. */
+            200: {
+                headers: {
+                    /** @description `attachment` with the file name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_template_trainings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template, as an attachment named `import-trainings.xlsx`. */
+            200: {
+                headers: {
+                    /** @description `attachment` with the file name. */
+                    "Content-Disposition": string;
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_import: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUpload"];
+            };
+        };
+        responses: {
+            /** @description The import, validating; `Location` is where to follow it. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01",
+                     *       "kind": "hazards",
+                     *       "status": "ready",
+                     *       "file_format": "xlsx",
+                     *       "encoding": null,
+                     *       "filename": "隐患台账2024.xlsx",
+                     *       "size": 48213,
+                     *       "sha256": "9f2c1e0b7a6d5c4b3a29181706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3",
+                     *       "progress": {
+                     *         "rows_done": 1203,
+                     *         "rows_total": 1203
+                     *       },
+                     *       "counts": {
+                     *         "valid": 1198,
+                     *         "invalid": 4,
+                     *         "duplicates": 1
+                     *       },
+                     *       "created_count": null,
+                     *       "created_at": "2025-06-16T10:00:00+08:00",
+                     *       "committed_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The import's id.
+                 * @example 0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01
+                 */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01",
+                     *       "kind": "hazards",
+                     *       "status": "ready",
+                     *       "file_format": "xlsx",
+                     *       "encoding": null,
+                     *       "filename": "隐患台账2024.xlsx",
+                     *       "size": 48213,
+                     *       "sha256": "9f2c1e0b7a6d5c4b3a29181706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3",
+                     *       "progress": {
+                     *         "rows_done": 1203,
+                     *         "rows_total": 1203
+                     *       },
+                     *       "counts": {
+                     *         "valid": 1198,
+                     *         "invalid": 4,
+                     *         "duplicates": 1
+                     *       },
+                     *       "created_count": null,
+                     *       "created_at": "2025-06-16T10:00:00+08:00",
+                     *       "committed_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_import_errors: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `xlsx` for the failing rows as a workbook; `json` (the default) for the list.
+                 * @example xlsx
+                 */
+                format?: components["schemas"]["ErrorsFormat"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The import's id.
+                 * @example 0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01
+                 */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of errors, or the failing rows as a workbook named `import-errors-{id}.xlsx`. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "row": 7,
+                     *           "column": "发现日期",
+                     *           "value": "2024-02-30",
+                     *           "message": "日期不存在：2024年2月30日",
+                     *           "duplicate": false
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportErrorPage"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    commit_import: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The import's id.
+                 * @example 0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01
+                 */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "skip_invalid": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["CommitRequest"];
+            };
+        };
+        responses: {
+            /** @description The import, committing (or as it stands). */
+            202: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4b1d-7e2f-8a3b-5c6d7e8f9a01",
+                     *       "kind": "hazards",
+                     *       "status": "ready",
+                     *       "file_format": "xlsx",
+                     *       "encoding": null,
+                     *       "filename": "隐患台账2024.xlsx",
+                     *       "size": 48213,
+                     *       "sha256": "9f2c1e0b7a6d5c4b3a29181706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3",
+                     *       "progress": {
+                     *         "rows_done": 1203,
+                     *         "rows_total": 1203
+                     *       },
+                     *       "counts": {
+                     *         "valid": 1198,
+                     *         "invalid": 4,
+                     *         "duplicates": 1
+                     *       },
+                     *       "created_count": null,
+                     *       "created_at": "2025-06-16T10:00:00+08:00",
+                     *       "committed_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImportRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
