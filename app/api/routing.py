@@ -23,12 +23,14 @@ from app.db.unit_of_work import RequestFacts
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def _unless_outage(step: Awaitable[None]) -> None:
-    """Cleaning up after a connection died fails the same way: that is no news."""
+async def _unless_outage(step: Awaitable[None], *, after_outage: bool = False) -> None:
+    """Cleaning up after a connection died fails the same way: that is no news. After an
+    outage, whatever the cleanup of a broken connection raises (asyncpg's protocol state
+    errors included) must not mask the 503 the request has earned."""
     try:
         await step
     except Exception as exc:
-        if not is_outage(exc):
+        if not (after_outage or is_outage(exc)):
             raise
 
 
@@ -40,6 +42,7 @@ class TransactionalRoute(APIRoute):
         async def transactional_handler(request: Request) -> Response:
             state = request.state
             writes = request.method not in READ_METHODS
+            down = False
             if writes:
                 open_unit_of_work(request)  # writes always run the commit tail
             try:
@@ -65,19 +68,20 @@ class TransactionalRoute(APIRoute):
                     await uow.commit()
                 return response
             except BaseException as exc:
+                down = isinstance(exc, Exception) and is_outage(exc)
                 uow = getattr(state, "uow", None)
                 if uow is not None:
-                    await _unless_outage(uow.rollback())
-                if isinstance(exc, Exception) and is_outage(exc):
+                    await _unless_outage(uow.rollback(), after_outage=down)
+                if down:
                     raise outage(request, exc) from exc  # 503 with Retry-After, never 500
                 raise
             finally:
                 uow = getattr(state, "uow", None)
                 if uow is not None:
-                    await _unless_outage(uow.close())
+                    await _unless_outage(uow.close(), after_outage=down)
                 reader = getattr(state, "reader", None)
                 if reader is not None:
                     state.reader = None
-                    await _unless_outage(request.app.state.db.release_reader(reader))
+                    await _unless_outage(request.app.state.db.release_reader(reader), after_outage=down)
 
         return transactional_handler

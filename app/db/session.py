@@ -232,6 +232,11 @@ class Database:
             await self._raw_pool.release(conn)
         except CONNECT_ERRORS:  # a dead connection: the pool opens a new one when next needed
             pass
+        except asyncpg.InternalClientError:
+            # A connection the server dropped in the middle of a statement is left in a
+            # protocol state no reset can leave; asyncpg has terminated it, and the pool opens
+            # a new one when next needed.
+            pass
 
     async def _pool(self) -> asyncpg.Pool:
         if self._raw_pool is not None:
