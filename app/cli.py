@@ -84,8 +84,12 @@ async def _seed(url: str, demo: bool) -> None:
         async with db.transaction() as session:
             await ensure_reference_data(session)
             if demo and await is_empty(session):
-                await load_demo(session, PasswordHashing(get_settings()))
-                print("loaded the demo data set")
+                counts = await load_demo(session, PasswordHashing(get_settings()))
+                print(
+                    f"loaded the demo data set in {counts['load_ms'] / 1000:.1f} s: {counts['enterprise']} enterprises, "
+                    f"{counts['hazard']:,} hazards ({counts['hazard_history']:,} history rows), "
+                    f"{counts['inspection']:,} inspections, {counts['drill']:,} drills, {counts['training']:,} trainings"
+                )
     finally:
         await db.dispose()
 

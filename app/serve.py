@@ -15,6 +15,7 @@ import uvicorn
 from app.cli import _seed
 from app.db import migrate
 from app.logs import configure_logging
+from app.settings import Settings
 from app.startup import EXIT_ENVIRONMENT, StartupError, Target, check_database, load_settings, lost_database
 
 ENVIRONMENT_HELP = """\
@@ -25,6 +26,7 @@ environment:
                         created on first use, kept across restarts, on a Unix socket only
   ANQUAN_ENV            dev (default), test or production; outside dev ANQUAN_JWT_SECRET must be a
                         random value of at least 32 characters, and the demo set is never loaded
+  ANQUAN_DEMO           false: no demo set on an empty database (as --no-demo); default true
   ANQUAN_JWT_SECRET     the key that signs tokens (see also ANQUAN_JWT_KID, ANQUAN_JWT_PREVIOUS_KEYS)
   ANQUAN_BOOTSTRAP_ADMIN_USERNAME, ANQUAN_BOOTSTRAP_ADMIN_PASSWORD
                         create the first street_admin at start-up when there is none
@@ -34,6 +36,12 @@ environment:
 exit status: 2 when the configuration is invalid or the database cannot be reached, told in
 one line on stderr
 """
+
+
+def wants_demo(no_demo: bool, settings: Settings) -> bool:
+    """The demo set is loaded (on an empty database) in dev, unless --no-demo or
+    ANQUAN_DEMO=false says otherwise."""
+    return not no_demo and settings.demo and settings.env == "dev"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s); they share nothing but the database")
-    p.add_argument("--no-demo", action="store_true", help="do not load the demo data set on an empty database")
+    p.add_argument("--no-demo", action="store_true", help="do not load the demo data set on an empty database (also ANQUAN_DEMO=false)")
     p.add_argument(
         "--skip-setup",
         action="store_true",
@@ -83,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_setup:
             try:
                 migrate.upgrade(url)
-                asyncio.run(_seed(url, demo=not args.no_demo and settings.env == "dev"))
+                asyncio.run(_seed(url, demo=wants_demo(args.no_demo, settings)))
             except Exception as exc:
                 lost = lost_database(target, exc)
                 if lost is None:

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # Serve repeated analytics questions from PostgreSQL until the next write (exact).
     analytics_cache: bool = True
+    # The demo street with its history (app/db/demo.py) on an empty database, in dev.
+    demo: bool = True
     trust_forwarded_for: bool = False
 
     @field_validator("database_url")

@@ -309,15 +309,17 @@ def markdown(doc: dict[str, Any]) -> str:
     out += [
         "## Method",
         "",
-        "- **Data set** (`bench/dataset.py`): deterministic (`random.Random(seed)`, one stream per table and per "
+        "- **Data set** (`app/db/generator.py`, the generator of the demo street, at district scale; loaded by "
+        "`bench/dataset.py`): deterministic (`random.Random(seed)`, one stream per table and per "
         "hazard chunk; ids are UUIDv7 built from the rows' own creation times). Schema by the migrations "
         "(`app.db.migrate.upgrade`), reference data by `ensure_reference_data`, two more departments (12), rows by "
         "`COPY` in dependency order, then `VACUUM (ANALYZE)`. Villages differ in size (enterprises ∝ 1/(rank+5): the "
         "largest holds ~4.5 %); sectors are weighted; 15 % of enterprises are high-risk; hazards are discovered "
         "2023-01-01..2026-11-28, ~5 % major, and their lifecycle (plan, deadline, extension, listing, submission, "
-        "review, rejection, void) is simulated and cut at 2026-11-29, so old hazards are mostly closed, recent ones "
+        "review, rejection, escalation, void) is simulated and cut at 2026-11-29, so old hazards are mostly closed, recent ones "
         "open, some overdue; each step is a history row with non-decreasing `effective_on`. About 27 % of hazards "
-        "are findings of the recorded inspections (`inspection_id`, `findings_count`). A marker table `bench_meta` "
+        "are findings of the recorded inspections (`inspection_id`, `findings_count`); principal-led inspections and "
+        "evacuation drills follow each enterprise's cadence (C1, C2) as far as their counts allow. A marker table `bench_meta` "
         "lets `--reuse` skip generation; the service's writes during a run are deleted before and after it.",
         "- **Service**: started as in production (uvicorn, 2 workers, uvloop, httptools, ANQUAN_ENV=production, a "
         "random JWT secret); tokens are minted with the service's secret (what `POST /auth/token` returns). Its "
