@@ -370,6 +370,7 @@ class Generator:
         self.counts: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self._findings: list[tuple[int, int, str, str]] = []  # (created ms, enterprise idx, kind, inspection id)
+        self._straggler = False  # the first stock hazard always is one: T1 shows the stragglers
         self._reported: list[tuple[int, int, str, str, str]] = []  # (created ms, enterprise, report id, hazard id, received ord)
 
     def rng(self, stream: str) -> random.Random:
@@ -889,7 +890,8 @@ class Generator:
                 sub = None
                 if not stuck:
                     sub = plan_day + int((dl - plan_day) * rnd() ** 1.5) if rnd() < 0.9 else dl + rr(1, 91)
-                if stock and rnd() < 0.08:  # a straggler: extended past T1's date, closed the year after
+                if stock and (rnd() < 0.08 or not self._straggler):  # extended past T1's date, closed the year after
+                    self._straggler = True
                     dl = max(dl, T1_END_ORD) + rr(30, 150)
                     step("extend", "rectifying", "rectifying", T1_END_ORD - rr(10, 60), dl, "整改工程量大，申请延期至次年")
                     sub = dl - rr(0, 25)
