@@ -463,7 +463,7 @@ class Generator:
             elif a.tie and a.tie.startswith("enterprise:"):
                 v = int(a.tie.split(":")[1])
                 enterprise = d.ent_id[next(
-                    e for e in range(len(d.ent_id)) if d.ent_village[e] == v and d.ent_last[e] >= self.last_ord
+                    e for e in range(len(d.ent_id)) if d.ent_village[e] == v and d.ent_active[e][-1][1] >= self.last_ord
                 )]
             elif a.tie:
                 unit = d.department_ids[a.tie]
