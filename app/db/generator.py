@@ -541,6 +541,7 @@ class Generator:
             eid = uuid7(day_ms(created_ord) + created_s * 1000, rng)
             principal, controller = person(rng), person(rng) if rng.random() < 0.4 else None
             controller = controller or principal
+            principal_phone = phone(rng)
             trade = rng.choice(TRADE[sector])
             name = f"{p.mark}{d.village_names[village][:2]}{rng.choice(BRAND)}{rng.choice(BRAND)}{trade}{rng.choice(COMPANY)}"
             level = rng.choices(("none", "3", "2", "1"), (80, 15, 4, 1))[0]
@@ -571,7 +572,8 @@ class Generator:
             created = ts(created_ord, created_s)
             ent_lines.append(line((
                 eid, name, credit_code(rng, used, p.credit_prefix), d.village_ids[village], sector, b(hr), status, iso(reg),
-                "{" + ",".join(tags) + "}", principal, phone(rng), controller, phone(rng),
+                "{" + ",".join(tags) + "}", principal, principal_phone, controller,
+                principal_phone if controller == principal else phone(rng),
                 f"{d.village_names[village]}{rng.randrange(1, 300)}号", level, b(level != "none" and rng.random() < 0.05),
                 "1", d.admin_id, created, created,
             )))
