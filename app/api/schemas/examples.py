@@ -51,6 +51,7 @@ ENTERPRISE: dict[str, Any] = {
     "address": "东湖村工业园区三路12号",
     "standardization_level": "3",
     "benchmark": False,
+    "location": {"lng": 117.2272, "lat": 31.8206},
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
 }
