@@ -101,6 +101,10 @@ async def list_criteria(
             return CriterionPage(items=[], next_cursor=None)
         grade = wanted
     after = decode_cursor(cursor)
+    if after and not -(2**31) <= after[0] < 2**31:  # positions are int4: beyond them, before or past the end
+        if after[0] > 0:
+            return CriterionPage(items=[], next_cursor=None)
+        after = None
     filters = repo.CriteriaFilters(sector=sector, document=document, grade=grade, tag=tag, in_force_on=in_force_on)
     rows = await repo.list_page(session, v, filters, limit=limit, after=after[0] if after else None)
     next_cursor = encode_cursor(rows[-1][0].position) if len(rows) == limit else None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
@@ -76,7 +77,7 @@ class CriteriaVersionRead(OutputModel):
     version: int
     note: str | None
     criteria_count: int
-    loaded_by: Any | None = Field(description="The user who loaded it; null for the version the installation loaded.")
+    loaded_by: UUID | None = Field(description="The user who loaded it; null for the version the installation loaded.")
     loaded_at: datetime
 
 
