@@ -154,7 +154,7 @@ def _criterion(raw: object, p: str, doc: DocumentRecord | None, errors: list[Fie
     unknown_tags = sorted(set(tags) - _TAGS)
     if unknown_tags:
         errors.append(FieldError(f"{p}tags", f"unknown tags: {', '.join(unknown_tags)}"))
-    source_ids = _strings(raw.get("source_ids"), f"{p}source_ids", errors)
+    source_ids = _strings(raw.get("source_ids"), f"{p}source_ids", errors, max_length=40)
     grade = raw.get("grade")
     record = CriterionRecord(
         code=code if isinstance(code, str) else "", article=article, item=item, article_text=article_text,
@@ -167,11 +167,31 @@ def _criterion(raw: object, p: str, doc: DocumentRecord | None, errors: list[Fie
     return record
 
 
+def _nul_fields(value: object, path: str) -> list[FieldError]:
+    """Texts anywhere in a file (keys too) may not hold NUL: it cannot be stored."""
+    if isinstance(value, str):
+        return [FieldError(path, "must not contain NUL characters")] if "\x00" in value else []
+    if isinstance(value, dict):
+        errors = []
+        for k, v in value.items():
+            if "\x00" in k:
+                errors.append(FieldError(path, "a key must not contain NUL characters"))
+            else:
+                errors += _nul_fields(v, f"{path}.{k}")
+        return errors
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _nul_fields(v, f"{path}[{i}]")]
+    return []
+
+
 def parse_library(documents: object) -> ParsedLibrary:
     """K1: a library version from a list of document files; codes unique across them."""
     out = ParsedLibrary()
     if not isinstance(documents, list) or not documents:
         out.errors.append(FieldError("documents", "a library version is a non-empty list of documents"))
+        return out
+    out.errors = _nul_fields(documents, "documents")
+    if out.errors:
         return out
     seen_codes: dict[str, str] = {}
     seen_numbers: dict[str, int] = {}

@@ -60,6 +60,14 @@ async def _items(ctx: Context, data: dict[str, Any]) -> tuple[list[rules.Checkli
         grade = raw.get("grade") or (criterion.grade if criterion is not None else Grade.general)
         items.append(rules.ChecklistItem(id=uuid7(), text=raw["text"], criterion_code=raw.get("criterion_code"), grade=Grade(grade)))
     errors += rules.checklist_problems(items, library)
+    if data["sectors"]:  # a failure must be citable for an enterprise of the checklist's sectors (K2)
+        for i, item in enumerate(items):
+            criterion = library.get(item.criterion_code or "")
+            if criterion is not None and not criterion.sectors & set(data["sectors"]):
+                errors.append(FieldError(
+                    f"items[{i}].criterion_code",
+                    f"criterion {criterion.code} applies to {', '.join(sorted(criterion.sectors))}, none of the checklist's sectors",
+                ))
     if errors:
         raise RuleViolation("invalid checklist", errors, code="invalid_checklist")
     return items, version

@@ -194,6 +194,10 @@ async def test_k3_a_version_in_use_is_not_edited_a_new_version_is_made(client, s
     assert r.status_code == 201, r.text
     v1 = r.json()
     assert [i["grade"] for i in v1["items"]] == ["major", "general"]
+    other_sector = {**body, "items": [{"text": "燃气经营许可", "criterion_code": "RQJY-2023-4-1"}]}
+    assert problem_fields(await client.post("/api/v1/checklists", headers=street["admin"], json=other_sector)) == [
+        "items[0].criterion_code"
+    ]
     bad = {**body, "items": [{"text": "x", "criterion_code": DUST, "grade": "general"}]}
     assert problem_fields(await client.put(f"/api/v1/checklists/{v1['id']}", headers=street["admin"], json=bad)) == [
         "items[0].grade"
@@ -216,3 +220,17 @@ async def test_k3_a_version_in_use_is_not_edited_a_new_version_is_made(client, s
     assert old["name"] == "粉尘涉爆专项检查表" and old["latest"] is False
     r = await client.put(f"/api/v1/checklists/{v1['id']}", headers=street["admin"], json=body)
     assert r.status_code == 409
+
+
+async def test_k3_item_results_need_a_known_checklist(client, street):
+    checklist = await _default(client, street["admin"], "industry_trade")
+    results = [{"item_id": checklist["items"][0]["id"], "result": "fail"}]
+    body = _inspection(street["e1"], checklist, results)
+    del body["checklist_id"]
+    assert problem_fields(await client.post("/api/v1/inspections", headers=street["admin"], json=body)) == ["checklist_id"]
+    body["checklist_id"] = "0193a5c0-0000-7000-8000-000000000000"
+    assert problem_fields(await client.post("/api/v1/inspections", headers=street["admin"], json=body)) == ["checklist_id"]
+    body = _inspection(street["e1"], checklist, [{**results[0], "result": "broken"}])
+    assert problem_fields(await client.post("/api/v1/inspections", headers=street["admin"], json=body)) == [
+        "item_results[0].result"
+    ]

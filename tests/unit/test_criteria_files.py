@@ -40,3 +40,12 @@ def test_k3_a_sectors_default_checklist_lists_its_criteria_in_force():
     assert name == "消防重大事故隐患排查表" and items == []  # GB 35181-2017 is repealed, 2025's items not compiled
     name, items = default_checklist("hazardous_chemicals", parsed.criteria)
     assert [c.code[:4] for c in items] == ["HGWH"] * 20
+
+
+def test_k1_nul_characters_are_refused_wherever_they_are():
+    docs = copy.deepcopy(_docs())
+    docs[0]["standard"]["sources"][0]["note"] = "a\x00b"
+    docs[3]["criteria"][2]["text"] = "\x00"
+    assert [e.field for e in parse_library(docs).errors] == [
+        "documents[0].standard.sources[0].note", "documents[3].criteria[2].text"
+    ]
