@@ -122,6 +122,7 @@ def create_app(
     app.state.db = database
     app.state.clock = clock
     app.state.audit_keys = settings.audit_keys
+    app.state.risk_scoring = settings.scoring
     app.state.passwords = PasswordHashing(settings)
     app.state.tokens = TokenService(settings)
     if database is not None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import Ctx, Now, Scope, Session, Today, Work, Writer
+from app.api.deps import Ctx, Now, Scope, Scoring, Session, Today, Work, Writer
 from app.api.errors import problem_responses
 from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import Idempotent
@@ -77,6 +77,7 @@ async def list_enterprises(
     session: Session,
     scope: Scope,
     today: Today,
+    scoring: Scoring,
     village_id: VillageFilter = None,
     sector: SectorFilter = None,
     high_risk: Annotated[
@@ -95,7 +96,7 @@ async def list_enterprises(
     filters = repo.EnterpriseFilters(village_id, sector, high_risk, status, tag, q)
     if risk_level is not None:
         page = await risk.filter_page(session, scope, filters, risk_level, today=today, limit=limit,
-                                      after=decode_id_cursor(cursor))
+                                      after=decode_id_cursor(cursor), scoring=scoring)
         next_cursor = encode_cursor(page.next_after) if page.next_after is not None else None
         return EnterprisePage(items=[to_read(e) for e, _ in page.rows], next_cursor=next_cursor)
     rows = await repo.list_page(session, scope, filters, limit=limit, after=decode_id_cursor(cursor))
@@ -115,11 +116,13 @@ async def enterprises_geojson(
     session: Session,
     scope: Scope,
     today: Today,
+    scoring: Scoring,
     village_id: VillageFilter = None,
     sector: SectorFilter = None,
     risk_level: RiskLevelFilter = None,
 ) -> FeatureCollection:
-    features = await risk.map_features(session, scope, repo.EnterpriseFilters(village_id, sector), risk_level, today=today)
+    features = await risk.map_features(session, scope, repo.EnterpriseFilters(village_id, sector), risk_level, today=today,
+                                       scoring=scoring)
     return FeatureCollection(type="FeatureCollection", features=features)
 
 
@@ -209,9 +212,11 @@ def _risk_read(enterprise_id: Any, a: Any, history: list[Any]) -> RiskRead:
     ),
     responses={**answer("The risk level and its parts."), **problem_responses(401, 404, 422)},
 )
-async def get_risk(session: Session, scope: Scope, enterprise_id: EnterpriseId, today: Today) -> RiskRead:
+async def get_risk(
+    session: Session, scope: Scope, enterprise_id: EnterpriseId, today: Today, scoring: Scoring
+) -> RiskRead:
     enterprise = await service.load(session, scope, enterprise_id)
-    assessment = await risk.assess(session, enterprise, today)
+    assessment = await risk.assess(session, enterprise, today, scoring)
     return _risk_read(enterprise.id, assessment, await risk_repo.history(session, enterprise.id))
 
 
@@ -226,7 +231,9 @@ async def get_risk(session: Session, scope: Scope, enterprise_id: EnterpriseId, 
     responses={**answer("The risk level with the override."), **problem_responses(401, 403, 404, 422)},
     dependencies=[Idempotent],
 )
-async def override_risk(ctx: Ctx, _: Writer, enterprise_id: EnterpriseId, body: RiskOverrideCreate) -> RiskRead:
+async def override_risk(
+    ctx: Ctx, _: Writer, enterprise_id: EnterpriseId, body: RiskOverrideCreate, scoring: Scoring
+) -> RiskRead:
     enterprise = await service.load(ctx.session, ctx.scope, enterprise_id, for_update=True)
-    assessment = await risk.override(ctx, enterprise, body.level.value if body.level else None, body.reason)
+    assessment = await risk.override(ctx, enterprise, body.level.value if body.level else None, body.reason, scoring)
     return _risk_read(enterprise.id, assessment, await risk_repo.history(ctx.session, enterprise.id))

@@ -20,6 +20,7 @@ from app.domain.errors import Forbidden, RuleViolation
 from app.domain.risk import (
     DEFAULT_SCORING,
     RiskAssessment,
+    RiskScoring,
     assess_risk,
     override_problems,
 )
@@ -30,22 +31,28 @@ BATCH = 500
 SCAN_BUDGET = 5000  # enterprises looked at per page of a risk-filtered list
 
 
-async def assess_many(session: AsyncSession, enterprises: list[Enterprise], today: date) -> dict[uuid.UUID, RiskAssessment]:
+async def assess_many(
+    session: AsyncSession, enterprises: list[Enterprise], today: date, scoring: RiskScoring = DEFAULT_SCORING
+) -> dict[uuid.UUID, RiskAssessment]:
     facts = await repo.facts(session, enterprises, today)
     latest = await repo.overrides(session, list(facts))
     out = {}
     for e in enterprises:
         row = latest.get(e.id)
         override = Override(row.level, row.reason) if row is not None and row.level is not None else None
-        out[e.id] = assess_risk(facts[e.id], DEFAULT_SCORING, override)
+        out[e.id] = assess_risk(facts[e.id], scoring, override)
     return out
 
 
-async def assess(session: AsyncSession, enterprise: Enterprise, today: date) -> RiskAssessment:
-    return (await assess_many(session, [enterprise], today))[enterprise.id]
+async def assess(
+    session: AsyncSession, enterprise: Enterprise, today: date, scoring: RiskScoring = DEFAULT_SCORING
+) -> RiskAssessment:
+    return (await assess_many(session, [enterprise], today, scoring))[enterprise.id]
 
 
-async def override(ctx: Context, enterprise: Enterprise, level: str | None, reason: str) -> RiskAssessment:
+async def override(
+    ctx: Context, enterprise: Enterprise, level: str | None, reason: str, scoring: RiskScoring = DEFAULT_SCORING
+) -> RiskAssessment:
     """K4: an official's level with a reason (level None: back to the computed level)."""
     if ctx.principal.role not in (Role.street_admin, Role.department_officer):
         raise Forbidden("only street_admin and the lead department override a risk level")
@@ -54,7 +61,7 @@ async def override(ctx: Context, enterprise: Enterprise, level: str | None, reas
     errors = override_problems(level if level is not None else "blue", reason)
     if errors:
         raise RuleViolation("invalid risk override", errors, code="invalid_risk_override")
-    current = await assess(ctx.session, enterprise, ctx.today)
+    current = await assess(ctx.session, enterprise, ctx.today, scoring)
     ctx.session.add(
         RiskOverride(
             enterprise_id=enterprise.id, level=level, reason=reason.strip(), computed_level=current.computed_level.value,
@@ -64,7 +71,7 @@ async def override(ctx: Context, enterprise: Enterprise, level: str | None, reas
     )
     await ctx.session.flush()
     ctx.audit("enterprise.risk_override", "enterprises", enterprise.id)
-    return await assess(ctx.session, enterprise, ctx.today)
+    return await assess(ctx.session, enterprise, ctx.today, scoring)
 
 
 @dataclass
@@ -75,7 +82,7 @@ class FilteredPage:
 
 async def filter_page(
     session: AsyncSession, scope: Scope, filters: enterprises_repo.EnterpriseFilters, level: str, *, today: date,
-    limit: int, after: uuid.UUID | None,
+    limit: int, after: uuid.UUID | None, scoring: RiskScoring = DEFAULT_SCORING,
 ) -> FilteredPage:
     """The enterprises of `level`, in id order: batches of the filtered list are assessed
     until a page is full, the list ends, or SCAN_BUDGET enterprises were looked at (then
@@ -87,7 +94,7 @@ async def filter_page(
         batch = await enterprises_repo.list_page(session, scope, filters, limit=BATCH, after=cursor)
         if not batch:
             return FilteredPage(found, None)
-        assessed = await assess_many(session, batch, today)
+        assessed = await assess_many(session, batch, today, scoring)
         for e in batch:
             scanned += 1
             cursor = e.id
@@ -103,6 +110,7 @@ async def filter_page(
 
 async def map_features(
     session: AsyncSession, scope: Scope, filters: enterprises_repo.EnterpriseFilters, level: str | None, *, today: date,
+    scoring: RiskScoring = DEFAULT_SCORING,
 ) -> list[dict[str, Any]]:
     """K6: every visible enterprise with coordinates, with its risk level, as GeoJSON features."""
     features = []
@@ -111,7 +119,7 @@ async def map_features(
         batch = await enterprises_repo.list_page(session, scope, filters, limit=BATCH, after=cursor, located_only=True)
         if not batch:
             return features
-        assessed = await assess_many(session, batch, today)
+        assessed = await assess_many(session, batch, today, scoring)
         for e in batch:
             a = assessed[e.id]
             if level is None or a.level.value == level:

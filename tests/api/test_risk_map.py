@@ -117,3 +117,24 @@ async def test_k6_the_map_shows_visible_enterprises_with_their_colour(client, st
     chem = by_id[str(street["chem"].id)]
     assert chem["geometry"] == {"type": "Point", "coordinates": [117.2272, 31.8206]}
     assert chem["properties"]["risk_level"] == (await _risk(client, street["admin"], street["chem"]))["level"]
+
+
+async def test_k4_the_scoring_is_configurable(db, clock, street):
+    import httpx
+
+    from app.main import create_app
+    from tests.conftest import test_settings
+
+    scoring = {"sector_points": {"hazardous_chemicals": 60}, "thresholds": {"red": 200, "orange": 150, "yellow": 90}}
+    app = create_app(test_settings(risk_scoring=json_text(scoring)), database=db, clock=clock)
+    # the tokens of the default app are signed with the same test secret
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        risk = await _risk(c, street["admin"], street["chem"])
+    parts = {p["factor"]: p["points"] for p in risk["parts"]}
+    assert parts["sector"] == 60 and risk["score"] == 60 + 15 - 5 + 20 and risk["level"] == "yellow"
+
+
+def json_text(value):  # type: ignore[no-untyped-def]
+    import json
+
+    return json.dumps(value)
