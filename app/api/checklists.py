@@ -4,6 +4,7 @@ manage them; the statistics count only the inspections the caller can see (A1)."
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -70,27 +71,38 @@ async def _read(session: Any, c: Checklist) -> ChecklistRead:
     response_model=ChecklistPage,
     summary="List checklists",
     description="Checklist versions (the latest of each checklist unless `all_versions=true`), with their items. "
-    "Every authenticated caller may read them.",
-    responses={**answer("A page of checklists."), **problem_responses(401, 422)},
+    "Every authenticated caller may read them. The page has an `ETag`: send it in `If-None-Match` to get 304 "
+    "while nothing on the page changed.",
+    responses={**answer("A page of checklists.", etag=True), 304: {"description": "Not modified: the cached page is current."},
+               **problem_responses(401, 422)},
 )
 async def list_checklists(
     session: Session,
     _: CurrentUser,
+    response: Response,
     sector: SectorFilter = None,
     tag: Annotated[EnterpriseTag | None, Query(description="Only those for this tag.", examples=["confined_space"])] = None,
     series_id: Annotated[Id | None, Query(description="Only the versions of this checklist.", examples=[CHECKLIST_ID])] = None,
     all_versions: Annotated[bool, Query(description="`true`: every version, not only the latest.", examples=[True])] = False,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ChecklistPage:
+    if_none_match: IfNoneMatch = None,
+) -> Any:
     rows = await repo.list_page(session, sector=sector, tag=tag, series_id=series_id, latest_only=not all_versions,
                                 limit=limit, after=decode_id_cursor(cursor))
+    latest = await repo.latest_versions(session, [r.series_id for r in rows])
+    digest = hashlib.sha256(
+        "|".join(f"{r.id}:{r.version}:{r.revision}:{latest[r.series_id]}" for r in rows).encode()
+    ).hexdigest()[:32]
+    tag_value = f'"{digest}"'
+    if _matches(if_none_match, tag_value):
+        return Response(status_code=304, headers={"ETag": tag_value})
+    response.headers["ETag"] = tag_value
     items = await repo.items(session, [r.id for r in rows])
-    out = []
-    for r in rows:
-        latest = (not all_versions) or await repo.latest_version(session, r.series_id) == r.version
-        out.append(to_read(r, items[r.id], latest))
-    return ChecklistPage(items=out, next_cursor=next_id_cursor(rows, limit))
+    return ChecklistPage(
+        items=[to_read(r, items[r.id], latest[r.series_id] == r.version) for r in rows],
+        next_cursor=next_id_cursor(rows, limit),
+    )
 
 
 @router.post(

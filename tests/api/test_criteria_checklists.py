@@ -127,6 +127,15 @@ async def test_k3_etag_and_if_none_match(client, street):
     assert r.status_code == 200 and r.headers["ETag"]
     r2 = await client.get(f"/api/v1/checklists/{checklist['id']}", headers={**street["ent2"], "If-None-Match": r.headers["ETag"]})
     assert r2.status_code == 304 and r2.content == b""
+    page = await client.get("/api/v1/checklists", headers=street["ent2"])
+    assert page.status_code == 200 and page.headers["ETag"]
+    cached = {**street["ent2"], "If-None-Match": page.headers["ETag"]}
+    assert (await client.get("/api/v1/checklists", headers=cached)).status_code == 304
+    # a new checklist changes the page
+    r = await client.post("/api/v1/checklists", headers=street["admin"], json={
+        "name": "燃气安全检查表", "sectors": ["gas"], "items": [{"text": "燃气报警装置完好"}]})
+    assert r.status_code == 201, r.text
+    assert (await client.get("/api/v1/checklists", headers=cached)).status_code == 200
 
 
 def _inspection(enterprise, checklist, results, **kw):  # type: ignore[no-untyped-def]

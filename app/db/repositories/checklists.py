@@ -61,6 +61,17 @@ async def list_page(
     return list((await session.execute(stmt)).scalars())
 
 
+async def latest_versions(session: AsyncSession, series_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not series_ids:
+        return {}
+    stmt = (
+        select(Checklist.series_id, func.max(Checklist.version))
+        .where(Checklist.series_id.in_(set(series_ids)))
+        .group_by(Checklist.series_id)
+    )
+    return {series: version for series, version in (await session.execute(stmt)).all()}
+
+
 async def latest_version(session: AsyncSession, series_id: uuid.UUID) -> int:
     stmt = select(func.max(Checklist.version)).where(Checklist.series_id == series_id)
     return (await session.execute(stmt)).scalar_one()

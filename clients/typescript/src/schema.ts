@@ -1471,7 +1471,7 @@ export interface paths {
         };
         /**
          * List checklists
-         * @description Checklist versions (the latest of each checklist unless `all_versions=true`), with their items. Every authenticated caller may read them.
+         * @description Checklist versions (the latest of each checklist unless `all_versions=true`), with their items. Every authenticated caller may read them. The page has an `ETag`: send it in `If-None-Match` to get 304 while nothing on the page changed.
          */
         get: operations["list_checklists"];
         put?: never;
@@ -13502,7 +13502,13 @@ export interface operations {
                  */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` a client cached: 304 while it is current.
+                 * @example "1.1"
+                 */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13511,6 +13517,7 @@ export interface operations {
             /** @description A page of checklists. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -13549,6 +13556,13 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["ChecklistPage"];
                 };
+            };
+            /** @description Not modified: the cached page is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Missing, invalid or expired credentials */
             401: {
