@@ -138,3 +138,25 @@ def json_text(value):  # type: ignore[no-untyped-def]
     import json
 
     return json.dumps(value)
+
+
+async def test_k4_a_filtered_page_may_be_short_and_following_the_cursor_finds_every_match(client, street, monkeypatch):
+    from app.services import risk
+
+    monkeypatch.setattr(risk, "BATCH", 2)
+    monkeypatch.setattr(risk, "SCAN_BUDGET", 2)
+    levels = {}
+    for key in ("chem", "shop", "far"):
+        levels[str(street[key].id)] = (await _risk(client, street["admin"], street[key]))["level"]
+    for level in set(levels.values()):
+        found, cursor, pages = [], None, 0
+        while True:
+            url = f"/api/v1/enterprises?risk_level={level}&limit=1" + (f"&cursor={cursor}" if cursor else "")
+            body = (await client.get(url, headers=street["admin"])).json()
+            found += [e["id"] for e in body["items"]]
+            pages += 1
+            cursor = body["next_cursor"]
+            if cursor is None or pages > 20:
+                break
+        assert {i for i in found if i in levels} == {i for i, v in levels.items() if v == level}
+        assert len(found) == len(set(found))
