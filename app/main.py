@@ -16,6 +16,8 @@ from app.api import (
     attachments,
     audit,
     auth,
+    checklists,
+    criteria,
     drills,
     enterprises,
     escalations,
@@ -58,6 +60,9 @@ TAGS = [
     {"name": "supervision", "description": "Supervision tasks (督导/督办): rounds, oversight, findings, referrals."},
     {"name": "events", "description": "The change feed for integrating systems."},
     {"name": "compliance", "description": "Cadence compliance C1–C4."},
+    {"name": "criteria", "description": "The library of major-hazard criteria (重大事故隐患判定标准, K1)."},
+    {"name": "checklists", "description": "Inspection checklists (检查表, K3), versioned, items tied to criteria."},
+    {"name": "risk", "description": "Enterprise risk levels in four colours (安全风险分级, K4) and the map (K6)."},
     {"name": "targets", "description": "Year-end targets T1–T3."},
     {"name": "statistics", "description": "Hazard statistics."},
     {"name": "dashboard", "description": "Dashboard figures and campaign phases."},
@@ -117,6 +122,7 @@ def create_app(
     app.state.db = database
     app.state.clock = clock
     app.state.audit_keys = settings.audit_keys
+    app.state.risk_scoring = settings.scoring
     app.state.passwords = PasswordHashing(settings)
     app.state.tokens = TokenService(settings)
     if database is not None:
@@ -132,7 +138,7 @@ def create_app(
     # exports before hazards, else "export" in /hazards/export is read as a hazard id
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
-        analytics, drills, trainings, supervision_tasks, audit, imports,
+        analytics, drills, trainings, supervision_tasks, audit, imports, criteria, checklists,
     ):
         app.include_router(module.router)
 

@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.domain.audit import AuditKeys
+from app.domain.errors import RuleViolation
+from app.domain.risk import DEFAULT_SCORING, RiskScoring, scoring_from_config
 
 DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789abcdef"
 DEV_AUDIT_KEY = "dev-only-insecure-audit-key-change-me-0123456789ab"
@@ -67,6 +76,9 @@ class Settings(BaseSettings):
     import_max_expanded_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     import_max_cells: int = Field(default=2_000_000, ge=1000)
     cors_origins: list[str] = Field(default_factory=list)
+    # K4: the risk score's points, caps and thresholds as JSON (fields of app/domain/risk.py's
+    # RiskScoring; what is left out keeps its default)
+    risk_scoring: Annotated[dict[str, Any] | None, NoDecode] = Field(default=None)
     # Serve repeated analytics questions from PostgreSQL until the next write (exact).
     analytics_cache: bool = True
     # The demo street with its history (app/db/demo.py) on an empty database, in dev.
@@ -125,6 +137,29 @@ class Settings(BaseSettings):
         elif not isinstance(value, list) or not all(isinstance(h, str) and h.strip() for h in value):
             raise ValueError(f"{name} must be a JSON list of host names or addresses")
         return value
+
+    @field_validator("risk_scoring", mode="before")
+    @classmethod
+    def _parse_risk_scoring(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"ANQUAN_RISK_SCORING is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        if value is not None:
+            try:
+                scoring_from_config(value)
+            except RuleViolation as exc:
+                problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+                raise ValueError(f"ANQUAN_RISK_SCORING: {problems}") from None
+        return value
+
+    @property
+    def scoring(self) -> RiskScoring:
+        """K4: the configured risk scoring (the defaults of app/domain/risk.py otherwise)."""
+        return DEFAULT_SCORING if self.risk_scoring is None else scoring_from_config(self.risk_scoring)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

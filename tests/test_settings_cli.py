@@ -189,3 +189,14 @@ async def test_bootstrap_admin_not_created_when_an_admin_exists(db, session, wor
     settings = make_settings(bootstrap_admin_username="another_admin", bootstrap_admin_password="another-password")
     assert await ensure_bootstrap_admin(db, PasswordHashing(settings), settings) is False
     assert (await session.execute(select(AppUser).where(AppUser.username == "another_admin"))).first() is None
+
+
+def test_k4_risk_scoring_is_read_from_the_environment_and_checked(monkeypatch):
+    monkeypatch.setenv("ANQUAN_RISK_SCORING", '{"high_risk_points": 30, "thresholds": {"red": 90}}')
+    assert make_settings().scoring.high_risk_points == 30 and make_settings().scoring.thresholds.red == 90
+    monkeypatch.setenv("ANQUAN_RISK_SCORING", '{"thresholds": {"red": 10}}')
+    with pytest.raises(ValidationError, match="ANQUAN_RISK_SCORING: thresholds.orange"):
+        make_settings()
+    monkeypatch.setenv("ANQUAN_RISK_SCORING", '{"no_such_points": 1}')
+    with pytest.raises(ValidationError, match="no_such_points: unknown setting"):
+        make_settings()

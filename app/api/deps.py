@@ -22,6 +22,7 @@ from app.domain import access
 from app.domain.access import Principal
 from app.domain.calendar import business_date
 from app.domain.errors import Forbidden, Unauthenticated
+from app.domain.risk import RiskScoring
 from app.services.context import Context
 from app.services.security import InvalidToken
 
@@ -181,3 +182,11 @@ def client_address(request: Request) -> str:
         if forwarded:
             return forwarded.split(",")[0].strip()[:64]
     return request.client.host if request.client else "unknown"
+
+
+async def get_risk_scoring(request: Request) -> RiskScoring:
+    """K4: the configured risk scoring (ANQUAN_RISK_SCORING)."""
+    return request.app.state.risk_scoring
+
+
+Scoring = Annotated[RiskScoring, Depends(get_risk_scoring)]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import Now, Scope, Session, Today, Work, Writer
+from app.api.deps import Ctx, Now, Scope, Scoring, Session, Today, Work, Writer
 from app.api.errors import problem_responses
 from app.api.http import IfMatch, answer, check_if_match, set_etag
 from app.api.idempotency import Idempotent
-from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
+from app.api.pagination import (
+    Cursor,
+    Limit,
+    decode_id_cursor,
+    encode_cursor,
+    next_id_cursor,
+)
 from app.api.params import EnterpriseId, SectorFilter, VillageFilter
 from app.api.routing import TransactionalRoute
 from app.api.schemas.common import text
@@ -20,10 +26,20 @@ from app.api.schemas.enterprises import (
     EnterpriseRead,
     EnterpriseUpdate,
 )
+from app.api.schemas.risk import FeatureCollection, RiskOverrideCreate, RiskRead
 from app.db.models import Enterprise
 from app.db.repositories import enterprises as repo
+from app.db.repositories import risk as risk_repo
 from app.domain.enums import EnterpriseStatus, EnterpriseTag
+from app.domain.risk import RiskLevel
 from app.services import enterprises as service
+from app.services import risk
+
+RiskLevelFilter = Annotated[
+    RiskLevel | None,
+    Query(description="Only enterprises of this risk level (K4, overrides included). A page may hold fewer than "
+          "`limit` items with a `next_cursor`: keep following it.", examples=["red"]),
+]
 
 router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"], route_class=TransactionalRoute)
 
@@ -44,6 +60,7 @@ def to_read(e: Enterprise) -> EnterpriseRead:
         address=e.address,
         standardization_level=e.standardization_level,
         benchmark=e.benchmark,
+        location=service.location_of(e),
         created_at=e.created_at,
         updated_at=e.updated_at,
     )
@@ -59,6 +76,8 @@ def to_read(e: Enterprise) -> EnterpriseRead:
 async def list_enterprises(
     session: Session,
     scope: Scope,
+    today: Today,
+    scoring: Scoring,
     village_id: VillageFilter = None,
     sector: SectorFilter = None,
     high_risk: Annotated[
@@ -70,12 +89,41 @@ async def list_enterprises(
         text(100) | None,
         Query(description="Part of the name, or the start of the credit code.", examples=["东湖化工"]),
     ] = None,
+    risk_level: RiskLevelFilter = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> EnterprisePage:
     filters = repo.EnterpriseFilters(village_id, sector, high_risk, status, tag, q)
+    if risk_level is not None:
+        page = await risk.filter_page(session, scope, filters, risk_level, today=today, limit=limit,
+                                      after=decode_id_cursor(cursor), scoring=scoring)
+        next_cursor = encode_cursor(page.next_after) if page.next_after is not None else None
+        return EnterprisePage(items=[to_read(e) for e, _ in page.rows], next_cursor=next_cursor)
     rows = await repo.list_page(session, scope, filters, limit=limit, after=decode_id_cursor(cursor))
     return EnterprisePage(items=[to_read(e) for e in rows], next_cursor=next_id_cursor(rows, limit))
+
+
+@router.get(
+    "/geojson",
+    response_model=FeatureCollection,
+    tags=["risk"],
+    summary="Map of enterprises",
+    description="K6: a GeoJSON FeatureCollection of the enterprises the caller can see (A1) that have coordinates, "
+    "each a Point (WGS-84, [lng, lat]) with its name, village, sector and risk level (K4) as properties.",
+    responses={**answer("The enterprises as GeoJSON features."), **problem_responses(401, 422)},
+)
+async def enterprises_geojson(
+    session: Session,
+    scope: Scope,
+    today: Today,
+    scoring: Scoring,
+    village_id: VillageFilter = None,
+    sector: SectorFilter = None,
+    risk_level: RiskLevelFilter = None,
+) -> FeatureCollection:
+    features = await risk.map_features(session, scope, repo.EnterpriseFilters(village_id, sector), risk_level, today=today,
+                                       scoring=scoring)
+    return FeatureCollection(type="FeatureCollection", features=features)
 
 
 @router.post(
@@ -141,3 +189,51 @@ async def update_enterprise(
     )
     set_etag(response, enterprise.version)
     return to_read(enterprise)
+
+
+def _risk_read(enterprise_id: Any, a: Any, history: list[Any]) -> RiskRead:
+    return RiskRead(
+        enterprise_id=enterprise_id, level=a.level, score=a.score, computed_level=a.computed_level,
+        parts=[{"factor": p.factor, "points": p.points, "why": p.why} for p in a.parts], overridden=a.overridden,
+        override_reason=a.override_reason, why=a.why, history=[dict(h._mapping) for h in history],
+    )
+
+
+@router.get(
+    "/{enterprise_id}/risk",
+    response_model=RiskRead,
+    tags=["risk"],
+    summary="Get an enterprise's risk level",
+    description=(
+        "K4: the four-colour level (red 重大, orange 较大, yellow 一般, blue 低) from the documented default score "
+        "(app/domain/risk.py): inherent risk (sector, high-risk, tags), condition today (open and overdue major hazards, "
+        "open general hazards, C1/C2 periods missed in the last 12 months) and management (standardization). Each part "
+        "says why. An official's override wins and says so; every override is in `history`."
+    ),
+    responses={**answer("The risk level and its parts."), **problem_responses(401, 404, 422)},
+)
+async def get_risk(
+    session: Session, scope: Scope, enterprise_id: EnterpriseId, today: Today, scoring: Scoring
+) -> RiskRead:
+    enterprise = await service.load(session, scope, enterprise_id)
+    assessment = await risk.assess(session, enterprise, today, scoring)
+    return _risk_read(enterprise.id, assessment, await risk_repo.history(session, enterprise.id))
+
+
+@router.put(
+    "/{enterprise_id}/risk",
+    response_model=RiskRead,
+    tags=["risk"],
+    summary="Override an enterprise's risk level",
+    description="K4: street_admin, or an officer of the lead department of the enterprise's sector, sets the level with "
+    "a reason (`level: null` returns to the computed level). The override is kept in the history with the computed "
+    "level and score of the day.",
+    responses={**answer("The risk level with the override."), **problem_responses(401, 403, 404, 422)},
+    dependencies=[Idempotent],
+)
+async def override_risk(
+    ctx: Ctx, _: Writer, enterprise_id: EnterpriseId, body: RiskOverrideCreate, scoring: Scoring
+) -> RiskRead:
+    enterprise = await service.load(ctx.session, ctx.scope, enterprise_id, for_update=True)
+    assessment = await risk.override(ctx, enterprise, body.level.value if body.level else None, body.reason, scoring)
+    return _risk_read(enterprise.id, assessment, await risk_repo.history(ctx.session, enterprise.id))

@@ -83,6 +83,7 @@ def hazard_dict(h: Mapping[str, Any], today: date) -> dict[str, Any]:
         "title": h["title"],
         "description": h["description"],
         "criterion_ref": h["criterion_ref"],
+        "criterion_code": h["criterion_code"],
         "location": h["location"],
         "discovered_on": h["discovered_on"],
         "status": status,
@@ -111,7 +112,7 @@ def hazard_dict(h: Mapping[str, Any], today: date) -> dict[str, Any]:
 
 HAZARD_FIELDS = (
     "id", "enterprise_id", "village_id", "sector", "grade", "source", "title", "description", "criterion_ref",
-    "location", "discovered_on", "status", "status_effective_on", "deadline", "extensions", "responsible_person",
+    "criterion_code", "location", "discovered_on", "status", "status_effective_on", "deadline", "extensions", "responsible_person",
     "measures", "funds", "contingency_plan", "evidence", "listed", "notified_at", "closed_on", "inspection_id",
     "report_id", "created_at", "updated_at",
 )

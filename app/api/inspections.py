@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -22,6 +22,7 @@ from app.api.schemas.inspections import (
     InspectionRead,
 )
 from app.db.models import Inspection
+from app.db.repositories import checklists as checklists_repo
 from app.db.repositories import inspections as repo
 from app.domain.errors import NotFound
 from app.services import inspections as service
@@ -29,11 +30,12 @@ from app.services import inspections as service
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=TransactionalRoute)
 
 
-def to_read(i: Inspection, hazard_ids: list[uuid.UUID]) -> InspectionRead:
+def to_read(i: Inspection, hazard_ids: list[uuid.UUID], results: list[dict[str, Any]]) -> InspectionRead:
     return InspectionRead(
         id=i.id, enterprise_id=i.enterprise_id, village_id=i.village_id, sector=i.sector, kind=i.kind,
         performed_on=i.performed_on, led_by_principal=i.led_by_principal, inspector=i.inspector, notes=i.notes,
-        findings_count=i.findings_count, hazard_ids=hazard_ids, created_at=i.created_at,
+        findings_count=i.findings_count, hazard_ids=hazard_ids, checklist_id=i.checklist_id, item_results=results,
+        created_at=i.created_at,
     )
 
 
@@ -45,7 +47,9 @@ def to_read(i: Inspection, hazard_ids: list[uuid.UUID]) -> InspectionRead:
     description=(
         "Each finding becomes a hazard of the inspected enterprise (source from the kind: principal_self → "
         "self_inspection, village_patrol → patrol, department/supervision → supervision, enforcement → "
-        "enforcement), in one transaction: all or nothing. Send an `Idempotency-Key`: a retried submission "
+        "enforcement), in one transaction: all or nothing. With `checklist_id`, `item_results` give a result per item of "
+        "that checklist version (K3): each `fail` becomes a hazard with the item's criterion and grade, in the same "
+        "transaction; an item not in the version is a 422 naming `item_results[i].item_id`. Send an `Idempotency-Key`: a retried submission "
         "creates exactly one inspection and one set of hazards and answers like the first."
     ),
     responses={**answer("The inspection as recorded, with the ids of the hazards its findings became.", status=201, location=True), **problem_responses(401, 403, 409, 422)},
@@ -54,7 +58,8 @@ def to_read(i: Inspection, hazard_ids: list[uuid.UUID]) -> InspectionRead:
 async def create_inspection(ctx: Ctx, _: Writer, body: InspectionCreate, response: Response) -> InspectionRead:
     inspection, found = await service.record(ctx, body.model_dump())
     response.headers["Location"] = f"/api/v1/inspections/{inspection.id}"
-    return to_read(inspection, [h.id for h in found])
+    results = await checklists_repo.results(ctx.session, [inspection.id])
+    return to_read(inspection, [h.id for h in found], results.get(inspection.id, []))
 
 
 @router.get(
@@ -80,7 +85,9 @@ async def list_inspections(
         performed_from=performed_from, performed_to=performed_to, limit=limit, before=decode_id_cursor(cursor),
     )
     found = await repo.hazard_ids(session, [r.id for r in rows])
-    return InspectionPage(items=[to_read(r, found.get(r.id, [])) for r in rows], next_cursor=next_id_cursor(rows, limit))
+    results = await checklists_repo.results(session, [r.id for r in rows])
+    return InspectionPage(items=[to_read(r, found.get(r.id, []), results.get(r.id, [])) for r in rows],
+                          next_cursor=next_id_cursor(rows, limit))
 
 
 @router.get(
@@ -95,4 +102,5 @@ async def get_inspection(session: Session, scope: Scope, inspection_id: Inspecti
     if inspection is None:
         raise NotFound(f"no inspection {inspection_id}")
     found = await repo.hazard_ids(session, [inspection.id])
-    return to_read(inspection, found.get(inspection.id, []))
+    results = await checklists_repo.results(session, [inspection.id])
+    return to_read(inspection, found.get(inspection.id, []), results.get(inspection.id, []))

@@ -13,7 +13,10 @@ from sqlalchemy import (
     Date,
     DateTime,
     FetchedValue,
+    Float,
     ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -21,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -84,6 +88,10 @@ class Enterprise(Base):
             name="tags",
         ),
         CheckConstraint("char_length(credit_code) = 18", name="credit_code_length"),
+        CheckConstraint("(longitude IS NULL) = (latitude IS NULL)", name="location_both"),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude BETWEEN -180 AND 180 AND latitude BETWEEN -90 AND 90)", name="location_range"
+        ),
         Index("ix_enterprise_village_id_id", "village_id", "id"),
         Index("ix_enterprise_sector_id", "sector", "id"),
         Index("ix_enterprise_tags", "tags", postgresql_using="gin"),
@@ -105,6 +113,9 @@ class Enterprise(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     standardization_level: Mapped[str] = mapped_column(String(4), server_default="none")
     benchmark: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # K6: WGS-84, both or neither
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = _created_at()
@@ -244,6 +255,10 @@ class Hazard(Base):
             "supervision_task_id",
             postgresql_where=text("supervision_task_id IS NOT NULL"),
         ),
+        # K1: the criterion cited, of the library version in force when it was cited
+        ForeignKeyConstraint(["criterion_version", "criterion_code"], ["criterion.version", "criterion.code"]),
+        CheckConstraint("(criterion_version IS NULL) = (criterion_code IS NULL)", name="criterion_both"),
+        Index("ix_hazard_criterion_code", "criterion_code", postgresql_where=text("criterion_code IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -255,6 +270,8 @@ class Hazard(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     criterion_ref: Mapped[str | None] = mapped_column(String(300))
+    criterion_version: Mapped[int | None] = mapped_column(Integer)
+    criterion_code: Mapped[str | None] = mapped_column(String(64))
     location: Mapped[str | None] = mapped_column(String(300))
     discovered_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), server_default="reported")
@@ -343,6 +360,7 @@ class Inspection(Base):
         ),
         Index("ix_inspection_village_id_id", "village_id", "id"),
         Index("ix_inspection_sector_id", "sector", "id"),
+        Index("ix_inspection_checklist_id", "checklist_id", postgresql_where=text("checklist_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -355,6 +373,7 @@ class Inspection(Base):
     inspector: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
     findings_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    checklist_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("checklist.id"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = _created_at()
 
@@ -715,3 +734,156 @@ class LedgerImportRow(Base):
     enterprise_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     village_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     data: Mapped[dict] = mapped_column(JSONB)
+
+
+_TAGS_CHECK = (
+    "tags <@ ARRAY['hospital_grade2', 'hospital_grade3', 'dust_explosion', "
+    "'ammonia_refrigeration', 'confined_space', 'large_commercial_complex']::varchar[]"
+)
+
+
+class CriteriaVersion(Base):
+    """K1: one loaded version of the criteria library; the highest is in force."""
+
+    __tablename__ = "criteria_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    criteria_count: Mapped[int] = mapped_column(Integer)
+    loaded_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    loaded_at: Mapped[datetime] = _created_at()
+
+
+class CriteriaDocument(Base):
+    """K1: a published document of a library version, with its sources and known gaps."""
+
+    __tablename__ = "criteria_document"
+    __table_args__ = (UniqueConstraint("version", "number"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version: Mapped[int] = mapped_column(ForeignKey("criteria_version.version"))
+    title: Mapped[str] = mapped_column(String(300))
+    issuer: Mapped[str] = mapped_column(String(300))
+    number: Mapped[str] = mapped_column(String(100))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str | None] = mapped_column(Text)
+    sources: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    missing: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    notes: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
+class Criterion(Base):
+    """K1: one criterion of a library version; its wording is stored as published."""
+
+    __tablename__ = "criterion"
+    __table_args__ = (
+        CheckConstraint("grade IN ('major', 'general')", name="grade"),
+        Index("ix_criterion_sectors", "sectors", postgresql_using="gin"),
+        Index("ix_criterion_document_id", "document_id"),
+    )
+
+    version: Mapped[int] = mapped_column(ForeignKey("criteria_version.version"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("criteria_document.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    article: Mapped[str | None] = mapped_column(String(50))
+    item: Mapped[str | None] = mapped_column(String(50))
+    article_text: Mapped[str | None] = mapped_column(Text)
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
+    grade: Mapped[str] = mapped_column(String(10))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    source_ids: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
+    text: Mapped[str] = mapped_column(Text)  # last: it shadows sqlalchemy's text() in the class body
+
+
+class Checklist(Base):
+    """K3: one version of a checklist; versions of one checklist share `series_id`.
+    `revision` counts in-place edits of a version no inspection uses yet (its ETag)."""
+
+    __tablename__ = "checklist"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(_TAGS_CHECK, name="tags"),
+        CheckConstraint("cardinality(sectors) + cardinality(tags) > 0", name="applies"),
+        UniqueConstraint("series_id", "version"),
+        Index("ix_checklist_sectors", "sectors", postgresql_using="gin"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    series_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
+    is_default: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_item"
+    __table_args__ = (
+        CheckConstraint("grade IN ('major', 'general')", name="grade"),
+        CheckConstraint("(criterion_version IS NULL) = (criterion_code IS NULL)", name="criterion_both"),
+        ForeignKeyConstraint(["criterion_version", "criterion_code"], ["criterion.version", "criterion.code"]),
+        UniqueConstraint("checklist_id", "position"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    checklist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    criterion_version: Mapped[int | None] = mapped_column(Integer)
+    criterion_code: Mapped[str | None] = mapped_column(String(64))
+    grade: Mapped[str] = mapped_column(String(10))
+
+
+class InspectionItemResult(Base):
+    """K3: an inspection's result for one item of its checklist; a failed item's hazard."""
+
+    __tablename__ = "inspection_item_result"
+    __table_args__ = (
+        CheckConstraint("result IN ('pass', 'fail', 'not_applicable')", name="result"),
+        CheckConstraint("(result = 'fail') = (hazard_id IS NOT NULL)", name="fail_hazard"),
+        Index("ix_inspection_item_result_item_id", "item_id", "result"),
+    )
+
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection.id"), primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_item.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    attachment_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)), server_default=text("'{}'"))
+    hazard_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hazard.id"))
+    # flush order only: the inspection and the hazard first
+    inspection: Mapped[Inspection] = relationship(lazy="raise")
+    hazard: Mapped[Hazard | None] = relationship(lazy="raise")
+
+
+class RiskOverride(Base):
+    """K4: an official's level for an enterprise (null: back to the computed level), with
+    the reason and the computed level and score at the time; append-only history."""
+
+    __tablename__ = "risk_override"
+    __table_args__ = (
+        CheckConstraint("level IS NULL OR level IN ('red', 'orange', 'yellow', 'blue')", name="level"),
+        CheckConstraint("computed_level IN ('red', 'orange', 'yellow', 'blue')", name="computed_level"),
+        Index("ix_risk_override_enterprise_id_id", "enterprise_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprise.id"))
+    level: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    computed_level: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_by_role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _created_at()

@@ -47,7 +47,7 @@ async def principal(
 
 HAZARD_COLUMNS = """
 h.id, h.enterprise_id, h.village_id, h.sector, h.grade, h.source, h.title, h.description, h.criterion_ref,
-h.location, h.discovered_on, h.status, h.status_effective_on, h.deadline, h.extensions, h.responsible_person,
+h.criterion_code, h.location, h.discovered_on, h.status, h.status_effective_on, h.deadline, h.extensions, h.responsible_person,
 h.measures, h.funds, h.contingency_plan, h.evidence, h.listed, h.notified_at, h.closed_on, h.inspection_id,
 h.report_id, h.version, h.created_at, h.updated_at
 """

@@ -417,3 +417,33 @@ def missed_in_last_12_months(missed_labels: Iterable[str], today: date) -> int:
     the 12 months before `today` (after the same date a year earlier, before today)."""
     year_ago = same_dates_previous_year(today)
     return sum(1 for label in missed_labels if year_ago < parse_period(label).end < today)
+
+
+_CONFIG_FIELDS = frozenset(RiskScoring.__dataclass_fields__) - {"thresholds"}
+
+
+def scoring_from_config(config: Mapping[str, object]) -> RiskScoring:
+    """K4: a scoring from a configuration object — any of RiskScoring's fields, with
+    `thresholds` as {red, orange, yellow}; what is left out keeps its default. Raises
+    RuleViolation naming the fields."""
+    if not isinstance(config, Mapping):
+        raise RuleViolation("invalid risk scoring", [FieldError("risk_scoring", "must be an object")], code="invalid_risk_scoring")
+    unknown = sorted(set(config) - _CONFIG_FIELDS - {"thresholds"})
+    if unknown:
+        raise RuleViolation(
+            "invalid risk scoring", [FieldError(k, "unknown setting") for k in unknown], code="invalid_risk_scoring"
+        )
+    values = {k: v for k, v in config.items() if k != "thresholds"}
+    thresholds = config.get("thresholds")
+    if thresholds is not None:
+        if not isinstance(thresholds, Mapping) or set(thresholds) - {"red", "orange", "yellow"}:
+            raise RuleViolation(
+                "invalid risk scoring", [FieldError("thresholds", "must be an object of red, orange and yellow")],
+                code="invalid_risk_scoring",
+            )
+        errors = threshold_problems(*(thresholds.get(k, getattr(RiskThresholds(), k)) for k in ("red", "orange", "yellow")),
+                                    prefix="thresholds.")
+        if errors:
+            raise RuleViolation("invalid risk scoring", errors, code="invalid_risk_scoring")
+        values["thresholds"] = RiskThresholds(**thresholds)  # type: ignore[arg-type]
+    return RiskScoring(**values)  # type: ignore[arg-type]

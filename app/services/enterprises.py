@@ -60,8 +60,11 @@ async def create(uow: UnitOfWork, principal: Principal, data: dict[str, Any], *,
         raise Conflict(f"an enterprise with credit code {data['credit_code']} is registered", code="duplicate_credit_code")
     principal_person, controller = data.pop("principal"), data.pop("actual_controller")
     high_risk = data.pop("high_risk")
+    location = data.pop("location", None)  # K6
     enterprise = Enterprise(
         **data,
+        longitude=location["lng"] if location else None,
+        latitude=location["lat"] if location else None,
         high_risk=default_high_risk(data["sector"]) if high_risk is None else high_risk,
         principal_name=principal_person["name"],
         principal_phone=principal_person["phone"],
@@ -136,6 +139,9 @@ async def update(
             name_col, phone_col = _PERSON_FIELDS[key]
             setattr(enterprise, name_col, value["name"])
             setattr(enterprise, phone_col, value["phone"])
+        elif key == "location":  # K6: null removes the coordinates
+            enterprise.longitude = value["lng"] if value else None
+            enterprise.latitude = value["lat"] if value else None
         else:
             setattr(enterprise, key, value)
     # A department or village officer may not move a unit out of its own reach.
@@ -160,10 +166,19 @@ async def update(
 
 
 def _current(enterprise: Enterprise, key: str) -> Any:
+    if key == "location":
+        return location_of(enterprise)
     if key in _PERSON_FIELDS:
         name_col, phone_col = _PERSON_FIELDS[key]
         return {"name": getattr(enterprise, name_col), "phone": getattr(enterprise, phone_col)}
     return getattr(enterprise, key, None)
+
+
+def location_of(enterprise: Enterprise) -> dict[str, float] | None:
+    """K6: the coordinates as {lng, lat}, or None."""
+    if enterprise.longitude is None or enterprise.latitude is None:
+        return None
+    return {"lng": enterprise.longitude, "lat": enterprise.latitude}
 
 
 async def load(session: AsyncSession, scope: Scope, enterprise_id: uuid.UUID, *, for_update: bool = False) -> Enterprise:

@@ -18,7 +18,7 @@ from app.domain.access import Principal
 from app.domain.enums import Role
 from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
 from app.domain.hazards import Action, Grade, HazardStatus, Source
-from app.services import attachments
+from app.services import attachments, criteria
 from app.services.context import Context
 from app.services.events import EventType
 
@@ -33,6 +33,7 @@ class NewHazard:
     discovered_on: date
     description: str | None = None
     criterion_ref: str | None = None
+    criterion_code: str | None = None  # K1/K2: a criterion of the library in force
     location: str | None = None
     deadline: date | None = None
     attachment_ids: list[uuid.UUID] = field(default_factory=list)
@@ -103,6 +104,9 @@ async def add(
         errors.append(FieldError("deadline", "may not be before discovered_on"))
     if errors:
         raise RuleViolation("invalid hazard", errors)
+    criterion_version = await criteria.cite(
+        ctx, new.criterion_code, grade=new.grade, sector=enterprise.sector, discovered_on=new.discovered_on
+    )
     hazard = Hazard(
         id=uuid7(),
         enterprise_id=enterprise.id,
@@ -113,6 +117,8 @@ async def add(
         title=new.title,
         description=new.description,
         criterion_ref=new.criterion_ref,
+        criterion_version=criterion_version,
+        criterion_code=new.criterion_code,
         location=new.location,
         discovered_on=new.discovered_on,
         status=HazardStatus.reported.value,

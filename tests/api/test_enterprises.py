@@ -73,6 +73,7 @@ async def test_e1_create(client, admin, village, session):
         "address": "东湖路1号",
         "standardization_level": "3",
         "benchmark": True,
+        "location": None,
         "created_at": "2025-06-16T02:00:00Z",
         "updated_at": "2025-06-16T02:00:00Z",
     }

@@ -36,6 +36,15 @@ ORGANISATION: dict[tuple[str, str], int] = {
     ("GET", "/api/v1/users/{user_id}"): 403,
     ("PATCH", "/api/v1/users/{user_id}"): 403,
 }
+# Reference data (K1, K3): the criteria library and the checklists are read by every caller;
+# a checklist is changed only by street_admin and its sectors' lead departments (others 403,
+# the object is visible); its statistics count only the caller's visible inspections.
+REFERENCE: dict[tuple[str, str], int] = {
+    ("GET", "/api/v1/criteria/{criterion_code}"): 200,
+    ("GET", "/api/v1/checklists/{checklist_id}"): 200,
+    ("PUT", "/api/v1/checklists/{checklist_id}"): 403,
+    ("GET", "/api/v1/checklists/{checklist_id}/stats"): 200,
+}
 
 
 class Objects:
@@ -122,6 +131,16 @@ class Objects:
             "assignee_org_unit_id": self.street.ids["v1"], "due_on": str(today() + timedelta(days=20)),
         })
 
+    def checklist(self) -> dict[str, Any]:
+        return self.post("/checklists", {
+            "name": "越权测试检查表", "sectors": ["hazardous_chemicals"],
+            "items": [{"text": "越权测试检查项-储罐区报警器完好"}],
+        })
+
+    def criterion(self) -> dict[str, Any]:
+        criterion = self.get("/criteria?sector=hazardous_chemicals&limit=1")["items"][0]
+        return {"id": criterion["code"]}
+
     def org_unit(self) -> dict[str, Any]:
         return self.get(f"/org-units/{self.street.ids['v1']}")
 
@@ -146,6 +165,8 @@ FACTORIES = {
     "task_id": Objects.task,
     "org_unit_id": Objects.org_unit,
     "user_id": Objects.user,
+    "checklist_id": Objects.checklist,
+    "criterion_code": Objects.criterion,
 }
 
 
@@ -206,7 +227,7 @@ def test_a2_outsiders_get_404_without_data(objects: Objects, contract, method, p
     body = request_body(op, contract, ids={"enterprise_id": objects.street.ids["e1"]})
     headers = objects.street.auth(OUTSIDERS[who])
     r = objects.client.request(method, url, json=body, headers=headers)
-    expected = ORGANISATION.get((method, path), 404)
+    expected = ORGANISATION.get((method, path)) or REFERENCE.get((method, path), 404)
     assert r.status_code == expected, (method, url, who, r.status_code, r.text)
     if expected == 200:
         return  # visible to every caller by design

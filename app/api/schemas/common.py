@@ -111,6 +111,11 @@ def secret(max_length: int, *, min_length: int = 1) -> type[str]:
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)]  # type: ignore[return-value]
 
 
+CriterionCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"),
+    Field(description="A criterion's `code` (K1), e.g. `GMQY-2023-13-1`.", examples=["GMQY-2023-13-1"]),
+]
 Name = text(200)
 ShortText = text(100)
 LongText = text(4000)

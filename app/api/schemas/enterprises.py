@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, Strict
 
 from app.api.schemas import examples as ex
 from app.api.schemas.common import (
@@ -38,6 +39,22 @@ _EXAMPLE = {
 }
 
 
+class Location(InputModel):
+    """K6: WGS-84 coordinates."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lng": 117.2272, "lat": 31.8206}]})
+
+    lng: Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False, description="Longitude, −180 to 180.")]
+    lat: Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False, description="Latitude, −90 to 90.")]
+
+
+class LocationRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"lng": 117.2272, "lat": 31.8206}]})
+
+    lng: float
+    lat: float
+
+
 class EnterpriseCreate(InputModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
@@ -54,6 +71,7 @@ class EnterpriseCreate(InputModel):
     address: text(300) | None = None
     standardization_level: StandardizationLevel = StandardizationLevel.none
     benchmark: Flag = False
+    location: Location | None = Field(default=None, description="WGS-84 coordinates (K6), for the map.")
 
 
 class EnterpriseUpdate(InputModel):
@@ -76,6 +94,7 @@ class EnterpriseUpdate(InputModel):
     address: text(300) | None = None
     standardization_level: StandardizationLevel = omittable()
     benchmark: Flag = omittable()
+    location: Location | None = Field(default=None, description="WGS-84 coordinates (K6); null removes them.")
     effective_on: Day | None = Field(
         default=None,
         description="Business date a change of status or high-risk took effect (default today, "
@@ -100,6 +119,7 @@ class EnterpriseRead(OutputModel):
     address: str | None
     standardization_level: StandardizationLevel
     benchmark: bool
+    location: LocationRead | None
     created_at: datetime
     updated_at: datetime
 

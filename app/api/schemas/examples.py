@@ -51,6 +51,7 @@ ENTERPRISE: dict[str, Any] = {
     "address": "东湖村工业园区三路12号",
     "standardization_level": "3",
     "benchmark": False,
+    "location": {"lng": 117.2272, "lat": 31.8206},
     "created_at": CREATED_AT,
     "updated_at": UPDATED_AT,
 }
@@ -73,6 +74,7 @@ HAZARD: dict[str, Any] = {
     "title": "储罐区可燃气体报警器失效",
     "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
     "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+    "criterion_code": "HGWH-2017-10",
     "location": "2号储罐区",
     "discovered_on": "2025-03-02",
     "status": "rectifying",
@@ -127,6 +129,8 @@ INSPECTION = {
     "notes": "季度主要负责人带队检查",
     "findings_count": 1,
     "hazard_ids": [HAZARD_ID],
+    "checklist_id": None,
+    "item_results": [],
     "created_at": "2025-04-08T15:20:44.905+08:00",
 }
 
@@ -300,4 +304,16 @@ AUDIT_ENTRY = {
     "resource_id": HAZARD_ID,
     "status_code": 200, "prev_hash": "5d41402abc4b2a76b9719d911017c592ae2b8e1f0a9c3d7e6b5a4f3e2d1c0b9a",
     "hash": "7b52009b64fd0a2a49e6d8a939753077792b0554e8c1f0a9d3b7c6e5f4a3b2c1",
+}
+
+CHECKLIST_ITEM_ID = "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02"
+ITEM_RESULT = {
+    "item_id": CHECKLIST_ITEM_ID,
+    "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+    "criterion_code": "GMQY-2023-13-1",
+    "grade": "major",
+    "result": "fail",
+    "note": "东侧污水池无警示标志",
+    "attachment_ids": [],
+    "hazard_id": "0193a5c1-1b2c-7d3e-8f4a-5b6c7d8e9f00",
 }

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.schemas import examples as ex
 from app.api.schemas.common import (
+    CriterionCode,
     Day,
     Flag,
     Id,
@@ -66,7 +67,12 @@ class HazardCreate(InputModel):
     source: Source
     title: Title
     description: LongText | None = None
-    criterion_ref: text(300) | None = Field(default=None, description="判定标准条款")
+    criterion_ref: text(300) | None = Field(default=None, description="判定标准条款, as free text.")
+    criterion_code: CriterionCode | None = Field(
+        default=None,
+        description="A criterion of the library (`GET /api/v1/criteria`) of the enterprise's sector, in force on "
+        "`discovered_on`; citing a major-hazard criterion requires `grade: major` (K2).",
+    )
     location: text(300) | None = None
     discovered_on: Day
     deadline: Day | None = Field(default=None, description="整改期限 given on discovery (限期整改), if any.")
@@ -106,6 +112,7 @@ class HazardRead(OutputModel):
     title: str
     description: str | None
     criterion_ref: str | None
+    criterion_code: str | None
     location: str | None
     discovered_on: date
     status: HazardStatus

@@ -17,6 +17,7 @@ from app.api.schemas.common import (
     ShortText,
     text,
 )
+from app.domain.criteria import CheckResult
 from app.domain.hazards import Grade
 
 
@@ -42,6 +43,30 @@ class InspectionFinding(InputModel):
     location: text(300) | None = None
     deadline: Day | None = Field(default=None, description="整改期限 set on the spot, if any.")
     attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class ItemResultIn(InputModel):
+    """K3: the result for one item of the inspection's checklist; `fail` becomes a hazard."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"item_id": ex.CHECKLIST_ITEM_ID, "result": "fail", "note": "东侧污水池无警示标志"}]})
+
+    item_id: Id
+    result: CheckResult
+    note: LongText | None = None
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class ItemResultRead(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ITEM_RESULT]})
+
+    item_id: UUID
+    text: str
+    criterion_code: str | None
+    grade: Grade
+    result: CheckResult
+    note: str | None
+    attachment_ids: list[UUID]
+    hazard_id: UUID | None = Field(description="The hazard a failed item became.")
 
 
 class InspectionCreate(InputModel):
@@ -72,6 +97,11 @@ class InspectionCreate(InputModel):
     notes: LongText | None = None
     attachment_ids: list[Id] = Field(default_factory=list, max_length=20)
     findings: list[InspectionFinding] = Field(default_factory=list, max_length=50, description="Each becomes a hazard.")
+    checklist_id: Id | None = Field(default=None, description="The checklist version walked through (K3).")
+    item_results: list[ItemResultIn] = Field(
+        default_factory=list, max_length=300,
+        description="A result per item of the checklist version; each `fail` becomes a hazard with the item's criterion and grade.",
+    )
 
 
 class InspectionRead(OutputModel):
@@ -88,6 +118,8 @@ class InspectionRead(OutputModel):
     notes: str | None
     findings_count: int
     hazard_ids: list[UUID]
+    checklist_id: UUID | None
+    item_results: list[ItemResultRead]
     created_at: datetime
 
 

@@ -41,9 +41,12 @@ async def get(session: AsyncSession, scope: Scope, enterprise_id: uuid.UUID, *, 
 
 
 async def list_page(
-    session: AsyncSession, scope: Scope, filters: EnterpriseFilters, *, limit: int, after: uuid.UUID | None
+    session: AsyncSession, scope: Scope, filters: EnterpriseFilters, *, limit: int, after: uuid.UUID | None,
+    located_only: bool = False,
 ) -> list[Enterprise]:
     stmt = visible(scope).order_by(Enterprise.id).limit(limit)
+    if located_only:  # K6: the map
+        stmt = stmt.where(Enterprise.longitude.is_not(None))
     if after is not None:
         stmt = stmt.where(Enterprise.id > after)
     if filters.village_id is not None:

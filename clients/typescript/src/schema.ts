@@ -282,6 +282,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enterprises/geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Map of enterprises
+         * @description K6: a GeoJSON FeatureCollection of the enterprises the caller can see (A1) that have coordinates, each a Point (WGS-84, [lng, lat]) with its name, village, sector and risk level (K4) as properties.
+         */
+        get: operations["enterprises_geojson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enterprises/{enterprise_id}": {
         parameters: {
             query?: never;
@@ -304,6 +324,30 @@ export interface paths {
          * @description Partial update; send `If-Match` with the ETag you read (412 when stale). A change of `status` or `high_risk` is recorded with its `effective_on` business date for the cadence engine. Enterprise users may update contacts, address and standardization only.
          */
         patch: operations["update_enterprise"];
+        trace?: never;
+    };
+    "/api/v1/enterprises/{enterprise_id}/risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an enterprise's risk level
+         * @description K4: the four-colour level (red 重大, orange 较大, yellow 一般, blue 低) from the documented default score (app/domain/risk.py): inherent risk (sector, high-risk, tags), condition today (open and overdue major hazards, open general hazards, C1/C2 periods missed in the last 12 months) and management (standardization). Each part says why. An official's override wins and says so; every override is in `history`.
+         */
+        get: operations["get_risk"];
+        /**
+         * Override an enterprise's risk level
+         * @description K4: street_admin, or an officer of the lead department of the enterprise's sector, sets the level with a reason (`level: null` returns to the computed level). The override is kept in the history with the computed level and score of the day.
+         */
+        put: operations["override_risk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/hazards/export": {
@@ -573,7 +617,7 @@ export interface paths {
         put?: never;
         /**
          * Record an inspection with its findings
-         * @description Each finding becomes a hazard of the inspected enterprise (source from the kind: principal_self → self_inspection, village_patrol → patrol, department/supervision → supervision, enforcement → enforcement), in one transaction: all or nothing. Send an `Idempotency-Key`: a retried submission creates exactly one inspection and one set of hazards and answers like the first.
+         * @description Each finding becomes a hazard of the inspected enterprise (source from the kind: principal_self → self_inspection, village_patrol → patrol, department/supervision → supervision, enforcement → enforcement), in one transaction: all or nothing. With `checklist_id`, `item_results` give a result per item of that checklist version (K3): each `fail` becomes a hazard with the item's criterion and grade, in the same transaction; an item not in the version is a 422 naming `item_results[i].item_id`. Send an `Idempotency-Key`: a retried submission creates exactly one inspection and one set of hazards and answers like the first.
          */
         post: operations["create_inspection"];
         delete?: never;
@@ -1354,6 +1398,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/criteria": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List criteria
+         * @description The criteria of the library (K1) in document order, each with its standard (title, issuer, document number, article and item), its wording as published, the dates it is in force and its sources. Filter by sector, document number, grade, tag or a day in force. Every authenticated caller may read them.
+         */
+        get: operations["list_criteria"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/criteria/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List library versions
+         * @description Every loaded version of the criteria library, newest (in force) first.
+         */
+        get: operations["list_versions"];
+        put?: never;
+        /**
+         * Load a new library version
+         * @description street_admin only. The whole library as document files in the format of `app/data/criteria` (one object per published document with its `standard` and `criteria`); it becomes the version in force, all or nothing. Every problem is a 422 naming `documents[i].criteria[j].field`. Hazards keep the version they cited.
+         */
+        post: operations["load_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/criteria/{criterion_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a criterion
+         * @description One criterion by its code, of the version in force unless `version` is given; an unknown code answers 404.
+         */
+        get: operations["get_criterion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checklists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List checklists
+         * @description Checklist versions (the latest of each checklist unless `all_versions=true`), with their items. Every authenticated caller may read them. The page has an `ETag`: send it in `If-None-Match` to get 304 while nothing on the page changed.
+         */
+        get: operations["list_checklists"];
+        put?: never;
+        /**
+         * Create a checklist
+         * @description street_admin, or a department officer for sectors its department leads. Version 1 of a new checklist; items may be tied to criteria of the library (an item of a major-hazard criterion is major, K2).
+         */
+        post: operations["create_checklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checklists/{checklist_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a checklist
+         * @description One version of a checklist with its items. Send `If-None-Match` with the `ETag` you cached: 304 without a body while it is current. Every authenticated caller may read it; an unknown id answers 404.
+         */
+        get: operations["get_checklist"];
+        /**
+         * Change a checklist
+         * @description The new name, sectors, tags and items of the latest version of a checklist. A version no inspection has used is changed in place (200, a new ETag); a version in use is never changed: the content becomes the next version (201, a new id, Location). An older version answers 409. Same roles as creating one.
+         */
+        put: operations["replace_checklist"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checklists/{checklist_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Most-failed items of a checklist
+         * @description Per item of this version: how often the inspections the caller can see (A1) failed, passed or marked it not applicable, most failed first.
+         */
+        get: operations["checklist_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1512,6 +1688,208 @@ export interface components {
             current_phase: string | null;
             phases: components["schemas"]["PhaseRead"][];
         };
+        /** @enum {string} */
+        CheckResult: "pass" | "fail" | "not_applicable";
+        /**
+         * @example {
+         *       "name": "有限空间作业检查表",
+         *       "sectors": [
+         *         "industry_trade"
+         *       ],
+         *       "tags": [
+         *         "confined_space"
+         *       ],
+         *       "items": [
+         *         {
+         *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *           "criterion_code": "GMQY-2023-13-1"
+         *         },
+         *         {
+         *           "text": "作业现场配备的通风、检测设备完好"
+         *         }
+         *       ]
+         *     }
+         */
+        ChecklistCreate: {
+            name: string;
+            /** @description Sector codes it is for. */
+            sectors?: string[];
+            /** @description Enterprise tags it is for. */
+            tags?: components["schemas"]["EnterpriseTag"][];
+            items: components["schemas"]["ChecklistItemIn"][];
+        };
+        /**
+         * @example {
+         *       "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *       "criterion_code": "GMQY-2023-13-1"
+         *     }
+         */
+        ChecklistItemIn: {
+            /** @description What the inspector checks. */
+            text: string;
+            /** @description The criterion a failure of it meets (K1). */
+            criterion_code?: string | null;
+            /** @description The grade of the hazard a failure becomes; default: the criterion's, else general. An item tied to a major-hazard criterion is major (K2). */
+            grade?: components["schemas"]["Grade"] | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *       "position": 1,
+         *       "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *       "criterion_code": "GMQY-2023-13-1",
+         *       "grade": "major"
+         *     }
+         */
+        ChecklistItemRead: {
+            /** Format: uuid */
+            id: string;
+            position: number;
+            text: string;
+            criterion_code: string | null;
+            grade: components["schemas"]["Grade"];
+        };
+        /**
+         * @example {
+         *       "item_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *       "position": 1,
+         *       "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *       "criterion_code": "GMQY-2023-13-1",
+         *       "grade": "major",
+         *       "failed": 3,
+         *       "passed": 9,
+         *       "not_applicable": 0,
+         *       "fail_rate": 0.25
+         *     }
+         */
+        ChecklistItemStat: {
+            /** Format: uuid */
+            item_id: string;
+            position: number;
+            text: string;
+            criterion_code: string | null;
+            grade: components["schemas"]["Grade"];
+            failed: number;
+            passed: number;
+            not_applicable: number;
+            /** @description failed / (failed + passed); null when never checked. */
+            fail_rate: number | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "series_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "name": "有限空间作业检查表",
+         *           "version": 1,
+         *           "sectors": [
+         *             "industry_trade"
+         *           ],
+         *           "tags": [
+         *             "confined_space"
+         *           ],
+         *           "is_default": false,
+         *           "latest": true,
+         *           "items": [
+         *             {
+         *               "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *               "position": 1,
+         *               "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *               "criterion_code": "GMQY-2023-13-1",
+         *               "grade": "major"
+         *             }
+         *           ],
+         *           "created_at": "2026-12-01T08:00:00Z",
+         *           "updated_at": "2026-12-01T08:00:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        ChecklistPage: {
+            items: components["schemas"]["ChecklistRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "series_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "name": "有限空间作业检查表",
+         *       "version": 1,
+         *       "sectors": [
+         *         "industry_trade"
+         *       ],
+         *       "tags": [
+         *         "confined_space"
+         *       ],
+         *       "is_default": false,
+         *       "latest": true,
+         *       "items": [
+         *         {
+         *           "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *           "position": 1,
+         *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *           "criterion_code": "GMQY-2023-13-1",
+         *           "grade": "major"
+         *         }
+         *       ],
+         *       "created_at": "2026-12-01T08:00:00Z",
+         *       "updated_at": "2026-12-01T08:00:00Z"
+         *     }
+         */
+        ChecklistRead: {
+            /**
+             * Format: uuid
+             * @description This version's id: what an inspection's `checklist_id` names.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The id shared by every version of this checklist.
+             */
+            series_id: string;
+            name: string;
+            version: number;
+            sectors: string[];
+            tags: components["schemas"]["EnterpriseTag"][];
+            /** @description Built from the criteria library for its sector. */
+            is_default: boolean;
+            /** @description Whether this is the latest version of the checklist. */
+            latest: boolean;
+            items: components["schemas"]["ChecklistItemRead"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "checklist_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "inspections": 12,
+         *       "items": [
+         *         {
+         *           "item_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *           "position": 1,
+         *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *           "criterion_code": "GMQY-2023-13-1",
+         *           "grade": "major",
+         *           "failed": 3,
+         *           "passed": 9,
+         *           "not_applicable": 0,
+         *           "fail_rate": 0.25
+         *         }
+         *       ]
+         *     }
+         */
+        ChecklistStats: {
+            /** Format: uuid */
+            checklist_id: string;
+            /** @description Inspections with this version the caller can see. */
+            inspections: number;
+            /** @description Every item, most failed first. */
+            items: components["schemas"]["ChecklistItemStat"][];
+        };
         /**
          * @example {
          *       "skip_invalid": true
@@ -1637,6 +2015,181 @@ export interface components {
              * @example 1
              */
             duplicates: number;
+        };
+        /**
+         * @description A whole new version of the library: every document file, in the format of
+         *     app/data/criteria (README there).
+         * @example {
+         *       "note": "2026年版",
+         *       "documents": [
+         *         {
+         *           "standard": {
+         *             "title": "工贸企业重大事故隐患判定标准",
+         *             "issuer": "应急管理部",
+         *             "number": "应急管理部令第10号",
+         *             "published_on": "2023-04-14",
+         *             "effective_from": "2023-05-15",
+         *             "effective_to": null,
+         *             "complete": false,
+         *             "sources": [],
+         *             "missing": [],
+         *             "notes": []
+         *           },
+         *           "criteria": [
+         *             {
+         *               "code": "GMQY-2023-14",
+         *               "article": "第十四条",
+         *               "item": null,
+         *               "article_text": null,
+         *               "text": "本标准所列情形中直接关系生产安全的监控、报警、防护等设施、设备、装置，应当保证正常运行、使用，失效或者无效均判定为重大事故隐患。",
+         *               "sectors": [
+         *                 "industry_trade"
+         *               ],
+         *               "tags": [],
+         *               "grade": "major",
+         *               "source_ids": []
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        CriteriaVersionCreate: {
+            note?: string | null;
+            /** @description One object per published document. */
+            documents: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "version": 2,
+         *           "note": "2026年版",
+         *           "criteria_count": 85,
+         *           "loaded_by": "0193a5c0-2b3c-7d4e-8f5a-6b7c8d9e0f11",
+         *           "loaded_at": "2026-12-01T08:00:00Z"
+         *         }
+         *       ]
+         *     }
+         */
+        CriteriaVersionList: {
+            items: components["schemas"]["CriteriaVersionRead"][];
+        };
+        /**
+         * @example {
+         *       "version": 2,
+         *       "note": "2026年版",
+         *       "criteria_count": 85,
+         *       "loaded_by": "0193a5c0-2b3c-7d4e-8f5a-6b7c8d9e0f11",
+         *       "loaded_at": "2026-12-01T08:00:00Z"
+         *     }
+         */
+        CriteriaVersionRead: {
+            version: number;
+            note: string | null;
+            criteria_count: number;
+            /** @description The user who loaded it; null for the version the installation loaded. */
+            loaded_by: string | null;
+            /** Format: date-time */
+            loaded_at: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "GMQY-2023-13-1",
+         *           "version": 1,
+         *           "sectors": [
+         *             "industry_trade"
+         *           ],
+         *           "tags": [
+         *             "confined_space"
+         *           ],
+         *           "grade": "major",
+         *           "standard": {
+         *             "title": "工贸企业重大事故隐患判定标准",
+         *             "issuer": "应急管理部",
+         *             "number": "应急管理部令第10号",
+         *             "article": "第十三条",
+         *             "item": "（一）",
+         *             "article_text": "存在硫化氢、一氧化碳等中毒风险的有限空间作业的工贸企业有下列情形之一的，应当判定为重大事故隐患：",
+         *             "published_on": "2023-04-14",
+         *             "complete": false
+         *           },
+         *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *           "effective_from": "2023-05-15",
+         *           "effective_to": null,
+         *           "sources": [
+         *             {
+         *               "id": "S10",
+         *               "official": false,
+         *               "location": "http://www.hftpay.net/news/show/229.html",
+         *               "note": "繁体转换页：第三条、第十二条全文、第十三条（一）"
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "next_cursor": "AAAAAAAAAGQ"
+         *     }
+         */
+        CriterionPage: {
+            items: components["schemas"]["CriterionRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "code": "GMQY-2023-13-1",
+         *       "version": 1,
+         *       "sectors": [
+         *         "industry_trade"
+         *       ],
+         *       "tags": [
+         *         "confined_space"
+         *       ],
+         *       "grade": "major",
+         *       "standard": {
+         *         "title": "工贸企业重大事故隐患判定标准",
+         *         "issuer": "应急管理部",
+         *         "number": "应急管理部令第10号",
+         *         "article": "第十三条",
+         *         "item": "（一）",
+         *         "article_text": "存在硫化氢、一氧化碳等中毒风险的有限空间作业的工贸企业有下列情形之一的，应当判定为重大事故隐患：",
+         *         "published_on": "2023-04-14",
+         *         "complete": false
+         *       },
+         *       "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *       "effective_from": "2023-05-15",
+         *       "effective_to": null,
+         *       "sources": [
+         *         {
+         *           "id": "S10",
+         *           "official": false,
+         *           "location": "http://www.hftpay.net/news/show/229.html",
+         *           "note": "繁体转换页：第三条、第十二条全文、第十三条（一）"
+         *         }
+         *       ]
+         *     }
+         */
+        CriterionRead: {
+            code: string;
+            /** @description The library version this record belongs to. */
+            version: number;
+            sectors: string[];
+            tags: string[];
+            grade: components["schemas"]["Grade"];
+            standard: components["schemas"]["StandardRead"];
+            /** @description The criterion's wording, as published. */
+            text: string;
+            /** Format: date */
+            effective_from: string;
+            /** @description The last day in force (inclusive); null while in force. */
+            effective_to: string | null;
+            /** @description Where the wording was taken from and compared with. */
+            sources: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * @example {
@@ -1969,6 +2522,8 @@ export interface components {
             standardization_level: components["schemas"]["StandardizationLevel"];
             /** @default false */
             benchmark: boolean;
+            /** @description WGS-84 coordinates (K6), for the map. */
+            location?: components["schemas"]["Location"] | null;
         };
         /**
          * @example {
@@ -1996,6 +2551,10 @@ export interface components {
          *           "address": "东湖村工业园区三路12号",
          *           "standardization_level": "3",
          *           "benchmark": false,
+         *           "location": {
+         *             "lng": 117.2272,
+         *             "lat": 31.8206
+         *           },
          *           "created_at": "2025-03-02T09:15:27.412+08:00",
          *           "updated_at": "2025-04-28T16:40:03.118+08:00"
          *         }
@@ -2031,6 +2590,10 @@ export interface components {
          *       "address": "东湖村工业园区三路12号",
          *       "standardization_level": "3",
          *       "benchmark": false,
+         *       "location": {
+         *         "lng": 117.2272,
+         *         "lat": 31.8206
+         *       },
          *       "created_at": "2025-03-02T09:15:27.412+08:00",
          *       "updated_at": "2025-04-28T16:40:03.118+08:00"
          *     }
@@ -2053,6 +2616,7 @@ export interface components {
             address: string | null;
             standardization_level: components["schemas"]["StandardizationLevel"];
             benchmark: boolean;
+            location: components["schemas"]["LocationRead"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2084,6 +2648,8 @@ export interface components {
             address?: string | null;
             standardization_level?: components["schemas"]["StandardizationLevel"];
             benchmark?: boolean;
+            /** @description WGS-84 coordinates (K6); null removes them. */
+            location?: components["schemas"]["Location"] | null;
             /** @description Business date a change of status or high-risk took effect (default today, Asia/Shanghai); never in the future. The cadence engine uses it. */
             effective_on?: string | null;
         };
@@ -2242,6 +2808,50 @@ export interface components {
             /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
             effective_on?: string | null;
         };
+        Feature: {
+            /** @constant */
+            type: "Feature";
+            id: string;
+            geometry: {
+                [key: string]: unknown;
+            };
+            properties: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "FeatureCollection",
+         *       "features": [
+         *         {
+         *           "type": "Feature",
+         *           "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "geometry": {
+         *             "type": "Point",
+         *             "coordinates": [
+         *               117.2272,
+         *               31.8206
+         *             ]
+         *           },
+         *           "properties": {
+         *             "name": "【演示】东湖化工005有限公司",
+         *             "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *             "sector": "hazardous_chemicals",
+         *             "status": "active",
+         *             "high_risk": true,
+         *             "risk_level": "orange",
+         *             "score": 70,
+         *             "overridden": false
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        FeatureCollection: {
+            /** @constant */
+            type: "FeatureCollection";
+            features: components["schemas"]["Feature"][];
+        };
         /**
          * @description One invalid input.
          * @example {
@@ -2275,6 +2885,7 @@ export interface components {
          *           "title": "储罐区可燃气体报警器失效",
          *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
          *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+         *           "criterion_code": "HGWH-2017-10",
          *           "location": "2号储罐区",
          *           "discovered_on": "2025-03-02",
          *           "status": "rectifying",
@@ -2403,8 +3014,10 @@ export interface components {
             source: components["schemas"]["Source"];
             title: string;
             description?: string | null;
-            /** @description 判定标准条款 */
+            /** @description 判定标准条款, as free text. */
             criterion_ref?: string | null;
+            /** @description A criterion of the library (`GET /api/v1/criteria`) of the enterprise's sector, in force on `discovered_on`; citing a major-hazard criterion requires `grade: major` (K2). */
+            criterion_code?: string | null;
             location?: string | null;
             /** Format: date */
             discovered_on: string;
@@ -2426,6 +3039,7 @@ export interface components {
          *           "title": "储罐区可燃气体报警器失效",
          *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
          *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+         *           "criterion_code": "HGWH-2017-10",
          *           "location": "2号储罐区",
          *           "discovered_on": "2025-03-02",
          *           "status": "rectifying",
@@ -2473,6 +3087,7 @@ export interface components {
          *       "title": "储罐区可燃气体报警器失效",
          *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
          *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+         *       "criterion_code": "HGWH-2017-10",
          *       "location": "2号储罐区",
          *       "discovered_on": "2025-03-02",
          *       "status": "rectifying",
@@ -2515,6 +3130,7 @@ export interface components {
             title: string;
             description: string | null;
             criterion_ref: string | null;
+            criterion_code: string | null;
             location: string | null;
             /** Format: date */
             discovered_on: string;
@@ -2841,6 +3457,10 @@ export interface components {
             attachment_ids?: string[];
             /** @description Each becomes a hazard. */
             findings?: components["schemas"]["InspectionFinding"][];
+            /** @description The checklist version walked through (K3). */
+            checklist_id?: string | null;
+            /** @description A result per item of the checklist version; each `fail` becomes a hazard with the item's criterion and grade. */
+            item_results?: components["schemas"]["ItemResultIn"][];
         };
         /**
          * @description A finding of an inspection: it becomes a hazard of the inspected enterprise.
@@ -2883,6 +3503,8 @@ export interface components {
          *           "hazard_ids": [
          *             "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
          *           ],
+         *           "checklist_id": null,
+         *           "item_results": [],
          *           "created_at": "2025-04-08T15:20:44.905+08:00"
          *         }
          *       ],
@@ -2908,6 +3530,8 @@ export interface components {
          *       "hazard_ids": [
          *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
          *       ],
+         *       "checklist_id": null,
+         *       "item_results": [],
          *       "created_at": "2025-04-08T15:20:44.905+08:00"
          *     }
          */
@@ -2927,8 +3551,49 @@ export interface components {
             notes: string | null;
             findings_count: number;
             hazard_ids: string[];
+            checklist_id: string | null;
+            item_results: components["schemas"]["ItemResultRead"][];
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description K3: the result for one item of the inspection's checklist; `fail` becomes a hazard.
+         * @example {
+         *       "item_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *       "result": "fail",
+         *       "note": "东侧污水池无警示标志"
+         *     }
+         */
+        ItemResultIn: {
+            /** Format: uuid */
+            item_id: string;
+            result: components["schemas"]["CheckResult"];
+            note?: string | null;
+            attachment_ids?: string[];
+        };
+        /**
+         * @example {
+         *       "item_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+         *       "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+         *       "criterion_code": "GMQY-2023-13-1",
+         *       "grade": "major",
+         *       "result": "fail",
+         *       "note": "东侧污水池无警示标志",
+         *       "attachment_ids": [],
+         *       "hazard_id": "0193a5c1-1b2c-7d3e-8f4a-5b6c7d8e9f00"
+         *     }
+         */
+        ItemResultRead: {
+            /** Format: uuid */
+            item_id: string;
+            text: string;
+            criterion_code: string | null;
+            grade: components["schemas"]["Grade"];
+            result: components["schemas"]["CheckResult"];
+            note: string | null;
+            attachment_ids: string[];
+            /** @description The hazard a failed item became. */
+            hazard_id: string | null;
         };
         /**
          * @example {
@@ -2946,6 +3611,29 @@ export interface components {
             comment?: string | null;
             /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
             effective_on?: string | null;
+        };
+        /**
+         * @description K6: WGS-84 coordinates.
+         * @example {
+         *       "lng": 117.2272,
+         *       "lat": 31.8206
+         *     }
+         */
+        Location: {
+            /** @description Longitude, −180 to 180. */
+            lng: number;
+            /** @description Latitude, −90 to 90. */
+            lat: number;
+        };
+        /**
+         * @example {
+         *       "lng": 117.2272,
+         *       "lat": 31.8206
+         *     }
+         */
+        LocationRead: {
+            lng: number;
+            lat: number;
         };
         /**
          * @example {}
@@ -3499,7 +4187,120 @@ export interface components {
             effective_on?: string | null;
         };
         /** @enum {string} */
+        RiskLevel: "red" | "orange" | "yellow" | "blue";
+        /**
+         * @example {
+         *       "level": "red",
+         *       "reason": "近期发生险情，提级管控"
+         *     }
+         */
+        RiskOverrideCreate: {
+            /** @description The level to set; null: back to the computed level. */
+            level: components["schemas"]["RiskLevel"] | null;
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "level": "red",
+         *       "reason": "近期发生险情，提级管控",
+         *       "computed_level": "orange",
+         *       "score": 70,
+         *       "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *       "created_by_role": "street_admin",
+         *       "created_at": "2026-12-01T09:00:00+08:00"
+         *     }
+         */
+        RiskOverrideRead: {
+            /** @description The level set; null: back to the computed level. */
+            level: components["schemas"]["RiskLevel"] | null;
+            reason: string;
+            /** @description The computed level at the time. */
+            computed_level: components["schemas"]["RiskLevel"];
+            score: number;
+            /** Format: uuid */
+            created_by: string;
+            created_by_role: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "level": "red",
+         *       "score": 70,
+         *       "computed_level": "orange",
+         *       "parts": [
+         *         {
+         *           "factor": "sector",
+         *           "points": 35,
+         *           "why": "行业领域：危险化学品"
+         *         },
+         *         {
+         *           "factor": "high_risk",
+         *           "points": 15,
+         *           "why": "高危行业领域"
+         *         },
+         *         {
+         *           "factor": "open_major_hazards",
+         *           "points": 15,
+         *           "why": "未销号重大事故隐患1项（每项15分，最多45分）"
+         *         },
+         *         {
+         *           "factor": "overdue_major_hazards",
+         *           "points": 10,
+         *           "why": "其中逾期未整改1项（每项另加10分，最多30分）"
+         *         },
+         *         {
+         *           "factor": "standardization",
+         *           "points": -5,
+         *           "why": "安全生产标准化三级"
+         *         }
+         *       ],
+         *       "overridden": true,
+         *       "override_reason": "近期发生险情，提级管控",
+         *       "why": "人工认定为重大风险，理由：近期发生险情，提级管控；按评分为较大风险（70分）",
+         *       "history": [
+         *         {
+         *           "level": "red",
+         *           "reason": "近期发生险情，提级管控",
+         *           "computed_level": "orange",
+         *           "score": 70,
+         *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+         *           "created_by_role": "street_admin",
+         *           "created_at": "2026-12-01T09:00:00+08:00"
+         *         }
+         *       ]
+         *     }
+         */
+        RiskRead: {
+            /** Format: uuid */
+            enterprise_id: string;
+            /** @description red 重大, orange 较大, yellow 一般, blue 低; the override's when overridden. */
+            level: components["schemas"]["RiskLevel"];
+            /** @description The sum of `parts`. */
+            score: number;
+            computed_level: components["schemas"]["RiskLevel"];
+            parts: components["schemas"]["ScorePartRead"][];
+            overridden: boolean;
+            override_reason: string | null;
+            why: string;
+            /** @description Every override, newest first. */
+            history: components["schemas"]["RiskOverrideRead"][];
+        };
+        /** @enum {string} */
         Role: "street_admin" | "supervisor" | "department_officer" | "village_officer" | "enterprise_user" | "district_viewer";
+        /**
+         * @example {
+         *       "factor": "sector",
+         *       "points": 35,
+         *       "why": "行业领域：危险化学品"
+         *     }
+         */
+        ScorePartRead: {
+            factor: string;
+            points: number;
+            why: string;
+        };
         /**
          * @example {
          *       "items": [
@@ -3537,6 +4338,34 @@ export interface components {
         };
         /** @enum {string} */
         Source: "self_inspection" | "supervision" | "enforcement" | "patrol" | "public_report" | "other";
+        /**
+         * @description Where a criterion comes from (K1): the document and the article and item in it.
+         * @example {
+         *       "title": "工贸企业重大事故隐患判定标准",
+         *       "issuer": "应急管理部",
+         *       "number": "应急管理部令第10号",
+         *       "article": "第十三条",
+         *       "item": "（一）",
+         *       "article_text": "存在硫化氢、一氧化碳等中毒风险的有限空间作业的工贸企业有下列情形之一的，应当判定为重大事故隐患：",
+         *       "published_on": "2023-04-14",
+         *       "complete": false
+         *     }
+         */
+        StandardRead: {
+            title: string;
+            issuer: string;
+            /** @description The document number (文号) or the standard's number (GB …). */
+            number: string;
+            /** @description The article (第四条), the chapter of a GB standard, or null. */
+            article: string | null;
+            /** @description The item as published (（一）, 一、, 6.1), or null for a whole article. */
+            item: string | null;
+            /** @description The article's lead-in sentence, as published. */
+            article_text: string | null;
+            published_on: string | null;
+            /** @description Whether every item of the document is in the library. */
+            complete: boolean;
+        };
         /** @enum {string} */
         StandardizationLevel: "none" | "3" | "2" | "1";
         /**
@@ -5436,6 +6265,11 @@ export interface operations {
                  */
                 q?: string;
                 /**
+                 * @description Only enterprises of this risk level (K4, overrides included). A page may hold fewer than `limit` items with a `next_cursor`: keep following it.
+                 * @example red
+                 */
+                risk_level?: components["schemas"]["RiskLevel"];
+                /**
                  * @description Page size, 1–200.
                  * @example 50
                  */
@@ -5485,6 +6319,10 @@ export interface operations {
                      *           "address": "东湖村工业园区三路12号",
                      *           "standardization_level": "3",
                      *           "benchmark": false,
+                     *           "location": {
+                     *             "lng": 117.2272,
+                     *             "lat": 31.8206
+                     *           },
                      *           "created_at": "2025-03-02T09:15:27.412+08:00",
                      *           "updated_at": "2025-04-28T16:40:03.118+08:00"
                      *         }
@@ -5590,6 +6428,10 @@ export interface operations {
                      *       "address": "东湖村工业园区三路12号",
                      *       "standardization_level": "3",
                      *       "benchmark": false,
+                     *       "location": {
+                     *         "lng": 117.2272,
+                     *         "lat": 31.8206
+                     *       },
                      *       "created_at": "2025-03-02T09:15:27.412+08:00",
                      *       "updated_at": "2025-04-28T16:40:03.118+08:00"
                      *     }
@@ -5635,6 +6477,90 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names the fields. Also refused: a credit code whose check character is wrong; a village or sector that does not exist; an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enterprises_geojson: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description Only enterprises of this risk level (K4, overrides included). A page may hold fewer than `limit` items with a `next_cursor`: keep following it.
+                 * @example red
+                 */
+                risk_level?: components["schemas"]["RiskLevel"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enterprises as GeoJSON features. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "FeatureCollection",
+                     *       "features": [
+                     *         {
+                     *           "type": "Feature",
+                     *           "id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "geometry": {
+                     *             "type": "Point",
+                     *             "coordinates": [
+                     *               117.2272,
+                     *               31.8206
+                     *             ]
+                     *           },
+                     *           "properties": {
+                     *             "name": "【演示】东湖化工005有限公司",
+                     *             "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *             "sector": "hazardous_chemicals",
+                     *             "status": "active",
+                     *             "high_risk": true,
+                     *             "risk_level": "orange",
+                     *             "score": 70,
+                     *             "overridden": false
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FeatureCollection"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5692,6 +6618,10 @@ export interface operations {
                      *       "address": "东湖村工业园区三路12号",
                      *       "standardization_level": "3",
                      *       "benchmark": false,
+                     *       "location": {
+                     *         "lng": 117.2272,
+                     *         "lat": 31.8206
+                     *       },
                      *       "created_at": "2025-03-02T09:15:27.412+08:00",
                      *       "updated_at": "2025-04-28T16:40:03.118+08:00"
                      *     }
@@ -5792,6 +6722,10 @@ export interface operations {
                      *       "address": "东湖村工业园区三路12号",
                      *       "standardization_level": "3",
                      *       "benchmark": false,
+                     *       "location": {
+                     *         "lng": 117.2272,
+                     *         "lat": 31.8206
+                     *       },
                      *       "created_at": "2025-03-02T09:15:27.412+08:00",
                      *       "updated_at": "2025-04-28T16:40:03.118+08:00"
                      *     }
@@ -5846,6 +6780,249 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names the fields. Also refused: a village or sector that does not exist; `effective_on` in the future or before the previous change */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_risk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The enterprise's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The risk level and its parts. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "level": "red",
+                     *       "score": 70,
+                     *       "computed_level": "orange",
+                     *       "parts": [
+                     *         {
+                     *           "factor": "sector",
+                     *           "points": 35,
+                     *           "why": "行业领域：危险化学品"
+                     *         },
+                     *         {
+                     *           "factor": "high_risk",
+                     *           "points": 15,
+                     *           "why": "高危行业领域"
+                     *         },
+                     *         {
+                     *           "factor": "open_major_hazards",
+                     *           "points": 15,
+                     *           "why": "未销号重大事故隐患1项（每项15分，最多45分）"
+                     *         },
+                     *         {
+                     *           "factor": "overdue_major_hazards",
+                     *           "points": 10,
+                     *           "why": "其中逾期未整改1项（每项另加10分，最多30分）"
+                     *         },
+                     *         {
+                     *           "factor": "standardization",
+                     *           "points": -5,
+                     *           "why": "安全生产标准化三级"
+                     *         }
+                     *       ],
+                     *       "overridden": true,
+                     *       "override_reason": "近期发生险情，提级管控",
+                     *       "why": "人工认定为重大风险，理由：近期发生险情，提级管控；按评分为较大风险（70分）",
+                     *       "history": [
+                     *         {
+                     *           "level": "red",
+                     *           "reason": "近期发生险情，提级管控",
+                     *           "computed_level": "orange",
+                     *           "score": 70,
+                     *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "created_by_role": "street_admin",
+                     *           "created_at": "2026-12-01T09:00:00+08:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    override_risk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The enterprise's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12
+                 */
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "level": "red",
+                 *       "reason": "近期发生险情，提级管控"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RiskOverrideCreate"];
+            };
+        };
+        responses: {
+            /** @description The risk level with the override. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *       "level": "red",
+                     *       "score": 70,
+                     *       "computed_level": "orange",
+                     *       "parts": [
+                     *         {
+                     *           "factor": "sector",
+                     *           "points": 35,
+                     *           "why": "行业领域：危险化学品"
+                     *         },
+                     *         {
+                     *           "factor": "high_risk",
+                     *           "points": 15,
+                     *           "why": "高危行业领域"
+                     *         },
+                     *         {
+                     *           "factor": "open_major_hazards",
+                     *           "points": 15,
+                     *           "why": "未销号重大事故隐患1项（每项15分，最多45分）"
+                     *         },
+                     *         {
+                     *           "factor": "overdue_major_hazards",
+                     *           "points": 10,
+                     *           "why": "其中逾期未整改1项（每项另加10分，最多30分）"
+                     *         },
+                     *         {
+                     *           "factor": "standardization",
+                     *           "points": -5,
+                     *           "why": "安全生产标准化三级"
+                     *         }
+                     *       ],
+                     *       "overridden": true,
+                     *       "override_reason": "近期发生险情，提级管控",
+                     *       "why": "人工认定为重大风险，理由：近期发生险情，提级管控；按评分为较大风险（70分）",
+                     *       "history": [
+                     *         {
+                     *           "level": "red",
+                     *           "reason": "近期发生险情，提级管控",
+                     *           "computed_level": "orange",
+                     *           "score": 70,
+                     *           "created_by": "0193a5c0-0b01-7000-8000-00000000b001",
+                     *           "created_by_role": "street_admin",
+                     *           "created_at": "2026-12-01T09:00:00+08:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RiskRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6059,6 +7236,7 @@ export interface operations {
                      *           "title": "储罐区可燃气体报警器失效",
                      *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *           "criterion_code": "HGWH-2017-10",
                      *           "location": "2号储罐区",
                      *           "discovered_on": "2025-03-02",
                      *           "status": "rectifying",
@@ -6167,6 +7345,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -6272,6 +7451,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -6384,6 +7564,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -6541,6 +7722,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -6698,6 +7880,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -6853,6 +8036,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -7007,6 +8191,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -7161,6 +8346,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -7316,6 +8502,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -7754,6 +8941,7 @@ export interface operations {
                      *       "title": "储罐区可燃气体报警器失效",
                      *       "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *       "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *       "criterion_code": "HGWH-2017-10",
                      *       "location": "2号储罐区",
                      *       "discovered_on": "2025-03-02",
                      *       "status": "rectifying",
@@ -7921,6 +9109,8 @@ export interface operations {
                      *           "hazard_ids": [
                      *             "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
                      *           ],
+                     *           "checklist_id": null,
+                     *           "item_results": [],
                      *           "created_at": "2025-04-08T15:20:44.905+08:00"
                      *         }
                      *       ],
@@ -8015,6 +9205,8 @@ export interface operations {
                      *       "hazard_ids": [
                      *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
                      *       ],
+                     *       "checklist_id": null,
+                     *       "item_results": [],
                      *       "created_at": "2025-04-08T15:20:44.905+08:00"
                      *     }
                      */
@@ -8106,6 +9298,8 @@ export interface operations {
                      *       "hazard_ids": [
                      *         "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
                      *       ],
+                     *       "checklist_id": null,
+                     *       "item_results": [],
                      *       "created_at": "2025-04-08T15:20:44.905+08:00"
                      *     }
                      */
@@ -10929,6 +12123,7 @@ export interface operations {
                      *           "title": "储罐区可燃气体报警器失效",
                      *           "description": "2号储罐区可燃气体报警器无响应，未与切断阀联锁",
                      *           "criterion_ref": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准 第十条",
+                     *           "criterion_code": "HGWH-2017-10",
                      *           "location": "2号储罐区",
                      *           "discovered_on": "2025-03-02",
                      *           "status": "rectifying",
@@ -11875,6 +13070,969 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_criteria: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description Only those of this document number (文号).
+                 * @example 应急管理部令第10号
+                 */
+                document?: string;
+                /**
+                 * @description `major`: only major-hazard criteria.
+                 * @example major
+                 */
+                grade?: components["schemas"]["Grade"];
+                /**
+                 * @description `true`: only major-hazard criteria; `false`: only the others.
+                 * @example true
+                 */
+                major?: boolean;
+                /**
+                 * @description Only those for enterprises with this tag.
+                 * @example dust_explosion
+                 */
+                tag?: components["schemas"]["EnterpriseTag"];
+                /**
+                 * @description Only those in force on this day.
+                 * @example 2025-06-01
+                 */
+                in_force_on?: string;
+                /**
+                 * @description A library version (default: the one in force, the highest).
+                 * @example 1
+                 */
+                version?: number;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (11 characters, base64url). Leave it out for the first page.
+                 * @example AAAAAAAAAGQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of criteria, in document order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "GMQY-2023-13-1",
+                     *           "version": 1,
+                     *           "sectors": [
+                     *             "industry_trade"
+                     *           ],
+                     *           "tags": [
+                     *             "confined_space"
+                     *           ],
+                     *           "grade": "major",
+                     *           "standard": {
+                     *             "title": "工贸企业重大事故隐患判定标准",
+                     *             "issuer": "应急管理部",
+                     *             "number": "应急管理部令第10号",
+                     *             "article": "第十三条",
+                     *             "item": "（一）",
+                     *             "article_text": "存在硫化氢、一氧化碳等中毒风险的有限空间作业的工贸企业有下列情形之一的，应当判定为重大事故隐患：",
+                     *             "published_on": "2023-04-14",
+                     *             "complete": false
+                     *           },
+                     *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *           "effective_from": "2023-05-15",
+                     *           "effective_to": null,
+                     *           "sources": [
+                     *             {
+                     *               "id": "S10",
+                     *               "official": false,
+                     *               "location": "http://www.hftpay.net/news/show/229.html",
+                     *               "note": "繁体转换页：第三条、第十二条全文、第十三条（一）"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "next_cursor": "AAAAAAAAAGQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CriterionPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "version": 2,
+                     *           "note": "2026年版",
+                     *           "criteria_count": 85,
+                     *           "loaded_by": "0193a5c0-2b3c-7d4e-8f5a-6b7c8d9e0f11",
+                     *           "loaded_at": "2026-12-01T08:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CriteriaVersionList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    load_version: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "2026年版",
+                 *       "documents": [
+                 *         {
+                 *           "standard": {
+                 *             "title": "工贸企业重大事故隐患判定标准",
+                 *             "issuer": "应急管理部",
+                 *             "number": "应急管理部令第10号",
+                 *             "published_on": "2023-04-14",
+                 *             "effective_from": "2023-05-15",
+                 *             "effective_to": null,
+                 *             "complete": false,
+                 *             "sources": [],
+                 *             "missing": [],
+                 *             "notes": []
+                 *           },
+                 *           "criteria": [
+                 *             {
+                 *               "code": "GMQY-2023-14",
+                 *               "article": "第十四条",
+                 *               "item": null,
+                 *               "article_text": null,
+                 *               "text": "本标准所列情形中直接关系生产安全的监控、报警、防护等设施、设备、装置，应当保证正常运行、使用，失效或者无效均判定为重大事故隐患。",
+                 *               "sectors": [
+                 *                 "industry_trade"
+                 *               ],
+                 *               "tags": [],
+                 *               "grade": "major",
+                 *               "source_ids": []
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CriteriaVersionCreate"];
+            };
+        };
+        responses: {
+            /** @description The version as loaded. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 2,
+                     *       "note": "2026年版",
+                     *       "criteria_count": 85,
+                     *       "loaded_by": "0193a5c0-2b3c-7d4e-8f5a-6b7c8d9e0f11",
+                     *       "loaded_at": "2026-12-01T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CriteriaVersionRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_criterion: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A library version (default: the one in force, the highest).
+                 * @example 1
+                 */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The criterion's code.
+                 * @example GMQY-2023-13-1
+                 */
+                criterion_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The criterion. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "GMQY-2023-13-1",
+                     *       "version": 1,
+                     *       "sectors": [
+                     *         "industry_trade"
+                     *       ],
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "grade": "major",
+                     *       "standard": {
+                     *         "title": "工贸企业重大事故隐患判定标准",
+                     *         "issuer": "应急管理部",
+                     *         "number": "应急管理部令第10号",
+                     *         "article": "第十三条",
+                     *         "item": "（一）",
+                     *         "article_text": "存在硫化氢、一氧化碳等中毒风险的有限空间作业的工贸企业有下列情形之一的，应当判定为重大事故隐患：",
+                     *         "published_on": "2023-04-14",
+                     *         "complete": false
+                     *       },
+                     *       "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *       "effective_from": "2023-05-15",
+                     *       "effective_to": null,
+                     *       "sources": [
+                     *         {
+                     *           "id": "S10",
+                     *           "official": false,
+                     *           "location": "http://www.hftpay.net/news/show/229.html",
+                     *           "note": "繁体转换页：第三条、第十二条全文、第十三条（一）"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CriterionRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_checklists: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description Only those for this tag.
+                 * @example confined_space
+                 */
+                tag?: components["schemas"]["EnterpriseTag"];
+                /**
+                 * @description Only the versions of this checklist.
+                 * @example 0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                series_id?: string;
+                /**
+                 * @description `true`: every version, not only the latest.
+                 * @example true
+                 */
+                all_versions?: boolean;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: {
+                /**
+                 * @description The `ETag` a client cached: 304 while it is current.
+                 * @example "1.1"
+                 */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of checklists. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "series_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "name": "有限空间作业检查表",
+                     *           "version": 1,
+                     *           "sectors": [
+                     *             "industry_trade"
+                     *           ],
+                     *           "tags": [
+                     *             "confined_space"
+                     *           ],
+                     *           "is_default": false,
+                     *           "latest": true,
+                     *           "items": [
+                     *             {
+                     *               "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+                     *               "position": 1,
+                     *               "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *               "criterion_code": "GMQY-2023-13-1",
+                     *               "grade": "major"
+                     *             }
+                     *           ],
+                     *           "created_at": "2026-12-01T08:00:00Z",
+                     *           "updated_at": "2026-12-01T08:00:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChecklistPage"];
+                };
+            };
+            /** @description Not modified: the cached page is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_checklist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "有限空间作业检查表",
+                 *       "sectors": [
+                 *         "industry_trade"
+                 *       ],
+                 *       "tags": [
+                 *         "confined_space"
+                 *       ],
+                 *       "items": [
+                 *         {
+                 *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                 *           "criterion_code": "GMQY-2023-13-1"
+                 *         },
+                 *         {
+                 *           "text": "作业现场配备的通风、检测设备完好"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChecklistCreate"];
+            };
+        };
+        responses: {
+            /** @description The checklist as created. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "series_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "name": "有限空间作业检查表",
+                     *       "version": 1,
+                     *       "sectors": [
+                     *         "industry_trade"
+                     *       ],
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "is_default": false,
+                     *       "latest": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+                     *           "position": 1,
+                     *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *           "criterion_code": "GMQY-2023-13-1",
+                     *           "grade": "major"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-01T08:00:00Z",
+                     *       "updated_at": "2026-12-01T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChecklistRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_checklist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` a client cached: 304 while it is current.
+                 * @example "1.1"
+                 */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description A checklist version's id; an unknown one answers 404.
+                 * @example 0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                checklist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist version. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "series_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "name": "有限空间作业检查表",
+                     *       "version": 1,
+                     *       "sectors": [
+                     *         "industry_trade"
+                     *       ],
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "is_default": false,
+                     *       "latest": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+                     *           "position": 1,
+                     *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *           "criterion_code": "GMQY-2023-13-1",
+                     *           "grade": "major"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-01T08:00:00Z",
+                     *       "updated_at": "2026-12-01T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChecklistRead"];
+                };
+            };
+            /** @description Not modified: the cached copy is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_checklist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the representation the change is based on, as the server sent it (`"3"`), or a list of them; `*` for any. Anything that names no current representation — a stale ETag, or text that is no entity tag at all — answers 412 with the current ETag (RFC 9110: the precondition is evaluated before the content). Without it the change applies to whatever is current.
+                 * @example "3"
+                 */
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description A checklist version's id; an unknown one answers 404.
+                 * @example 0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                checklist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "有限空间作业检查表",
+                 *       "sectors": [
+                 *         "industry_trade"
+                 *       ],
+                 *       "tags": [
+                 *         "confined_space"
+                 *       ],
+                 *       "items": [
+                 *         {
+                 *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                 *           "criterion_code": "GMQY-2023-13-1"
+                 *         },
+                 *         {
+                 *           "text": "作业现场配备的通风、检测设备完好"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChecklistCreate"];
+            };
+        };
+        responses: {
+            /** @description The version changed in place. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "series_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "name": "有限空间作业检查表",
+                     *       "version": 1,
+                     *       "sectors": [
+                     *         "industry_trade"
+                     *       ],
+                     *       "tags": [
+                     *         "confined_space"
+                     *       ],
+                     *       "is_default": false,
+                     *       "latest": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+                     *           "position": 1,
+                     *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *           "criterion_code": "GMQY-2023-13-1",
+                     *           "grade": "major"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-01T08:00:00Z",
+                     *       "updated_at": "2026-12-01T08:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChecklistRead"];
+                };
+            };
+            /** @description The new version made because this one is in use. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checklist_stats: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those performed on or after this date (Asia/Shanghai).
+                 * @example 2025-01-01
+                 */
+                performed_from?: string;
+                /**
+                 * @description Only those performed on or before this date (Asia/Shanghai).
+                 * @example 2025-12-31
+                 */
+                performed_to?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A checklist version's id; an unknown one answers 404.
+                 * @example 0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                checklist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The items' counts. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "checklist_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "inspections": 12,
+                     *       "items": [
+                     *         {
+                     *           "item_id": "0193a5c0-6a2b-7c3d-8e4f-5a6b7c8d9e02",
+                     *           "position": 1,
+                     *           "text": "未对有限空间进行辨识、建立安全管理台账，并且未设置明显的安全警示标志的",
+                     *           "criterion_code": "GMQY-2023-13-1",
+                     *           "grade": "major",
+                     *           "failed": 3,
+                     *           "passed": 9,
+                     *           "not_applicable": 0,
+                     *           "fail_rate": 0.25
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChecklistStats"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
             422: {
                 headers: {
                     [name: string]: unknown;

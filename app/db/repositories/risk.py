@@ -1,0 +1,79 @@
+"""What K4's score reads of a set of enterprises, in three statements whatever their number:
+open and overdue hazards (H6), C1/C2 periods missed in the last 12 months (the cadence
+engine's own SQL, run at two dates), and the latest override of each."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import Enterprise
+from app.db.repositories.compliance import CADENCE_CTES
+from app.domain.risk import RiskFacts
+from app.domain.targets import same_dates_previous_year
+
+_HAZARDS = text(
+    """
+    SELECT enterprise_id,
+           count(*) FILTER (WHERE grade = 'major') AS open_major,
+           count(*) FILTER (WHERE grade = 'major' AND deadline < :today) AS overdue_major,
+           count(*) FILTER (WHERE grade = 'general') AS open_general
+    FROM hazard
+    WHERE enterprise_id = ANY(CAST(:ids AS uuid[])) AND status IN ('reported', 'rectifying', 'pending_review')
+    GROUP BY enterprise_id
+    """
+)
+_MISSED = f"WITH {CADENCE_CTES.replace('{scope}', 'e.id = ANY(CAST(:ids AS uuid[]))')} SELECT id, c1_missed + c2_missed AS missed FROM res"
+_OVERRIDES = text(
+    """
+    SELECT DISTINCT ON (enterprise_id) enterprise_id, level, reason
+    FROM risk_override WHERE enterprise_id = ANY(CAST(:ids AS uuid[]))
+    ORDER BY enterprise_id, id DESC
+    """
+)
+
+
+async def _missed(session: AsyncSession, ids: list[uuid.UUID], as_of: date) -> dict[uuid.UUID, int]:
+    rows = await session.execute(text(_MISSED), {"ids": ids, "as_of": as_of})
+    return {r.id: int(r.missed) for r in rows}
+
+
+async def facts(session: AsyncSession, enterprises: list[Enterprise], today: date) -> dict[uuid.UUID, RiskFacts]:
+    """K4: the facts of each enterprise on `today`. Missed periods: those that ended in the
+    12 months before today (after the same date a year earlier) — the periods missed as of
+    today less those already missed as of the day after that date."""
+    ids = [e.id for e in enterprises]
+    if not ids:
+        return {}
+    counts = {r.enterprise_id: r for r in await session.execute(_HAZARDS, {"ids": ids, "today": today})}
+    now_missed = await _missed(session, ids, today)
+    then_missed = await _missed(session, ids, same_dates_previous_year(today) + timedelta(days=1))
+    out = {}
+    for e in enterprises:
+        c = counts.get(e.id)
+        out[e.id] = RiskFacts(
+            sector=e.sector, high_risk=e.high_risk, tags=frozenset(e.tags), standardization_level=e.standardization_level,
+            benchmark=e.benchmark, open_major=c.open_major if c else 0, overdue_major=c.overdue_major if c else 0,
+            open_general=c.open_general if c else 0,
+            missed_periods=max(now_missed.get(e.id, 0) - then_missed.get(e.id, 0), 0),
+        )
+    return out
+
+
+async def overrides(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The latest override row of each enterprise (its level null: cleared)."""
+    if not ids:
+        return {}
+    return {r.enterprise_id: r for r in await session.execute(_OVERRIDES, {"ids": ids})}
+
+
+async def history(session: AsyncSession, enterprise_id: uuid.UUID) -> list[Any]:
+    stmt = text(
+        "SELECT level, reason, computed_level, score, created_by, created_by_role, created_at FROM risk_override "
+        "WHERE enterprise_id = :id ORDER BY id DESC"
+    )
+    return list(await session.execute(stmt, {"id": enterprise_id}))
