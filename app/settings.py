@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     webhook_allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # R5: at most this many messages to one address (phone, e-mail, robot) on one channel per
+    # hour; the rest wait for the next hour
+    notify_rate_limit_per_hour: int = Field(default=20, ge=1, le=100_000)
 
     @field_validator("sms_gateway_url", "smtp_host", "smtp_from", "smtp_username", mode="before")
     @classmethod
