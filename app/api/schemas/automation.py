@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
 from app.api.schemas import examples as ex
-from app.api.schemas.common import Day, InputModel, LongText, OutputModel, Whole, omittable
+from app.api.schemas.common import Day, Flag, InputModel, LongText, OutputModel, Whole, omittable
 from app.domain.reminders import MAX_OFFSETS, Channel, Recipient, ReminderRuleCode
 
 PROPOSAL_ID = "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f"
@@ -51,18 +51,30 @@ class ReminderRuleList(OutputModel):
 Offset = Annotated[Whole, Field(ge=0, le=365)]
 
 
+def _unique_no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    schema["uniqueItems"] = True
+
+
+def _listed(**kwargs: Any) -> Any:
+    """A PATCH list that may be left out but not set to null; no item twice."""
+    return Field(default=None, json_schema_extra=_unique_no_default, **kwargs)
+
+
 class ReminderRuleChange(InputModel):
     """Only the fields given change; each is checked against the rule (R1)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"offsets_days": [10, 3, 1], "channels": ["in_app"]}]})
 
-    enabled: bool | None = omittable(description="Turn the rule on or off.")
-    offsets_days: list[Offset] | None = omittable(
+    enabled: Flag = omittable(description="Turn the rule on or off.")
+    offsets_days: list[Offset] = _listed(
         min_length=1, max_length=MAX_OFFSETS,
         description="Whole days, none negative and none twice (their meaning: see the rule's `offsets_days`).",
     )
-    recipients: list[Recipient] | None = omittable(min_length=1, max_length=len(Recipient))
-    channels: list[Channel] | None = omittable(min_length=1, max_length=len(Channel))
+    recipients: list[Recipient] = _listed(
+        min_length=1, max_length=len(Recipient), description="Who is reminded; each must apply to the rule's subject."
+    )
+    channels: list[Channel] = _listed(min_length=1, max_length=len(Channel), description="in_app always works.")
     repeat_every_days: Annotated[Whole, Field(ge=1, le=365)] | None = Field(
         default=None, description="The overdue rules only; null for the others."
     )

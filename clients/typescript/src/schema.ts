@@ -3721,11 +3721,13 @@ export interface components {
          */
         ReminderRuleChange: {
             /** @description Turn the rule on or off. */
-            enabled?: boolean | null;
+            enabled?: boolean;
             /** @description Whole days, none negative and none twice (their meaning: see the rule's `offsets_days`). */
-            offsets_days?: number[] | null;
-            recipients?: components["schemas"]["Recipient"][] | null;
-            channels?: components["schemas"]["Channel"][] | null;
+            offsets_days?: number[];
+            /** @description Who is reminded; each must apply to the rule's subject. */
+            recipients?: components["schemas"]["Recipient"][];
+            /** @description in_app always works. */
+            channels?: components["schemas"]["Channel"][];
             /** @description The overdue rules only; null for the others. */
             repeat_every_days?: number | null;
         };
