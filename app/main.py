@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -25,10 +25,12 @@ from app.api import (
     health,
     imports,
     inspections,
+    notifications,
     org_units,
     reports,
     supervision_tasks,
     trainings,
+    webhooks,
 )
 from app.api.errors import install_error_handlers
 from app.api.idempotency import Replay
@@ -67,7 +69,7 @@ TAGS = [
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def create_app(
@@ -132,9 +134,11 @@ def create_app(
     # exports before hazards, else "export" in /hazards/export is read as a hazard id
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
-        analytics, drills, trainings, supervision_tasks, audit, imports,
+        analytics, drills, trainings, supervision_tasks, audit, imports, notifications, webhooks,
     ):
         app.include_router(module.router)
+    app.include_router(notifications.hazard_router)
+    app.include_router(notifications.robot_router)
 
     app.add_middleware(
         RequestContextMiddleware,
