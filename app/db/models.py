@@ -21,6 +21,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -324,6 +325,87 @@ class Escalation(Base):
     note: Mapped[str] = mapped_column(Text)
     effective_on: Mapped[date] = mapped_column(Date)
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+
+class EscalationProposal(Base):
+    """R3: a step of the escalation ladder proposed for an overdue major hazard, once per
+    (hazard, overdue episode, step); accepted (the H9 escalation or listing it became is
+    linked) or dismissed with a reason."""
+
+    __tablename__ = "escalation_proposal"
+    __table_args__ = (
+        CheckConstraint("step IN ('letter', 'circular', 'interview', 'exposure', 'listing')", name="step"),
+        CheckConstraint("status IN ('open', 'accepted', 'dismissed')", name="status"),
+        UniqueConstraint("hazard_id", "episode", "step", name="uq_escalation_proposal_hazard_episode_step"),
+        Index("ix_escalation_proposal_status_id", "status", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    hazard_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hazard.id"))
+    step: Mapped[str] = mapped_column(String(12))
+    episode: Mapped[str] = mapped_column(String(80))
+    overdue_days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), server_default="open")
+    escalation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("escalation.id"))
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dismissed_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _created_at()
+
+
+class ReminderRuleSetting(Base):
+    """R1: a reminder rule as street_admin changed it; a rule without a row has its defaults
+    (app.domain.reminders.DEFAULT_RULES)."""
+
+    __tablename__ = "reminder_rule"
+    __table_args__ = (
+        CheckConstraint(
+            "code IN ('hazard_deadline', 'hazard_overdue', 'c1_period_end', 'c2_period_end', 'task_due', "
+            "'task_overdue', 'targets_weekly')",
+            name="code",
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    offsets_days: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    recipients: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    channels: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    repeat_every_days: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class Reminder(Base):
+    """R1, R2: one reminder of a rule for an object on an occasion, made once (the unique
+    constraint) however many workers scan; `pending` until its send time, then `sent`, or
+    `cancelled` when its cause has gone."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'cancelled')", name="status"),
+        UniqueConstraint("rule", "subject", "subject_id", "occasion", name="uq_reminder_rule_subject_occasion"),
+        Index("ix_reminder_pending_send_at", "send_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    rule: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    occasion: Mapped[str] = mapped_column(String(80))
+    occasion_on: Mapped[date] = mapped_column(Date)
+    reference_on: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(20))
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enterprise.id"))
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")
+    outcome: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created_at()
 
 
@@ -833,3 +915,8 @@ class WebhookDelivery(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created_at()
+
+
+# The job engine's tables (PgQueuer's, created by migration 0017): not mapped here, read
+# through app/jobs.
+ENGINE_TABLES = frozenset({"pgqueuer", "pgqueuer_log", "pgqueuer_schedules", "pgqueuer_statistics"})
