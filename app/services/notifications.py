@@ -35,6 +35,8 @@ from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleVio
 from app.services.context import Context
 
 OUTBOUND_CHANNELS = ("sms", "email", "wecom", "dingtalk")
+# the job that sends one (app/jobs/delivery_tasks.py)
+DELIVER_JOB = "notifications.deliver"
 
 # The texts that notify() renders by name (template=...), all from app/domain/messages.py.
 TEMPLATES: Mapping[str, Callable[..., str]] = {
@@ -187,8 +189,11 @@ async def notify(
     if not rows:
         return []
     stmt = pg_insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    ids = list((await uow.session.execute(stmt.returning(Notification.id))).scalars())
-    return ids
+    made = (await uow.session.execute(stmt.returning(Notification.id, Notification.channel))).all()
+    for nid, channel in made:
+        if channel != "in_app":
+            uow.enqueue(DELIVER_JOB, {"id": str(nid)})  # sent once this write commits (R7)
+    return [nid for nid, _ in made]
 
 
 # --- reading and acting on notifications (A2) -------------------------------------------------
