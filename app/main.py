@@ -52,6 +52,9 @@ TAGS = [
     {"name": "hazards", "description": "The hazard ledger (隐患台账) and its rectification lifecycle."},
     {"name": "exports", "description": "The hazard ledger as CSV or XLSX (台账导出)."},
     {"name": "imports", "description": "Bringing an existing ledger in (台账导入): templates, upload, preview, commit."},
+    {"name": "notifications", "description": "What the service told whom (R4, R5): in-app notifications and the "
+     "deliveries by SMS, e-mail and group robots, with their status."},
+    {"name": "webhooks", "description": "Feed events pushed to district systems, signed per Standard Webhooks (R6)."},
     {"name": "attachments", "description": "Evidence files (JPEG, PNG, PDF) for hazards and inspections."},
     {"name": "reports", "description": "Reports from the public (群众举报): anonymous submission, verification."},
     {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from app.api.deps import Ctx, StreetAdmin, Writer
 from app.api.errors import problem_responses
 from app.api.http import answer
+from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.params import HazardId, OrgUnitId, path_id
 from app.api.routing import TransactionalRoute
@@ -31,7 +32,7 @@ from app.services import robots as robots_service
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"], route_class=TransactionalRoute)
 hazard_router = APIRouter(prefix="/api/v1/hazards", tags=["hazards"], route_class=TransactionalRoute)
-robot_router = APIRouter(prefix="/api/v1/org-units", tags=["org-units"], route_class=TransactionalRoute)
+robot_router = APIRouter(prefix="/api/v1/org-units", tags=["organisation"], route_class=TransactionalRoute)
 
 NotificationId = path_id("notification", ex.NOTIFICATION_ID)
 ChannelPath = Annotated[RobotChannel, Path(description="`wecom` or `dingtalk`.", examples=["dingtalk"])]
@@ -83,6 +84,7 @@ async def get_notification(ctx: Ctx, notification_id: NotificationId) -> Notific
     summary="Mark a notification read",
     description="Its recipient marks it read; marking it again keeps the first time. Others get 403 or 404.",
     responses={**answer("The notification, read."), **problem_responses(401, 403, 404, 422)},
+    dependencies=[Idempotent],
 )
 async def mark_read(ctx: Ctx, notification_id: NotificationId) -> NotificationRead:
     return NotificationRead.of(await service.mark_read(ctx, notification_id))
@@ -98,6 +100,7 @@ async def mark_read(ctx: Ctx, notification_id: NotificationId) -> NotificationRe
         "notifications are not sent (422); one still pending answers 409."
     ),
     responses={**answer("The notification, pending again."), **problem_responses(401, 403, 404, 409, 422)},
+    dependencies=[Idempotent],
 )
 async def resend(ctx: Ctx, _: Writer, notification_id: NotificationId) -> NotificationRead:
     return NotificationRead.of(await service.resend(ctx, notification_id))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.deps import Ctx
 from app.api.errors import problem_responses
 from app.api.http import answer
+from app.api.idempotency import Idempotent
 from app.api.pagination import Cursor, Limit, decode_id_cursor, next_id_cursor
 from app.api.params import path_id
 from app.api.routing import TransactionalRoute
@@ -50,6 +51,7 @@ def _sender(request: Request) -> WebhookSender:
     ),
     responses={**answer("The subscription and its secret (shown once).", status=201, location=True),
                **problem_responses(401, 422)},
+    dependencies=[Idempotent],
 )
 async def create_subscription(request: Request, ctx: Ctx, body: WebhookSubscriptionCreate,
                               response: Response) -> WebhookSubscriptionCreated:
@@ -140,6 +142,7 @@ async def list_deliveries(
     summary="Deliver an event again",
     description="The delivery goes out again with the same `webhook-id`, in its place in feed order.",
     responses={**answer("The delivery, pending again."), **problem_responses(401, 404, 422)},
+    dependencies=[Idempotent],
 )
 async def redeliver(ctx: Ctx, subscription_id: SubscriptionId, delivery_id: DeliveryId) -> WebhookDeliveryRead:
     return WebhookDeliveryRead.of(await service.redeliver(ctx, subscription_id, delivery_id))

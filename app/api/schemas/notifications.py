@@ -117,6 +117,11 @@ class RobotRead(OutputModel):
 
 
 class RobotList(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [
+        {"org_unit_id": ex.VILLAGE_ID, "channel": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+         "signed": True, "updated_at": "2025-06-16T02:00:00Z"}
+    ]}]})
+
     items: list[RobotRead]
 
 

@@ -3863,6 +3863,19 @@ export interface components {
          * @enum {string}
          */
         RobotChannel: "wecom" | "dingtalk";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "channel": "dingtalk",
+         *           "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+         *           "signed": true,
+         *           "updated_at": "2025-06-16T02:00:00Z"
+         *         }
+         *       ]
+         *     }
+         */
         RobotList: {
             items: components["schemas"]["RobotRead"][];
         };
@@ -12647,7 +12660,13 @@ export interface operations {
     mark_read: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /**
                  * @description The notification's id; one the caller cannot see answers 404 (A2).
@@ -12662,6 +12681,7 @@ export interface operations {
             /** @description The notification, read. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -12724,7 +12744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12738,7 +12758,13 @@ export interface operations {
     resend: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /**
                  * @description The notification's id; one the caller cannot see answers 404 (A2).
@@ -12753,6 +12779,7 @@ export interface operations {
             /** @description The notification, pending again. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -12824,7 +12851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12910,7 +12937,13 @@ export interface operations {
     create_subscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12933,6 +12966,7 @@ export interface operations {
             201: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -12976,7 +13010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13294,7 +13328,13 @@ export interface operations {
     redeliver: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /**
                  * @description The webhook subscription's id; one the caller cannot see answers 404 (A2).
@@ -13314,6 +13354,7 @@ export interface operations {
             /** @description The delivery, pending again. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -13355,7 +13396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13475,6 +13516,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "channel": "dingtalk",
+                     *           "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+                     *           "signed": true,
+                     *           "updated_at": "2025-06-16T02:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RobotList"];
                 };
             };
