@@ -26,6 +26,8 @@ from app.api.schemas.notifications import (
 )
 from app.channels.netguard import TargetPolicy
 from app.channels.redact import redact_url
+from app.domain.enums import Role
+from app.domain.errors import Forbidden
 from app.services import hazards as hazards_service
 from app.services import notifications as service
 from app.services import robots as robots_service
@@ -135,10 +137,15 @@ def _robot(r) -> RobotRead:  # type: ignore[no-untyped-def]
     "/{org_unit_id}/robots",
     response_model=RobotList,
     summary="List an org unit's group robots",
-    description="The WeCom / DingTalk group robots that get the org unit's messages (street_admin).",
+    description=(
+        "The WeCom / DingTalk group robots that get the org unit's messages: for street_admin and the unit's own "
+        "officers (others 403)."
+    ),
     responses={**answer("The robots, their URLs without credentials."), **problem_responses(401, 403, 404, 422)},
 )
-async def list_robots(ctx: Ctx, _: StreetAdmin, org_unit_id: OrgUnitId) -> RobotList:
+async def list_robots(ctx: Ctx, org_unit_id: OrgUnitId) -> RobotList:
+    if ctx.principal.role is not Role.street_admin and ctx.principal.org_unit_id != org_unit_id:
+        raise Forbidden("the street office's admin and the unit's own officers see its robots")
     return RobotList(items=[_robot(r) for r in await robots_service.list_for(ctx, org_unit_id)])
 
 

@@ -220,6 +220,7 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
         "ANQUAN_DB_POOL_SIZE": "10",
         "ANQUAN_DB_MAX_OVERFLOW": "10",
         **GENEROUS_LIMITS,
+        "ANQUAN_WEBHOOK_ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"

@@ -1555,7 +1555,7 @@ export interface paths {
         };
         /**
          * List an org unit's group robots
-         * @description The WeCom / DingTalk group robots that get the org unit's messages (street_admin).
+         * @description The WeCom / DingTalk group robots that get the org unit's messages: for street_admin and the unit's own officers (others 403).
          */
         get: operations["list_robots"];
         put?: never;
