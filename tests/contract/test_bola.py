@@ -39,7 +39,11 @@ ORGANISATION: dict[tuple[str, str], int] = {
     ("GET", "/api/v1/org-units/{org_unit_id}/robots"): 403,
     ("PUT", "/api/v1/org-units/{org_unit_id}/robots/{channel}"): 403,
     ("DELETE", "/api/v1/org-units/{org_unit_id}/robots/{channel}"): 403,
+    # the reminder rules are the street's settings, managed by street_admin alone (R1)
+    ("GET", "/api/v1/reminder-rules/{code}"): 403,
+    ("PATCH", "/api/v1/reminder-rules/{code}"): 403,
 }
+ADMIN_ONLY = {"user_id", "code"}
 
 
 class Objects:
@@ -139,6 +143,31 @@ class Objects:
         })
         assert r.status_code == 201, r.text
         return r.json()
+    def escalation_proposal(self) -> dict[str, Any]:
+        """R3: a major hazard of E overdue by 10 days, and the daily job run by hand."""
+        import subprocess
+        import sys
+
+        hazard = self.post("/hazards", {
+            "enterprise_id": self.street.ids["e1"], "grade": "major", "source": "patrol",
+            "title": "越权测试逾期重大隐患", "discovered_on": str(today() - timedelta(days=20)),
+        })
+        r = self.client.post(API + f"/hazards/{hazard['id']}/plan", headers=self.admin, json={
+            "responsible_person": "越权测试负责人", "measures": "越权测试措施", "funds": "1000.00",
+            "deadline": str(today() - timedelta(days=10)), "contingency_plan": "越权测试预案",
+            "effective_on": str(today() - timedelta(days=19)),
+        })
+        assert r.status_code == 200, r.text
+        done = subprocess.run([sys.executable, "-m", "app.cli", "run-scheduled", "escalation-proposals"],
+                              env=self.server.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        proposals = self.get(f"/escalation-proposals?hazard_id={hazard['id']}")["items"]
+        assert proposals, done.stdout
+        return proposals[0]
+
+    def reminder_rule(self) -> dict[str, Any]:
+        rule = self.get("/reminder-rules/hazard_deadline")
+        return {**rule, "id": rule["code"]}
 
     def org_unit(self) -> dict[str, Any]:
         return self.get(f"/org-units/{self.street.ids['v1']}")
@@ -162,6 +191,8 @@ FACTORIES = {
     "import_id": Objects.ledger_import,
     "report_id": Objects.report,
     "task_id": Objects.task,
+    "proposal_id": Objects.escalation_proposal,
+    "code": Objects.reminder_rule,
     "org_unit_id": Objects.org_unit,
     "user_id": Objects.user,
     "notification_id": Objects.notification,
@@ -248,6 +279,6 @@ def test_a1_the_objects_are_visible_to_their_own_people(objects: Objects, method
     obj = _object(objects, kind)
     url = path.replace("{" + kind + "}", obj["id"])
     assert objects.client.get(url, headers=objects.street.auth("admin")).status_code == 200, url
-    if kind != "user_id":
+    if kind not in ADMIN_ONLY:
         r = objects.client.get(url, headers=objects.street.auth("village1"))
         assert r.status_code == 200, (url, r.text)

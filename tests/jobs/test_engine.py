@@ -131,6 +131,29 @@ async def test_a_job_that_keeps_failing_ends_failed_with_its_error(jobs_db, jobs
     assert doomed and "the probe failed on purpose (doomed)" in doomed[0].error
     assert doomed[0].attempts == 2
 
+    # street_admin reads it through the API
+    import httpx
+
+    from app.main import create_app
+    from tests.factories import World
+
+    app = create_app(test_settings(), database=jobs_db)
+    async with jobs_db.transaction() as session:
+        world = World(session, app)
+        admin = world.headers(await world.user("street_admin"))
+        supervisor = world.headers(await world.user("supervisor"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        r = await client.get("/api/v1/jobs", params={"status": "failed"}, headers=admin)
+        assert r.status_code == 200, r.text
+        item = next(j for j in r.json()["items"] if j["task"] == "test.fail")
+        assert item["status"] == "failed" and item["attempts"] == 2 and item["error_type"] == "RuntimeError"
+        assert item["error"] == "the probe failed on purpose (doomed)"
+        r = await client.get("/api/v1/jobs", params={"status": "failed", "limit": 1}, headers=admin)
+        assert len(r.json()["items"]) == 1 and r.json()["next_cursor"]
+        r2 = await client.get("/api/v1/jobs", params={"status": "failed", "cursor": r.json()["next_cursor"]}, headers=admin)
+        assert r2.status_code == 200 and all(j["id"] > r.json()["items"][0]["id"] for j in r2.json()["items"])
+        assert (await client.get("/api/v1/jobs", params={"status": "failed"}, headers=supervisor)).status_code == 403
+
 
 async def test_the_schema_is_what_the_pinned_release_declares(jobs_url):
     from pgqueuer import AsyncpgDriver

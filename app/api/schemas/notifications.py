@@ -41,7 +41,7 @@ class RobotChannel(StrEnum):
     dingtalk = "dingtalk"
 
 
-class Recipient(OutputModel):
+class NotificationRecipient(OutputModel):
     user_id: UUID | None = Field(description="The user, for in-app notifications and users of the service.")
     name: str | None = None
     role: str | None = Field(description="`principal` or `actual_controller` for H8's text messages.")
@@ -60,7 +60,7 @@ class NotificationRead(OutputModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.NOTIFICATION]})
 
     id: UUID
-    recipient: Recipient
+    recipient: NotificationRecipient
     channel: NotificationChannel
     text: str
     title: str | None = Field(description="The e-mail subject, when there is one.")
@@ -77,7 +77,7 @@ class NotificationRead(OutputModel):
     def of(cls, n: Any) -> NotificationRead:
         return cls(
             id=n.id,
-            recipient=Recipient(user_id=n.recipient_user_id, name=n.recipient_name, role=n.recipient_role,
+            recipient=NotificationRecipient(user_id=n.recipient_user_id, name=n.recipient_name, role=n.recipient_role,
                                 address=mask_address(n.address) if n.address else None, org_unit_id=n.org_unit_id),
             channel=n.channel, text=n.body, title=n.title, status=n.status, attempts=n.attempts,
             last_error=n.last_error, next_attempt_at=n.next_attempt_at,

@@ -1354,6 +1354,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reminder-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the reminder rules
+         * @description Every reminder rule of R1 as it is in force: its defaults until a street_admin changed it. street_admin only. Reminders go out at 09:00 Asia/Shanghai on their day, never between 21:00 and 08:00.
+         */
+        get: operations["list_reminder_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reminder-rules/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a reminder rule
+         * @description One reminder rule of R1 as it is in force. street_admin only.
+         */
+        get: operations["get_reminder_rule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a reminder rule
+         * @description street_admin changes a rule's offsets, recipients, channels, repeat or turns it off (R1); fields left out stay. Offsets are whole days, none negative, none twice, within the rule's range; recipients must apply to the rule's subject. A bad value answers 422 naming the field. Reminders already made are not changed.
+         */
+        patch: operations["change_reminder_rule"];
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List escalation proposals
+         * @description Proposals of the escalation ladder (R3) for overdue major hazards, made by the daily job, oldest first, keyset paginated; each caller sees those of the hazards it can see (A1).
+         */
+        get: operations["list_escalation_proposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals/{proposal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an escalation proposal
+         * @description One proposal (R3); one of a hazard the caller cannot see answers 404.
+         */
+        get: operations["get_escalation_proposal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals/{proposal_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an escalation proposal
+         * @description street_admin or supervisor accepts an open proposal: it becomes the H9 escalation of its step (函告, 通报, 约谈, 曝光; `escalation_id` links it) or, for `listing`, the hazard is listed (挂牌督办). A decided proposal answers 409; a hazard that has ended answers 409 too.
+         */
+        post: operations["accept_escalation_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals/{proposal_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss an escalation proposal
+         * @description street_admin or supervisor dismisses an open proposal with a reason (R3); the step is not proposed again in the hazard's overdue episode. A decided proposal answers 409.
+         */
+        post: operations["dismiss_escalation_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List jobs of the job engine
+         * @description The background jobs (reminders, deliveries, scans) by state, oldest first, keyset paginated; street_admin only. A job that failed every attempt stays `failed` with its last error: `?status=failed` lists them.
+         */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -1596,6 +1740,18 @@ export interface components {
     schemas: {
         /**
          * @example {
+         *       "note": "逾期未改，予以通报",
+         *       "effective_on": "2025-05-16"
+         *     }
+         */
+        AcceptProposal: {
+            /** @description The escalation's note; the proposal's reason when left out. */
+            note?: string | null;
+            /** @description Business date of the escalation (default today). */
+            effective_on?: string | null;
+        };
+        /**
+         * @example {
          *       "comment": "督导到位，同意验收",
          *       "completed_on": "2025-06-28"
          *     }
@@ -1758,6 +1914,11 @@ export interface components {
             resource: string | null;
             resource_id?: string | null;
         };
+        /**
+         * @description R5 channels. `in_app` always works; the others are skipped when not configured.
+         * @enum {string}
+         */
+        Channel: "in_app" | "sms" | "email" | "wecom" | "dingtalk";
         /**
          * @example {
          *       "skip_invalid": true
@@ -2059,6 +2220,15 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "pending" | "delivered" | "failed";
+        /**
+         * @example {
+         *       "reason": "企业已提交整改验收申请，暂不通报"
+         *     }
+         */
+        DismissProposal: {
+            /** @description Why the step is not taken; required. */
+            reason: string;
+        };
         /**
          * @example {
          *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
@@ -2381,6 +2551,74 @@ export interface components {
          */
         EscalationList: {
             items: components["schemas"]["EscalationRead"][];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+         *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "step": "circular",
+         *           "episode": "2025-04-30",
+         *           "overdue_days": 16,
+         *           "reason": "重大事故隐患逾期16天，建议通报",
+         *           "status": "open",
+         *           "escalation_id": null,
+         *           "proposed_on": "2025-05-16",
+         *           "decided_by": null,
+         *           "decided_at": null,
+         *           "dismissed_reason": null,
+         *           "created_at": "2025-05-16T00:30:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        EscalationProposalPage: {
+            items: components["schemas"]["EscalationProposalRead"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+         *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "step": "circular",
+         *       "episode": "2025-04-30",
+         *       "overdue_days": 16,
+         *       "reason": "重大事故隐患逾期16天，建议通报",
+         *       "status": "open",
+         *       "escalation_id": null,
+         *       "proposed_on": "2025-05-16",
+         *       "decided_by": null,
+         *       "decided_at": null,
+         *       "dismissed_reason": null,
+         *       "created_at": "2025-05-16T00:30:00Z"
+         *     }
+         */
+        EscalationProposalRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            hazard_id: string;
+            /** @description 函告 letter, 通报 circular, 约谈 interview, 曝光 exposure, 挂牌督办 listing. */
+            step: components["schemas"]["ProposalStep"];
+            /** @description The overdue episode: the deadline it is overdue against (and a reopening). */
+            episode: string;
+            /** @description Days overdue when it was proposed. */
+            overdue_days: number;
+            /** @description Why it was proposed. */
+            reason: string;
+            status: components["schemas"]["ProposalStatus"];
+            /** @description The H9 escalation it became, once accepted (listing: none). */
+            escalation_id: string | null;
+            /** Format: date */
+            proposed_on: string;
+            decided_by: string | null;
+            decided_at: string | null;
+            dismissed_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
          * @example {
@@ -3184,6 +3422,65 @@ export interface components {
         };
         /**
          * @example {
+         *       "items": [
+         *         {
+         *           "id": 4711,
+         *           "task": "reminders.deliver",
+         *           "status": "failed",
+         *           "attempts": 5,
+         *           "error": "the SMS gateway answered 503",
+         *           "error_type": "RuntimeError",
+         *           "created_at": "2025-05-16T01:00:00Z",
+         *           "updated_at": "2025-05-16T01:40:00Z",
+         *           "execute_after": "2025-05-16T01:35:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        JobPage: {
+            items: components["schemas"]["JobRead"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": 4711,
+         *       "task": "reminders.deliver",
+         *       "status": "failed",
+         *       "attempts": 5,
+         *       "error": "the SMS gateway answered 503",
+         *       "error_type": "RuntimeError",
+         *       "created_at": "2025-05-16T01:00:00Z",
+         *       "updated_at": "2025-05-16T01:40:00Z",
+         *       "execute_after": "2025-05-16T01:35:00Z"
+         *     }
+         */
+        JobRead: {
+            id: number;
+            /** @description The task's name. */
+            task: string;
+            /** @description queued (waiting), picked (running), failed (after its last attempt). */
+            status: components["schemas"]["JobStatus"];
+            /** @description Tries made, the running one included. */
+            attempts: number;
+            /** @description The last error, as the task raised it. */
+            error: string | null;
+            error_type: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description Not run before this instant (a retry's delay).
+             */
+            execute_after: string;
+        };
+        /** @enum {string} */
+        JobStatus: "queued" | "picked" | "failed";
+        /**
+         * @example {
          *       "listed": true,
          *       "comment": "重大隐患挂牌督办",
          *       "effective_on": "2025-04-12"
@@ -3310,7 +3607,7 @@ export interface components {
         NotificationRead: {
             /** Format: uuid */
             id: string;
-            recipient: components["schemas"]["Recipient"];
+            recipient: components["schemas"]["NotificationRecipient"];
             channel: components["schemas"]["NotificationChannel"];
             text: string;
             /** @description The e-mail subject, when there is one. */
@@ -3328,6 +3625,17 @@ export interface components {
             sent_at: string | null;
             /** @description When its recipient marked it read (in-app). */
             read_at: string | null;
+        };
+        NotificationRecipient: {
+            /** @description The user, for in-app notifications and users of the service. */
+            user_id: string | null;
+            name?: string | null;
+            /** @description `principal` or `actual_controller` for H8's text messages. */
+            role: string | null;
+            /** @description The phone or e-mail address, masked (138****8000). */
+            address: string | null;
+            /** @description The org unit whose group robot gets a wecom/dingtalk message. */
+            org_unit_id: string | null;
         };
         /**
          * @description R5: `pending` until sent; `failed` after its last retry; `cancelled` when its channel is not configured
@@ -3633,6 +3941,10 @@ export interface components {
              */
             rows_total: number | null;
         };
+        /** @enum {string} */
+        ProposalStatus: "open" | "accepted" | "dismissed";
+        /** @enum {string} */
+        ProposalStep: "letter" | "circular" | "interview" | "exposure" | "listing";
         /**
          * @example {
          *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
@@ -3693,17 +4005,15 @@ export interface components {
             /** @description Business date the step took effect (default today, Asia/Shanghai); never in the future, never before the previous step (H7). */
             effective_on?: string | null;
         };
-        Recipient: {
-            /** @description The user, for in-app notifications and users of the service. */
-            user_id: string | null;
-            name?: string | null;
-            /** @description `principal` or `actual_controller` for H8's text messages. */
-            role: string | null;
-            /** @description The phone or e-mail address, masked (138****8000). */
-            address: string | null;
-            /** @description The org unit whose group robot gets a wecom/dingtalk message. */
-            org_unit_id: string | null;
-        };
+        /**
+         * @description Who receives a reminder, as a role or relationship the notifications service resolves.
+         *
+         *     `enterprise_principal` is a person (a phone, not a user account: in-app does not reach
+         *     them); `street_office` is the street office as a unit (its users and its group robot);
+         *     `street_admins` are the users with the role `street_admin`.
+         * @enum {string}
+         */
+        Recipient: "enterprise_principal" | "enterprise_users" | "village_officers" | "lead_department_officers" | "street_office" | "assignee_unit_users" | "street_admins";
         /**
          * @example {
          *       "referred_to": "区纪委监委",
@@ -3755,6 +4065,91 @@ export interface components {
          */
         RefreshRequest: {
             refresh_token: string;
+        };
+        /**
+         * @description Only the fields given change; each is checked against the rule (R1).
+         * @example {
+         *       "offsets_days": [
+         *         10,
+         *         3,
+         *         1
+         *       ],
+         *       "channels": [
+         *         "in_app"
+         *       ]
+         *     }
+         */
+        ReminderRuleChange: {
+            /** @description Turn the rule on or off. */
+            enabled?: boolean | null;
+            /** @description Whole days, none negative and none twice (their meaning: see the rule's `offsets_days`). */
+            offsets_days?: number[] | null;
+            recipients?: components["schemas"]["Recipient"][] | null;
+            channels?: components["schemas"]["Channel"][] | null;
+            /** @description The overdue rules only; null for the others. */
+            repeat_every_days?: number | null;
+        };
+        /** @enum {string} */
+        ReminderRuleCode: "hazard_deadline" | "hazard_overdue" | "c1_period_end" | "c2_period_end" | "task_due" | "task_overdue" | "targets_weekly";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "hazard_deadline",
+         *           "enabled": true,
+         *           "offsets_days": [
+         *             7,
+         *             1
+         *           ],
+         *           "recipients": [
+         *             "enterprise_principal",
+         *             "enterprise_users",
+         *             "village_officers",
+         *             "lead_department_officers"
+         *           ],
+         *           "channels": [
+         *             "in_app",
+         *             "sms"
+         *           ],
+         *           "repeat_every_days": null
+         *         }
+         *       ]
+         *     }
+         */
+        ReminderRuleList: {
+            items: components["schemas"]["ReminderRuleRead"][];
+        };
+        /**
+         * @example {
+         *       "code": "hazard_deadline",
+         *       "enabled": true,
+         *       "offsets_days": [
+         *         7,
+         *         1
+         *       ],
+         *       "recipients": [
+         *         "enterprise_principal",
+         *         "enterprise_users",
+         *         "village_officers",
+         *         "lead_department_officers"
+         *       ],
+         *       "channels": [
+         *         "in_app",
+         *         "sms"
+         *       ],
+         *       "repeat_every_days": null
+         *     }
+         */
+        ReminderRuleRead: {
+            /** @description The rule (R1): what it reminds of. */
+            code: components["schemas"]["ReminderRuleCode"];
+            enabled: boolean;
+            /** @description Days before the deadline, due date or period end (0 = that day); for the overdue rules, the overdue days (1 = the day after the deadline); for `targets_weekly`, days after Monday. */
+            offsets_days: number[];
+            recipients: components["schemas"]["Recipient"][];
+            channels: components["schemas"]["Channel"][];
+            /** @description The overdue rules only: after the last offset, again every this many days while overdue. */
+            repeat_every_days: number | null;
         };
         /**
          * @example {
@@ -12467,6 +12862,742 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reminder_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every rule, in a fixed order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "hazard_deadline",
+                     *           "enabled": true,
+                     *           "offsets_days": [
+                     *             7,
+                     *             1
+                     *           ],
+                     *           "recipients": [
+                     *             "enterprise_principal",
+                     *             "enterprise_users",
+                     *             "village_officers",
+                     *             "lead_department_officers"
+                     *           ],
+                     *           "channels": [
+                     *             "in_app",
+                     *             "sms"
+                     *           ],
+                     *           "repeat_every_days": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRuleList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_reminder_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The rule's code.
+                 * @example hazard_deadline
+                 */
+                code: components["schemas"]["ReminderRuleCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "hazard_deadline",
+                     *       "enabled": true,
+                     *       "offsets_days": [
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "recipients": [
+                     *         "enterprise_principal",
+                     *         "enterprise_users",
+                     *         "village_officers",
+                     *         "lead_department_officers"
+                     *       ],
+                     *       "channels": [
+                     *         "in_app",
+                     *         "sms"
+                     *       ],
+                     *       "repeat_every_days": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRuleRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_reminder_rule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The rule's code.
+                 * @example hazard_deadline
+                 */
+                code: components["schemas"]["ReminderRuleCode"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "offsets_days": [
+                 *         10,
+                 *         3,
+                 *         1
+                 *       ],
+                 *       "channels": [
+                 *         "in_app"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReminderRuleChange"];
+            };
+        };
+        responses: {
+            /** @description The rule as changed. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "hazard_deadline",
+                     *       "enabled": true,
+                     *       "offsets_days": [
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "recipients": [
+                     *         "enterprise_principal",
+                     *         "enterprise_users",
+                     *         "village_officers",
+                     *         "lead_department_officers"
+                     *       ],
+                     *       "channels": [
+                     *         "in_app",
+                     *         "sms"
+                     *       ],
+                     *       "repeat_every_days": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRuleRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_escalation_proposals: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only proposals in this state.
+                 * @example open
+                 */
+                status?: components["schemas"]["ProposalStatus"];
+                /**
+                 * @description Only the proposals of this hazard.
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of proposals, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "step": "circular",
+                     *           "episode": "2025-04-30",
+                     *           "overdue_days": 16,
+                     *           "reason": "重大事故隐患逾期16天，建议通报",
+                     *           "status": "open",
+                     *           "escalation_id": null,
+                     *           "proposed_on": "2025-05-16",
+                     *           "decided_by": null,
+                     *           "decided_at": null,
+                     *           "dismissed_reason": null,
+                     *           "created_at": "2025-05-16T00:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_escalation_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The escalation proposal's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f
+                 */
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proposal. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "step": "circular",
+                     *       "episode": "2025-04-30",
+                     *       "overdue_days": 16,
+                     *       "reason": "重大事故隐患逾期16天，建议通报",
+                     *       "status": "open",
+                     *       "escalation_id": null,
+                     *       "proposed_on": "2025-05-16",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "dismissed_reason": null,
+                     *       "created_at": "2025-05-16T00:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_escalation_proposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The escalation proposal's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f
+                 */
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "逾期未改，予以通报",
+                 *       "effective_on": "2025-05-16"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AcceptProposal"];
+            };
+        };
+        responses: {
+            /** @description The proposal, `accepted`. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "step": "circular",
+                     *       "episode": "2025-04-30",
+                     *       "overdue_days": 16,
+                     *       "reason": "重大事故隐患逾期16天，建议通报",
+                     *       "status": "open",
+                     *       "escalation_id": null,
+                     *       "proposed_on": "2025-05-16",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "dismissed_reason": null,
+                     *       "created_at": "2025-05-16T00:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_escalation_proposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The escalation proposal's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f
+                 */
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "企业已提交整改验收申请，暂不通报"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DismissProposal"];
+            };
+        };
+        responses: {
+            /** @description The proposal, `dismissed`. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "step": "circular",
+                     *       "episode": "2025-04-30",
+                     *       "overdue_days": 16,
+                     *       "reason": "重大事故隐患逾期16天，建议通报",
+                     *       "status": "open",
+                     *       "escalation_id": null,
+                     *       "proposed_on": "2025-05-16",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "dismissed_reason": null,
+                     *       "created_at": "2025-05-16T00:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The jobs in this state.
+                 * @example failed
+                 */
+                status?: components["schemas"]["JobStatus"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (11 characters, base64url). Leave it out for the first page.
+                 * @example AAAAAAAAAGQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 4711,
+                     *           "task": "reminders.deliver",
+                     *           "status": "failed",
+                     *           "attempts": 5,
+                     *           "error": "the SMS gateway answered 503",
+                     *           "error_type": "RuntimeError",
+                     *           "created_at": "2025-05-16T01:00:00Z",
+                     *           "updated_at": "2025-05-16T01:40:00Z",
+                     *           "execute_after": "2025-05-16T01:35:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
             422: {
                 headers: {
                     [name: string]: unknown;
