@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -28,11 +28,13 @@ from app.api import (
     imports,
     inspections,
     jobs,
+    notifications,
     org_units,
     reminder_rules,
     reports,
     supervision_tasks,
     trainings,
+    webhooks,
 )
 from app.api.errors import install_error_handlers
 from app.api.idempotency import Replay
@@ -54,6 +56,9 @@ TAGS = [
     {"name": "hazards", "description": "The hazard ledger (隐患台账) and its rectification lifecycle."},
     {"name": "exports", "description": "The hazard ledger as CSV or XLSX (台账导出)."},
     {"name": "imports", "description": "Bringing an existing ledger in (台账导入): templates, upload, preview, commit."},
+    {"name": "notifications", "description": "What the service told whom (R4, R5): in-app notifications and the "
+     "deliveries by SMS, e-mail and group robots, with their status."},
+    {"name": "webhooks", "description": "Feed events pushed to district systems, signed per Standard Webhooks (R6)."},
     {"name": "attachments", "description": "Evidence files (JPEG, PNG, PDF) for hazards and inspections."},
     {"name": "reports", "description": "Reports from the public (群众举报): anonymous submission, verification."},
     {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},
@@ -72,7 +77,7 @@ TAGS = [
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class _InProcessWorker:
@@ -169,8 +174,11 @@ def create_app(
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
         analytics, drills, trainings, supervision_tasks, audit, imports, reminder_rules, escalation_proposals, jobs,
+        notifications, webhooks,
     ):
         app.include_router(module.router)
+    app.include_router(notifications.hazard_router)
+    app.include_router(notifications.robot_router)
 
     app.add_middleware(
         RequestContextMiddleware,

@@ -34,3 +34,6 @@ async def scan_target_digest(env: JobEnv, now: datetime) -> str:
 async def scan_escalation_proposals(env: JobEnv, now: datetime) -> str:
     async with unit_of_work(env.db, env.settings.audit_keys, clock=env.clock) as uow:
         return str(await escalation_proposals.scan(uow, now, env.settings.thresholds))
+
+
+from app.jobs import delivery_tasks  # noqa: E402,F401  (notifications and webhooks)

@@ -21,14 +21,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.db.ids import uuid7
 from app.db.models import NOTIFICATION_CHANNELS, Notification
+from app.db.repositories.scoping import scope_clause
 from app.db.unit_of_work import UnitOfWork
 from app.domain import messages
+from app.domain.access import Principal, Scope, ScopeKind
+from app.domain.enums import Role
+from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
+from app.services.context import Context
 
 OUTBOUND_CHANNELS = ("sms", "email", "wecom", "dingtalk")
+# the job that sends one (app/jobs/delivery_tasks.py)
+DELIVER_JOB = "notifications.deliver"
 
 # The texts that notify() renders by name (template=...), all from app/domain/messages.py.
 TEMPLATES: Mapping[str, Callable[..., str]] = {
@@ -181,5 +189,102 @@ async def notify(
     if not rows:
         return []
     stmt = pg_insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    ids = list((await uow.session.execute(stmt.returning(Notification.id))).scalars())
-    return ids
+    made = (await uow.session.execute(stmt.returning(Notification.id, Notification.channel))).all()
+    for nid, channel in made:
+        if channel != "in_app":
+            uow.enqueue(DELIVER_JOB, {"id": str(nid)})  # sent once this write commits (R7)
+    return [nid for nid, _ in made]
+
+
+# --- reading and acting on notifications (A2) -------------------------------------------------
+
+
+def visible_clause(principal: Principal, scope: Scope):  # type: ignore[no-untyped-def]
+    """A2 for notifications: a user sees its own; officials also see the deliveries to people
+    outside the service (a principal's text message, a robot's message) whose cause they can
+    see — a cause without a place only the street office."""
+    own = Notification.recipient_user_id == principal.user_id
+    if principal.role in (Role.enterprise_user, Role.district_viewer):
+        return own
+    placed = scope_clause(scope, enterprise_id=Notification.enterprise_id, village_id=Notification.village_id,
+                          sector=Notification.sector)
+    if scope.kind is not ScopeKind.all:
+        placed = and_(Notification.village_id.is_not(None), placed)
+    return or_(own, and_(Notification.recipient_user_id.is_(None), placed))
+
+
+async def page(ctx: Context, *, read: bool | None, channel: str | None, status: str | None,
+               before: uuid.UUID | None, limit: int) -> list[Notification]:
+    """The caller's own notifications, newest first."""
+    stmt = select(Notification).where(Notification.recipient_user_id == ctx.principal.user_id)
+    if read is not None:
+        stmt = stmt.where(Notification.read_at.is_not(None) if read else Notification.read_at.is_(None))
+    if channel is not None:
+        stmt = stmt.where(Notification.channel == channel)
+    if status is not None:
+        stmt = stmt.where(Notification.status == status)
+    if before is not None:
+        stmt = stmt.where(Notification.id < before)
+    return list((await ctx.session.execute(stmt.order_by(Notification.id.desc()).limit(limit))).scalars())
+
+
+async def get(ctx: Context, notification_id: uuid.UUID, *, for_update: bool = False) -> Notification:
+    stmt = select(Notification).where(Notification.id == notification_id,
+                                      visible_clause(ctx.principal, ctx.scope))
+    if for_update:
+        stmt = stmt.with_for_update()
+    n = (await ctx.session.execute(stmt)).scalar_one_or_none()
+    if n is None:
+        raise NotFound(f"no notification {notification_id}")
+    return n
+
+
+async def of_subject(ctx: Context, subject_type: str, subject_id: uuid.UUID) -> list[Notification]:
+    """The notifications of one cause that the caller may see, oldest first."""
+    stmt = select(Notification).where(
+        Notification.subject_type == subject_type, Notification.subject_id == subject_id,
+        visible_clause(ctx.principal, ctx.scope),
+    )
+    return list((await ctx.session.execute(stmt.order_by(Notification.id).limit(500))).scalars())
+
+
+async def mark_read(ctx: Context, notification_id: uuid.UUID, *, read: bool = True) -> Notification:
+    n = await get(ctx, notification_id, for_update=True)
+    if n.recipient_user_id != ctx.principal.user_id:
+        raise Forbidden("only its recipient marks a notification read")
+    n.read_at = (n.read_at or ctx.now) if read else None
+    n.updated_at = ctx.now
+    await ctx.session.flush()
+    return n
+
+
+async def resend(ctx: Context, notification_id: uuid.UUID) -> Notification:
+    """R5 `resend`: a delivery on an outbound channel goes out again from its first attempt."""
+    n = await get(ctx, notification_id, for_update=True)
+    if n.channel == "in_app":
+        raise RuleViolation("in-app notifications are not sent", [FieldError("channel", "in_app is not resent")])
+    if n.status == "pending":
+        raise Conflict("the notification is still being delivered")
+    n.status, n.attempts, n.next_attempt_at, n.sent_at = "pending", 0, ctx.now, None
+    n.last_error = n.last_status_code = None
+    n.updated_at = ctx.now
+    await ctx.session.flush()
+    ctx.audit("notification.resend", "notifications", n.id)
+    return n
+
+
+async def notify_major_hazard(uow: UnitOfWork, hazard: Any, enterprise: Any, *, now: datetime) -> list[uuid.UUID]:
+    """R4 (H8): a new major hazard — a text message to its enterprise's principal and its
+    actual controller, once per hazard."""
+    people = [
+        Recipient.person(enterprise.principal_name, role="principal", phone=enterprise.principal_phone),
+        Recipient.person(enterprise.controller_name, role="actual_controller", phone=enterprise.controller_phone),
+    ]
+    return await notify(
+        uow, recipients=people, kind="major_hazard", subject_type="hazards", subject_id=hazard.id, channels=("sms",),
+        template="major_hazard_sms",
+        template_args={"enterprise": enterprise.name, "title": hazard.title, "discovered_on": hazard.discovered_on},
+        per_recipient_args=lambda r: {"person": r.name or "", "role": r.role or "principal"},
+        enterprise_id=hazard.enterprise_id, village_id=hazard.village_id, sector=hazard.sector,
+        occasion="created", now=now,
+    )

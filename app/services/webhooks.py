@@ -307,18 +307,18 @@ async def deliver_subscription(db: Database, sender: WebhookSender, subscription
     fails, none is due or `max_deliveries` went out; answers how many were accepted."""
     accepted = 0
     while accepted < max_deliveries:
+        # The new events become deliveries, committed before any is sent: a delivery keeps
+        # its id (the webhook-id) even if the send below dies with its transaction.
         async with db.transaction() as session:
-            sub = (
-                await session.execute(
-                    select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
-                    .with_for_update(skip_locked=True)
-                )
-            ).scalar_one_or_none()
-            if sub is None or sub.status != "active":
+            sub = await _lock(session, subscription_id)
+            if sub is None:
                 return accepted
-            principal = await creator_principal(session, sub.created_by)
-            scope = scope_for(principal) if principal else NOTHING
-            await fan_out(session, sub, scope)
+            await fan_out(session, sub, await _scope(session, sub))
+        async with db.transaction() as session:
+            sub = await _lock(session, subscription_id)
+            if sub is None:
+                return accepted
+            scope = await _scope(session, sub)
             d = (
                 await session.execute(
                     select(WebhookDelivery)
@@ -350,6 +350,23 @@ async def deliver_subscription(db: Database, sender: WebhookSender, subscription
             d.next_attempt_at = now + retry_delay(_failures_in_a_row(d))
             return accepted
     return accepted
+
+
+async def _lock(session, subscription_id: uuid.UUID) -> WebhookSubscription | None:  # type: ignore[no-untyped-def]
+    """The active subscription, locked; None when it is gone, disabled or another worker
+    is delivering for it."""
+    sub = (
+        await session.execute(
+            select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
+            .with_for_update(skip_locked=True)
+        )
+    ).scalar_one_or_none()
+    return sub if sub is not None and sub.status == "active" else None
+
+
+async def _scope(session, sub: WebhookSubscription) -> Scope:  # type: ignore[no-untyped-def]
+    principal = await creator_principal(session, sub.created_by)
+    return scope_for(principal) if principal else NOTHING
 
 
 def _failures_in_a_row(d: WebhookDelivery) -> int:

@@ -35,6 +35,10 @@ ORGANISATION: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/org-units/{org_unit_id}/escalations"): 403,
     ("GET", "/api/v1/users/{user_id}"): 403,
     ("PATCH", "/api/v1/users/{user_id}"): 403,
+    # group robots: the street office sets them, the unit's own officers may read them
+    ("GET", "/api/v1/org-units/{org_unit_id}/robots"): 403,
+    ("PUT", "/api/v1/org-units/{org_unit_id}/robots/{channel}"): 403,
+    ("DELETE", "/api/v1/org-units/{org_unit_id}/robots/{channel}"): 403,
     # the reminder rules are the street's settings, managed by street_admin alone (R1)
     ("GET", "/api/v1/reminder-rules/{code}"): 403,
     ("PATCH", "/api/v1/reminder-rules/{code}"): 403,
@@ -126,6 +130,19 @@ class Objects:
             "assignee_org_unit_id": self.street.ids["v1"], "due_on": str(today() + timedelta(days=20)),
         })
 
+    def notification(self) -> dict[str, Any]:
+        """H8's text message to E's principal: visible to those who see the hazard."""
+        hazard = self.hazard()
+        items = self.get(f"/hazards/{hazard['id']}/notifications")["items"]
+        return next(n for n in items if n["recipient"]["role"] == "principal")
+
+    def subscription(self) -> dict[str, Any]:
+        """A subscription of E's village officer (the street office's admin sees it too)."""
+        r = self.client.post(API + "/webhook-subscriptions", headers=self.street.auth("village1"), json={
+            "url": "http://127.0.0.1:9/bola-hook", "event_types": ["hazard.created"], "description": "越权测试订阅",
+        })
+        assert r.status_code == 201, r.text
+        return r.json()
     def escalation_proposal(self) -> dict[str, Any]:
         """R3: a major hazard of E overdue by 10 days, and the daily job run by hand."""
         import subprocess
@@ -178,6 +195,8 @@ FACTORIES = {
     "code": Objects.reminder_rule,
     "org_unit_id": Objects.org_unit,
     "user_id": Objects.user,
+    "notification_id": Objects.notification,
+    "subscription_id": Objects.subscription,
 }
 
 
@@ -235,6 +254,9 @@ def test_a2_outsiders_get_404_without_data(objects: Objects, contract, method, p
     obj = _object(objects, kind)
     url = path.replace("{" + kind + "}", obj["id"])
     op = contract["paths"][path][method.lower()]
+    for p in op.get("parameters", []):  # a second path parameter (a delivery id, a channel): its example
+        if p["in"] == "path" and p["name"] != kind:
+            url = url.replace("{" + p["name"] + "}", str(p["example"]))
     body = request_body(op, contract, ids={"enterprise_id": objects.street.ids["e1"]})
     headers = objects.street.auth(OUTSIDERS[who])
     r = objects.client.request(method, url, json=body, headers=headers)

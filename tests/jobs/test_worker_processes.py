@@ -20,7 +20,11 @@ from app.settings import to_plain_url
 from tests.contract.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-CRON = {"reminders": "0 9 * * *", "target-digest": "0 9 * * 1", "escalation-proposals": "30 8 * * *"}
+import app.jobs.engine  # noqa: E402,F401  (registers the schedules)
+from app.jobs.schedules import SCHEDULES  # noqa: E402
+
+CRON = {name: s.cron for name, s in SCHEDULES.items()}
+assert {"reminders", "target-digest", "escalation-proposals"} <= set(CRON)
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:

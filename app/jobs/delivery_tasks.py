@@ -1,0 +1,37 @@
+"""The delivery jobs (R4–R6): a notification on an outbound channel is enqueued by
+notify() with the write that causes it (R7) and sent at once; the `deliveries` schedule
+(every minute) sends what is due again after a failure or a rate-limit wait, and delivers
+the feed to the webhook subscriptions, each in feed order."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from app.channels import channels_from_settings
+from app.channels.webhooks import WebhookSender
+from app.jobs.registry import JobEnv, task
+from app.jobs.schedules import schedule
+from app.services import deliveries, webhooks
+
+DELIVER_NOTIFICATION = "notifications.deliver"
+DELIVER_WEBHOOK = "webhooks.deliver"
+
+
+@task(DELIVER_NOTIFICATION, max_attempts=3)
+async def deliver_notification(env: JobEnv, payload: dict[str, Any]) -> None:
+    await deliveries.deliver_notification(env.db, env.settings, uuid.UUID(payload["id"]), now=env.clock())
+
+
+@task(DELIVER_WEBHOOK, max_attempts=3)
+async def deliver_webhook(env: JobEnv, payload: dict[str, Any]) -> None:
+    sender = WebhookSender.from_settings(env.settings)
+    await webhooks.deliver_subscription(env.db, sender, uuid.UUID(payload["subscription_id"]), now=env.clock())
+
+
+@schedule("deliveries", "* * * * *", "notifications due again and webhook deliveries, every minute")
+async def run_deliveries(env: JobEnv, now: datetime) -> str:
+    sent = await deliveries.deliver_due(env.db, env.settings, now=now, channels=channels_from_settings(env.settings))
+    accepted = await webhooks.deliver_all(env.db, WebhookSender.from_settings(env.settings), now=now)
+    return f"{sent} notifications tried, {accepted} webhook deliveries accepted"
