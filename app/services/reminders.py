@@ -6,7 +6,9 @@ reminder once, and its delivery as notifications.
 - The scan (schedule `reminders`, 09:00 Asia/Shanghai; `run-scheduled reminders` by hand):
   computes what is due on the business day (app/domain/reminders.py) and inserts one
   `reminder` per (rule, subject, object, occasion) — `ON CONFLICT DO NOTHING` on the unique
-  constraint, so two workers or a repeated run make nothing twice. It then enqueues, in the
+  constraint, so two workers or a repeated run make nothing twice. Hazards (deadline,
+  overdue), supervision tasks (due, overdue) and C1/C2 (10 days before the current period
+  ends with nothing recorded, by the cadence rules of app/domain/cadence.py). It then enqueues, in the
   same transaction, one delivery job for each pending reminder whose send time has come,
   unless it is inside the quiet hours: those wait for the next scan in the morning.
 - A delivery job locks its reminder, recomputes what is due for its object from the current
@@ -27,9 +29,21 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.db.ids import uuid7
-from app.db.models import AppUser, Enterprise, Hazard, Reminder, ReminderRuleSetting, Sector, SupervisionTask
+from app.db.models import (
+    AppUser,
+    Drill,
+    Enterprise,
+    EnterpriseState,
+    Hazard,
+    Inspection,
+    Reminder,
+    ReminderRuleSetting,
+    Sector,
+    SupervisionTask,
+)
 from app.db.reference import street_office
 from app.db.unit_of_work import UnitOfWork
+from app.domain import cadence
 from app.domain import reminders as rules
 from app.domain.calendar import business_date
 from app.domain.enums import Role
@@ -156,6 +170,58 @@ async def due_reminders(session, today: date, current: Mapping[ReminderRuleCode,
     )
     for t in tasks:
         out += [(r, None) for r in rules.task_reminders(_task_facts(t), today, current)]
+    out += [(r, r_enterprise) for r, r_enterprise in await _period_end_reminders(session, today, current)]
+    return out
+
+
+_PERIOD_RULES = (ReminderRuleCode.c1_period_end, ReminderRuleCode.c2_period_end)
+
+
+async def _cadences(session, today: date, enterprise_ids: list[uuid.UUID] | None = None  # type: ignore[no-untyped-def]
+                    ) -> dict[uuid.UUID, tuple[cadence.CadenceResult, cadence.CadenceResult]]:
+    """C1 and C2 of each enterprise (or of those given) on `today`, by the cadence rules."""
+    where = [] if enterprise_ids is None else [EnterpriseState.enterprise_id.in_(enterprise_ids)]
+    states: dict[uuid.UUID, list[cadence.EnterpriseState]] = {}
+    for e_id, on, status, high_risk in await session.execute(
+        select(EnterpriseState.enterprise_id, EnterpriseState.effective_on, EnterpriseState.status,
+               EnterpriseState.high_risk).where(EnterpriseState.effective_on <= today, *where)
+        .order_by(EnterpriseState.enterprise_id, EnterpriseState.effective_on, EnterpriseState.id)
+    ):
+        states.setdefault(e_id, []).append(cadence.EnterpriseState(on, status, high_risk))
+    inspections: dict[uuid.UUID, list[tuple[date, str, bool]]] = {}
+    for e_id, on in await session.execute(
+        select(Inspection.enterprise_id, Inspection.performed_on).where(
+            Inspection.kind == "principal_self", Inspection.led_by_principal.is_(True), Inspection.performed_on <= today,
+            *([] if enterprise_ids is None else [Inspection.enterprise_id.in_(enterprise_ids)]),
+        )
+    ):
+        inspections.setdefault(e_id, []).append((on, "principal_self", True))
+    drills: dict[uuid.UUID, list[tuple[date, str]]] = {}
+    for e_id, on in await session.execute(
+        select(Drill.enterprise_id, Drill.held_on).where(
+            Drill.kind == "evacuation", Drill.held_on <= today,
+            *([] if enterprise_ids is None else [Drill.enterprise_id.in_(enterprise_ids)]),
+        )
+    ):
+        drills.setdefault(e_id, []).append((on, "evacuation"))
+    return {
+        e_id: (cadence.evaluate_c1(st, inspections.get(e_id, []), today),
+               cadence.evaluate_c2(st, drills.get(e_id, []), today))
+        for e_id, st in states.items()
+    }
+
+
+async def _period_end_reminders(session, today: date, current: Mapping[ReminderRuleCode, ReminderRule],  # type: ignore[no-untyped-def]
+                                enterprise_ids: list[uuid.UUID] | None = None) -> list[tuple[DueReminder, uuid.UUID]]:
+    """R1 for C1/C2: 10 days (by default) before the current period ends with nothing recorded."""
+    if not any(current[c].enabled for c in _PERIOD_RULES):
+        return []
+    out = []
+    for e_id, (c1, c2) in (await _cadences(session, today, enterprise_ids)).items():
+        for code, result in zip(_PERIOD_RULES, (c1, c2), strict=True):
+            due = rules.period_end_reminder(code, e_id, result, today, current)
+            if due is not None:
+                out.append((due, e_id))
     return out
 
 
@@ -304,6 +370,17 @@ async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime) -> str
             template_args = {"title": task.title, "due_on": task.due_on, "days_left": (task.due_on - today).days}
         else:
             template_args = {"title": task.title, "due_on": task.due_on, "overdue_days": (today - task.due_on).days}
+    elif reminder.subject is Subject.enterprise:
+        enterprise = await session.get(Enterprise, uuid.UUID(row.subject_id))
+        if enterprise is None:
+            return _cancel(row, now, "the enterprise is gone")
+        due_now = [r for r, _ in await _period_end_reminders(session, today, current, [enterprise.id])]
+        if not still_due(reminder, due_now):
+            return _cancel(row, now, f"no longer due: {reminder.period} is recorded, not owed or over")
+        subject_id = enterprise.id
+        template = "period_end"
+        template_args = {"rule": reminder.rule.value, "enterprise": enterprise.name, "period": reminder.period,
+                         "period_end": reminder.reference_on}
     elif reminder.subject is Subject.street:
         if not still_due(reminder, [d for d in [rules.targets_digest_reminder(today, current)] if d]):
             return _cancel(row, now, "no longer due: the digest's week has passed or the rule is off")

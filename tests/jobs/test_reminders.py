@@ -192,3 +192,37 @@ async def test_r2_a_reminder_whose_hazard_closes_before_it_goes_out_is_cancelled
         notes = await session.scalar(select(func.count()).select_from(Notification).where(Notification.subject_id == h["id"]))
     assert row is not None and row.status == "cancelled" and "closed" in (row.outcome or "")
     assert notes == 0
+
+
+async def test_r1_c1_reminds_ten_days_before_the_quarter_ends_with_nothing_recorded(jobs_db, jobs_url):
+    clock = Clock(_sh("2025-06-20T09:00:00"))  # Q2 ends on 30 June
+    app = create_app(test_settings(), database=jobs_db, clock=clock)
+    async with jobs_db.transaction() as session:
+        world = World(session, app)
+        village = await world.village()
+        idle, done, late = [await world.enterprise(village, "industry_trade", high_risk=False) for _ in range(3)]
+        users = {e.id: await world.user("enterprise_user", enterprise=e) for e in (idle, done, late)}
+        admin = world.headers(await world.user("street_admin"))
+
+    async def inspect(client, enterprise, on: str) -> None:  # type: ignore[no-untyped-def]
+        r = await client.post("/api/v1/inspections", headers=admin, json={
+            "enterprise_id": str(enterprise.id), "kind": "principal_self", "performed_on": on,
+            "led_by_principal": True, "inspector": "王强", "notes": "主要负责人带队检查"})
+        assert r.status_code == 201, r.text
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        await inspect(client, done, "2025-06-05")
+        await run_scheduled(JobEnv(jobs_db, test_settings(), clock), "reminders")
+        await inspect(client, late, "2025-06-20")  # recorded before the worker gets to its reminder
+    await drain(jobs_db, jobs_url, clock)
+
+    async with jobs_db.transaction() as session:
+        got = {r.subject_id: (r.occasion, r.status) for r in (await session.execute(
+            select(Reminder).where(Reminder.rule == "c1_period_end",
+                                   Reminder.subject_id.in_([str(idle.id), str(done.id), str(late.id)])))).scalars()}
+        texts = {(n.subject_id, n.recipient_user_id): n.body for n in (await session.execute(
+            select(Notification).where(Notification.kind == "c1_period_end", Notification.channel == "in_app",
+                                       Notification.subject_id.in_([idle.id, done.id, late.id])))).scalars()}
+    assert got == {str(idle.id): ("period:2025-Q2:-10", "sent"), str(late.id): ("period:2025-Q2:-10", "cancelled")}
+    assert list(texts) == [(idle.id, users[idle.id].id)]
+    assert "主要负责人带队安全检查" in texts[(idle.id, users[idle.id].id)]
