@@ -226,3 +226,32 @@ async def test_r1_c1_reminds_ten_days_before_the_quarter_ends_with_nothing_recor
     assert got == {str(idle.id): ("period:2025-Q2:-10", "sent"), str(late.id): ("period:2025-Q2:-10", "cancelled")}
     assert list(texts) == [(idle.id, users[idle.id].id)]
     assert "主要负责人带队安全检查" in texts[(idle.id, users[idle.id].id)]
+
+
+async def test_r1_tasks_and_the_weekly_digest(jobs_db, jobs_url):
+    clock = Clock(_sh("2025-11-03T09:00:00"))  # a Monday
+    app = create_app(test_settings(), database=jobs_db, clock=clock)
+    async with jobs_db.transaction() as session:
+        world = World(session, app)
+        village = await world.village()
+        officer = await world.user("village_officer", org_unit=village)
+        admin_user = await world.user("street_admin")
+        admin = world.headers(admin_user)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        r = await client.post("/api/v1/supervision-tasks", headers=admin, json={
+            "kind": "ad_hoc", "title": "排查出租房屋消防通道", "assignee_org_unit_id": str(village.id),
+            "due_on": "2025-11-06"})
+        assert r.status_code == 201, r.text
+        task = r.json()
+    env = JobEnv(jobs_db, test_settings(), clock)
+    await run_scheduled(env, "reminders")
+    await run_scheduled(env, "target-digest")
+    await run_scheduled(env, "target-digest")  # the digest of a week goes out once
+    await drain(jobs_db, jobs_url, clock)
+    async with jobs_db.transaction() as session:
+        to_officer = list((await session.execute(select(Notification.kind, Notification.body).where(
+            Notification.recipient_user_id == officer.id))).all())
+        to_admin = list((await session.execute(select(Notification.kind, Notification.body).where(
+            Notification.recipient_user_id == admin_user.id, Notification.kind == "targets_weekly"))).all())
+    assert [(k, "还剩3天" in b and task["title"] in b) for k, b in to_officer] == [("task_due", True)]
+    assert len(to_admin) == 1 and "年度目标周报（2025-W45）" in to_admin[0].body
