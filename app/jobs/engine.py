@@ -18,9 +18,8 @@ from typing import Any
 
 import asyncpg
 import orjson
-from pgqueuer import AsyncpgPoolDriver, PgQueuer
+from pgqueuer import PgQueuer
 from pgqueuer.core.executors import (
-    AbstractScheduleExecutor,
     DatabaseRetryEntrypointExecutor,
     EntrypointExecutorParameters,
     ScheduleExecutor,
