@@ -1,7 +1,8 @@
 """The delivery jobs (R4–R6): a notification on an outbound channel is enqueued by
 notify() with the write that causes it (R7) and sent at once; the `deliveries` schedule
 (every minute) sends what is due again after a failure or a rate-limit wait, and delivers
-the feed to the webhook subscriptions, each in feed order."""
+the feed to the webhook subscriptions, each in feed order, by one job per due notification
+and per subscription."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from app.channels import channels_from_settings
 from app.channels.webhooks import WebhookSender
+from app.db.unit_of_work import unit_of_work
 from app.jobs.registry import JobEnv, task
 from app.jobs.schedules import schedule
 from app.services import deliveries, webhooks
@@ -32,6 +33,13 @@ async def deliver_webhook(env: JobEnv, payload: dict[str, Any]) -> None:
 
 @schedule("deliveries", "* * * * *", "notifications due again and webhook deliveries, every minute")
 async def run_deliveries(env: JobEnv, now: datetime) -> str:
-    sent = await deliveries.deliver_due(env.db, env.settings, now=now, channels=channels_from_settings(env.settings))
-    accepted = await webhooks.deliver_all(env.db, WebhookSender.from_settings(env.settings), now=now)
-    return f"{sent} notifications tried, {accepted} webhook deliveries accepted"
+    """One job per due notification and per active subscription (one queued at a time for
+    each), so a slow peer holds up nobody else's messages."""
+    due = await deliveries.due_notifications(env.db, now=now)
+    subscriptions = await webhooks.active_subscriptions(env.db)
+    async with unit_of_work(env.db, env.settings.audit_keys, clock=env.clock) as uow:
+        for nid in due:
+            uow.enqueue(DELIVER_NOTIFICATION, {"id": str(nid)}, dedupe_key=f"notification:{nid}")
+        for sid in subscriptions:
+            uow.enqueue(DELIVER_WEBHOOK, {"subscription_id": str(sid)}, dedupe_key=f"webhook:{sid}")
+    return f"{len(due)} notifications and {len(subscriptions)} subscriptions to deliver"

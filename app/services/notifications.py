@@ -192,7 +192,7 @@ async def notify(
     made = (await uow.session.execute(stmt.returning(Notification.id, Notification.channel))).all()
     for nid, channel in made:
         if channel != "in_app":
-            uow.enqueue(DELIVER_JOB, {"id": str(nid)})  # sent once this write commits (R7)
+            uow.enqueue(DELIVER_JOB, {"id": str(nid)}, dedupe_key=f"notification:{nid}")  # at commit (R7)
     return [nid for nid, _ in made]
 
 

@@ -118,3 +118,29 @@ async def test_the_per_recipient_rate_limit_holds_the_rest_until_the_next_hour(d
         assert await deliver_due(db, settings, now=held[0].next_attempt_at) == 1
     assert len(gateway.requests) == 4
     assert {n.status for n in await _rows(db)} == {"sent"}
+
+
+async def test_an_org_units_group_robots_get_the_message_dingtalk_signed(db, clock, world, caplog) -> None:  # type: ignore[no-untyped-def]
+    from app.db.models import OrgUnitRobot
+    from tests.channels.test_robots import DING_SECRET, DING_TOKEN, WECOM_KEY, dingtalk_robot, wecom_robot
+
+    village = await world.village()
+    async with HttpPeer(dingtalk_robot(DING_SECRET)) as ding, HttpPeer(wecom_robot()) as wecom:
+        world.session.add_all([
+            OrgUnitRobot(org_unit_id=village.id, channel="dingtalk", url=ding.url(f"/robot/send?access_token={DING_TOKEN}"),
+                         secret=DING_SECRET),
+            OrgUnitRobot(org_unit_id=village.id, channel="wecom", url=wecom.url(f"/cgi-bin/webhook/send?key={WECOM_KEY}")),
+        ])
+        await world.session.flush()
+        settings = test_settings(webhook_allowed_private_hosts='["127.0.0.1"]')
+        await _notify(db, settings, clock, [Recipient.org_unit(village.id)], ("wecom", "dingtalk"),
+                      text="辖区内3家企业的重大事故隐患已逾期，请及时督办。")
+        caplog.set_level(logging.INFO)
+        assert await deliver_due(db, settings, now=clock.now) == 2
+    rows = {n.channel: n for n in await _rows(db)}
+    assert rows["dingtalk"].status == "sent", rows["dingtalk"].last_error
+    assert rows["wecom"].status == "sent", rows["wecom"].last_error
+    assert json.loads(ding.requests[0].body)["text"]["content"] == "辖区内3家企业的重大事故隐患已逾期，请及时督办。"
+    assert json.loads(wecom.requests[0].body)["msgtype"] == "text"
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert DING_TOKEN not in logged and WECOM_KEY not in logged and DING_SECRET not in logged
