@@ -2,6 +2,8 @@
 #   docker build -t anquan .
 #   docker run --rm -e DATABASE_URL=postgresql://anquan@db/anquan anquan python -m app.cli migrate
 #   docker run -d -p 8000:8000 -e DATABASE_URL=... -e ANQUAN_ENV=production -e ANQUAN_JWT_SECRET=... -e ANQUAN_AUDIT_KEY=... anquan
+# The job worker is a second process of the same image (as many as wanted, anywhere):
+#   docker run -d -e DATABASE_URL=... -e ANQUAN_ENV=production -e ANQUAN_JWT_SECRET=... -e ANQUAN_AUDIT_KEY=... anquan python -m app.cli worker
 FROM python:3.11-slim AS build
 WORKDIR /srv
 COPY pyproject.toml README.md requirements/production.txt ./
@@ -12,7 +14,7 @@ RUN pip install --no-cache-dir --prefix=/install --require-hashes -r production.
  && pip install --no-cache-dir --prefix=/install --no-deps .
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ANQUAN_ENV=production WEB_CONCURRENCY=2
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ANQUAN_ENV=production WEB_CONCURRENCY=2 ANQUAN_WORKER_IN_PROCESS=false
 RUN useradd --system --uid 10001 --home /srv anquan
 WORKDIR /srv
 COPY --from=build /install /usr/local

@@ -6,6 +6,8 @@
   verify-audit [--anchor SEQ:HASH ...]
                                check the audit trail (chain, MACs, checkpoints); names the first bad row
   audit-checkpoint             verify, then sign the chain's head; prints the line to keep elsewhere
+  worker                       run a job worker (tasks and schedules) until SIGTERM or SIGINT
+  run-scheduled NAME           run one scheduled job now and exit (reminders, escalation-proposals, target-digest)
 
 The database is DATABASE_URL's, or else the embedded PostgreSQL that ./scripts/run keeps
 under ./var/pgdata (started for the command when it is not running). A problem of the
@@ -167,6 +169,41 @@ async def _audit_checkpoint(url: str) -> int:
     return 1
 
 
+async def _worker(url: str) -> int:
+    import signal
+
+    from app.jobs.engine import run_worker
+    from app.jobs.registry import JobEnv
+    from app.logs import configure_logging
+
+    configure_logging()
+    settings = get_settings()
+    db = Database.from_url(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print("anquan: worker started (SIGTERM or Ctrl-C stops it)", file=sys.stderr, flush=True)
+    try:
+        await run_worker(JobEnv(db, settings), url, stop=stop)
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def _run_scheduled(url: str, name: str) -> int:
+    from app.jobs.engine import run_scheduled
+    from app.jobs.registry import JobEnv
+
+    settings = get_settings()
+    db = Database.from_url(url, pool_size=2, max_overflow=0)
+    try:
+        print(f"{name}: {await run_scheduled(JobEnv(db, settings), name)}")
+    finally:
+        await db.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="anquan",
@@ -223,6 +260,24 @@ def parser() -> argparse.ArgumentParser:
         "Verify the audit trail, then sign its head with ANQUAN_AUDIT_KEY and store the checkpoint; prints a "
         "line to keep outside the database (verify-audit --anchor checks against it). Run it from a timer.",
     )
+    command(
+        "worker",
+        "run a job worker",
+        "Run a worker of the job engine: it does the queued jobs (reminders, notifications, ...) and fires the "
+        "schedules at their Asia/Shanghai times. Run any number, on any number of machines: each job is done by "
+        "one of them, and a stopped worker's jobs are taken over. SIGTERM or Ctrl-C stops it after its running "
+        "jobs.",
+    )
+    from app.jobs.schedules import SCHEDULES
+    from app.jobs import tasks as _tasks  # noqa: F401  (registers the schedules)
+
+    rs = command(
+        "run-scheduled",
+        "run one scheduled job now",
+        "Run one scheduled job now and exit, e.g. after an outage; what it creates it creates once, however often "
+        "it runs (the jobs it enqueues are done by the workers).",
+    )
+    rs.add_argument("name", choices=sorted(SCHEDULES), help="one of: %(choices)s")
     return p
 
 
@@ -262,6 +317,10 @@ def _run(args: argparse.Namespace, url: str) -> int:
             return asyncio.run(_verify_audit(url, args.anchor))
         elif args.command == "audit-checkpoint":
             return asyncio.run(_audit_checkpoint(url))
+        elif args.command == "worker":
+            return asyncio.run(_worker(url))
+        elif args.command == "run-scheduled":
+            return asyncio.run(_run_scheduled(url, args.name))
     except DomainError as exc:
         errors = getattr(exc, "errors", None) or []
         print(f"error: {exc.detail}", *(f"  {e.field}: {e.message}" for e in errors), sep="\n", file=sys.stderr)

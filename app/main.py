@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +21,7 @@ from app.api import (
     criteria,
     drills,
     enterprises,
+    escalation_proposals,
     escalations,
     events,
     exports,
@@ -27,10 +29,14 @@ from app.api import (
     health,
     imports,
     inspections,
+    jobs,
+    notifications,
     org_units,
+    reminder_rules,
     reports,
     supervision_tasks,
     trainings,
+    webhooks,
 )
 from app.api.errors import install_error_handlers
 from app.api.idempotency import Replay
@@ -52,6 +58,9 @@ TAGS = [
     {"name": "hazards", "description": "The hazard ledger (隐患台账) and its rectification lifecycle."},
     {"name": "exports", "description": "The hazard ledger as CSV or XLSX (台账导出)."},
     {"name": "imports", "description": "Bringing an existing ledger in (台账导入): templates, upload, preview, commit."},
+    {"name": "notifications", "description": "What the service told whom (R4, R5): in-app notifications and the "
+     "deliveries by SMS, e-mail and group robots, with their status."},
+    {"name": "webhooks", "description": "Feed events pushed to district systems, signed per Standard Webhooks (R6)."},
     {"name": "attachments", "description": "Evidence files (JPEG, PNG, PDF) for hazards and inspections."},
     {"name": "reports", "description": "Reports from the public (群众举报): anonymous submission, verification."},
     {"name": "inspections", "description": "Inspections from the field; each finding becomes a hazard."},
@@ -67,12 +76,41 @@ TAGS = [
     {"name": "statistics", "description": "Hazard statistics."},
     {"name": "dashboard", "description": "Dashboard figures and campaign phases."},
     {"name": "audit", "description": "The hash-chained trail of every write."},
+    {"name": "automation", "description": "What the service does by itself: reminder rules, escalation proposals, jobs."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+class _InProcessWorker:
+    """A job worker beside the API in the same process (ANQUAN_WORKER_IN_PROCESS, the default
+    of ./scripts/run), so one command does everything on a laptop."""
+
+    def __init__(self, task: asyncio.Task[None], stop: asyncio.Event) -> None:
+        self.task, self._stop = task, stop
+
+    async def stop(self) -> None:
+        self._stop.set()
+        try:
+            await asyncio.wait_for(self.task, 30)
+        except Exception:  # a worker that failed has logged why; the API still stops cleanly
+            log.exception("the in-process worker stopped with an error")
+
+
+def _start_worker(app: FastAPI, settings: Settings, clock: Callable[[], datetime]) -> _InProcessWorker | None:
+    from app.jobs.engine import run_worker
+    from app.jobs.registry import JobEnv
+
+    db: Database = app.state.db
+    if db.raw_url is None:  # a database bound to a test's transaction: no worker can share it
+        return None
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(JobEnv(db, settings, clock), db.raw_url, stop=stop))
+    log.info("job worker started in the API process")
+    return _InProcessWorker(task, stop)
 
 
 def create_app(
@@ -100,9 +138,12 @@ def create_app(
             from app.services.bootstrap import ensure_bootstrap_admin
 
             await ensure_bootstrap_admin(app.state.db, app.state.passwords, settings)
+        worker = _start_worker(app, settings, clock) if settings.worker_in_process else None
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             if database is None:
                 await app.state.db.dispose()
                 app.state.db = None
@@ -138,9 +179,12 @@ def create_app(
     # exports before hazards, else "export" in /hazards/export is read as a hazard id
     for module in (
         health, auth, org_units, escalations, enterprises, exports, hazards, inspections, events, attachments, reports,
-        analytics, drills, trainings, supervision_tasks, audit, imports, criteria, checklists,
+        analytics, drills, trainings, supervision_tasks, audit, imports, criteria, checklists, reminder_rules,
+        escalation_proposals, jobs, notifications, webhooks,
     ):
         app.include_router(module.router)
+    app.include_router(notifications.hazard_router)
+    app.include_router(notifications.robot_router)
 
     app.add_middleware(
         RequestContextMiddleware,

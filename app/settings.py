@@ -106,6 +106,48 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     webhook_allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # R5: at most this many messages to one address (phone, e-mail, robot) on one channel per
+    # hour; the rest wait for the next hour
+    notify_rate_limit_per_hour: int = Field(default=20, ge=1, le=100_000)
+
+    # The job engine (app/jobs): ./scripts/run runs a worker inside the API process unless this
+    # is false (it sets the default to true for itself); `python -m app.cli worker` runs them apart.
+    worker_in_process: bool = False
+    # R3's thresholds as a JSON object of the ones changed, e.g. {"circular": 10}; the others
+    # keep their defaults (letter 1, circular 15, interview 30, exposure 60 overdue days;
+    # listing after 2 extensions and 1 overdue day)
+    escalation_thresholds: Annotated[dict[str, Any], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("escalation_thresholds", mode="before")
+    @classmethod
+    def _parse_thresholds(cls, value: Any) -> Any:
+        from app.domain.errors import RuleViolation
+        from app.domain.escalation import thresholds_from
+
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"ANQUAN_ESCALATION_THRESHOLDS is not valid JSON (line {exc.lineno}, column {exc.colno})"
+                ) from None
+        if not isinstance(value, dict):
+            raise ValueError("ANQUAN_ESCALATION_THRESHOLDS must be a JSON object of threshold names to days")
+        try:
+            thresholds_from(value)
+        except RuleViolation as exc:
+            problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            raise ValueError(f"ANQUAN_ESCALATION_THRESHOLDS: {problems or exc.detail}") from None
+        return value
+
+    @property
+    def thresholds(self) -> Any:
+        """R3's thresholds (app.domain.escalation.EscalationThresholds)."""
+        from app.domain.escalation import thresholds_from
+
+        return thresholds_from(self.escalation_thresholds)
 
     @field_validator("sms_gateway_url", "smtp_host", "smtp_from", "smtp_username", mode="before")
     @classmethod

@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=10.0, help="seconds per load run (each scenario has a run at 32 and one at 16 connections)")
     p.add_argument("--max-requests", type=int, default=100_000, help="request cap per run (the other bound besides --duration)")
     p.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIO_NAMES)
-                   + "; or import_50k alone (a ledger import through the service, in a database of its own)")
+                   + "; or import_50k alone (a ledger import through the service, in a database of its own)"
+                   + "; or reminders_10k alone (10,000 reminders due at once, delivered by one worker, in a database of its own)")
     p.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto", help="load generator (auto: wrk when installed)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", type=int, default=2, help="uvicorn workers of the service")
@@ -52,9 +53,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--report", type=Path, default=None, help="readable report (default: docs/performance.md for a full run, else var/bench/)")
     args = p.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    from bench.fanout import FANOUT_SCENARIOS
     from bench.imports import IMPORT_SCENARIOS
 
-    unknown = [s for s in args.only if s not in SCENARIO_NAMES and s not in IMPORT_SCENARIOS]
+    unknown = [s for s in args.only if s not in SCENARIO_NAMES and s not in IMPORT_SCENARIOS | FANOUT_SCENARIOS]
     if unknown:
         p.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIO_NAMES)}")
     if not 0 < args.scale <= 2:
@@ -121,6 +123,13 @@ async def main_async(args: argparse.Namespace) -> int:
     if args.only and set(args.only) <= IMPORT_SCENARIOS:
         try:
             return await run_import_bench(server, ROOT, log=log)
+        finally:
+            server.stop()
+    from bench.fanout import FANOUT_SCENARIOS, run_fanout_bench
+
+    if args.only and set(args.only) <= FANOUT_SCENARIOS:
+        try:
+            return await run_fanout_bench(server, ROOT, log=log)
         finally:
             server.stop()
     try:

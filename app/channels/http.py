@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import time
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,10 @@ import httpx
 from app.channels.base import DeliveryResult
 from app.channels.netguard import TargetPolicy, UnsafeTarget, parse_target
 from app.channels.redact import scrub
+
+# httpx logs every request line at INFO, query string and all: a robot's key or token would
+# land in the log. Each channel logs its own line, with the URL redacted, instead.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "anquan/0.1"

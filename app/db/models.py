@@ -344,6 +344,87 @@ class Escalation(Base):
     created_at: Mapped[datetime] = _created_at()
 
 
+
+class EscalationProposal(Base):
+    """R3: a step of the escalation ladder proposed for an overdue major hazard, once per
+    (hazard, overdue episode, step); accepted (the H9 escalation or listing it became is
+    linked) or dismissed with a reason."""
+
+    __tablename__ = "escalation_proposal"
+    __table_args__ = (
+        CheckConstraint("step IN ('letter', 'circular', 'interview', 'exposure', 'listing')", name="step"),
+        CheckConstraint("status IN ('open', 'accepted', 'dismissed')", name="status"),
+        UniqueConstraint("hazard_id", "episode", "step", name="uq_escalation_proposal_hazard_episode_step"),
+        Index("ix_escalation_proposal_status_id", "status", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    hazard_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hazard.id"))
+    step: Mapped[str] = mapped_column(String(12))
+    episode: Mapped[str] = mapped_column(String(80))
+    overdue_days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), server_default="open")
+    escalation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("escalation.id"))
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dismissed_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _created_at()
+
+
+class ReminderRuleSetting(Base):
+    """R1: a reminder rule as street_admin changed it; a rule without a row has its defaults
+    (app.domain.reminders.DEFAULT_RULES)."""
+
+    __tablename__ = "reminder_rule"
+    __table_args__ = (
+        CheckConstraint(
+            "code IN ('hazard_deadline', 'hazard_overdue', 'c1_period_end', 'c2_period_end', 'task_due', "
+            "'task_overdue', 'targets_weekly')",
+            name="code",
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    offsets_days: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    recipients: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    channels: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    repeat_every_days: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class Reminder(Base):
+    """R1, R2: one reminder of a rule for an object on an occasion, made once (the unique
+    constraint) however many workers scan; `pending` until its send time, then `sent`, or
+    `cancelled` when its cause has gone."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'cancelled')", name="status"),
+        UniqueConstraint("rule", "subject", "subject_id", "occasion", name="uq_reminder_rule_subject_occasion"),
+        Index("ix_reminder_pending_send_at", "send_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    rule: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    occasion: Mapped[str] = mapped_column(String(80))
+    occasion_on: Mapped[date] = mapped_column(Date)
+    reference_on: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(20))
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enterprise.id"))
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")
+    outcome: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
 class Inspection(Base):
     __tablename__ = "inspection"
     __table_args__ = (
@@ -736,6 +817,8 @@ class LedgerImportRow(Base):
     data: Mapped[dict] = mapped_column(JSONB)
 
 
+
+
 _TAGS_CHECK = (
     "tags <@ ARRAY['hospital_grade2', 'hospital_grade3', 'dust_explosion', "
     "'ammonia_refrigeration', 'confined_space', 'large_commercial_complex']::varchar[]"
@@ -887,3 +970,126 @@ class RiskOverride(Base):
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     created_by_role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = _created_at()
+
+
+NOTIFICATION_CHANNELS = ("in_app", "sms", "email", "wecom", "dingtalk")
+NOTIFICATION_STATES = ("pending", "sent", "failed", "cancelled")
+
+
+class Notification(Base):
+    """R5: one message to one recipient on one channel, with its cause and its delivery.
+    The recipient is a user (`recipient_user_id`; every in-app notification has one) or a
+    person outside the service reached by phone or e-mail (`address`, e.g. a principal), or
+    an org unit's group robot (`org_unit_id`, channels wecom/dingtalk). Enterprise, village
+    and sector are those of the cause, for scoping."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        CheckConstraint("channel IN ('in_app', 'sms', 'email', 'wecom', 'dingtalk')", name="channel"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name="status"),
+        CheckConstraint("channel <> 'in_app' OR recipient_user_id IS NOT NULL", name="in_app_user"),
+        CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent"),
+        Index("ix_notification_recipient_user_id_id", "recipient_user_id", "id"),
+        Index("ix_notification_subject", "subject_type", "subject_id", "id"),
+        Index("uq_notification_dedupe_key", "dedupe_key", unique=True),
+        Index("ix_notification_due", "next_attempt_at",
+              postgresql_where=text("status = 'pending' AND channel <> 'in_app'")),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    recipient_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    recipient_name: Mapped[str | None] = mapped_column(String(100))
+    recipient_role: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(320))
+    org_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_unit.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    enterprise_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    village_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    sector: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column("text", Text)
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dedupe_key: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrgUnitRobot(Base):
+    """R5: an org unit's WeCom or DingTalk group robot (its webhook URL, SSRF-checked, and
+    DingTalk's 加签 secret)."""
+
+    __tablename__ = "org_unit_robot"
+    __table_args__ = (CheckConstraint("channel IN ('wecom', 'dingtalk')", name="channel"),)
+
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_unit.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class WebhookSubscription(Base):
+    """R6: a URL subscribed to event types. It sees what its creator sees; `after_seq` is
+    the last feed event it has taken into its deliveries."""
+
+    __tablename__ = "webhook_subscription"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'disabled')", name="status"),
+        CheckConstraint("(status = 'disabled') = (disabled_reason IS NOT NULL)", name="disabled_reason"),
+        Index("ix_webhook_subscription_created_by_id", "created_by", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    description: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10), server_default="active")
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    after_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+
+
+class WebhookDelivery(Base):
+    """R6: one feed event to one subscription; `id` is the `webhook-id` of every attempt."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        Index("uq_webhook_delivery_subscription_event", "subscription_id", "event_id", unique=True),
+        Index("ix_webhook_delivery_subscription_seq", "subscription_id", "event_seq"),
+        Index("ix_webhook_delivery_pending", "subscription_id", "event_seq", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    event_seq: Mapped[int] = mapped_column(BigInteger)
+    event_type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created_at()
+
+
+# The job engine's tables (PgQueuer's, created by migration 0017): not mapped here, read
+# through app/jobs.
+ENGINE_TABLES = frozenset({"pgqueuer", "pgqueuer_log", "pgqueuer_schedules", "pgqueuer_statistics"})

@@ -203,6 +203,11 @@ class Database:
         return cls(connection.engine, maker, bound=connection)
 
     @property
+    def raw_url(self) -> str | None:
+        """The plain postgresql:// URL (None for a database bound to a test's connection)."""
+        return self._raw_url
+
+    @property
     def is_bound(self) -> bool:
         return self._bound is not None
 

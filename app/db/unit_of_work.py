@@ -5,7 +5,11 @@ audit row for having been made outside a request.
 
 Services queue; nothing is written until `commit()`, which inserts the events as one
 statement and the audit rows as another, then commits. Inside COMMIT deferred triggers
-number the events and chain the audit rows in commit order (migration 0009)."""
+number the events and chain the audit rows in commit order (migration 0009).
+
+Jobs (R7) are queued the same way (`enqueue`) and inserted into the job engine's queue
+(PgQueuer's table, app/jobs) on the unit of work's own connection just before COMMIT: a
+rolled-back write enqueues nothing, and a committed one's jobs are in the database with it."""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +47,37 @@ class RequestFacts:
     path: str
     client_address: str | None
     status_code: int
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job to insert with the unit of work: the task's name, its JSON payload, and
+    optionally a delay, a priority and a dedupe key (the engine keeps one queued or running
+    job per key)."""
+
+    name: str
+    payload: dict[str, Any]
+    delay: timedelta | None = None
+    priority: int = 0
+    dedupe_key: str | None = None
+
+
+async def insert_jobs(session: AsyncSession, jobs: list[QueuedJob]) -> None:
+    """Inserts `jobs` into the engine's queue on `session`'s connection, in its transaction
+    (one statement, the engine's own enqueue query). A job whose dedupe key is already
+    queued or running is skipped."""
+    from pgqueuer import AsyncpgDriver, Queries
+
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    await Queries(AsyncpgDriver(raw)).enqueue(  # type: ignore[arg-type]
+        [j.name for j in jobs],
+        [orjson.dumps(j.payload) for j in jobs],
+        [j.priority for j in jobs],
+        [j.delay for j in jobs],
+        [j.dedupe_key for j in jobs],
+        on_conflict="skip",
+    )
 
 
 @dataclass(frozen=True)
@@ -76,6 +113,7 @@ class UnitOfWork:
         self.request: RequestFacts | None = None
         self._events: list[dict[str, Any]] = []
         self._audit: dict[AuditEntry, None] = {}  # ordered, and one row per distinct entry
+        self._jobs: list[QueuedJob] = []
 
     @classmethod
     def open(cls, db: Database, audit_keys: AuditKeys, *, clock: Callable[[], datetime] = utc_now,
@@ -121,6 +159,25 @@ class UnitOfWork:
         )
         self._audit[entry] = None
 
+    def enqueue(
+        self,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        delay: timedelta | None = None,
+        priority: int = 0,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Queues the job `name` (a task of app/jobs) with a JSON `payload`, inserted into
+        the job queue in this transaction at `commit()` (R7); `delay` holds it back."""
+        if delay is not None and delay < timedelta(0):
+            delay = timedelta(0)
+        self._jobs.append(QueuedJob(name, dict(payload or {}), delay, priority, dedupe_key))
+
+    @property
+    def queued_jobs(self) -> tuple[QueuedJob, ...]:
+        return tuple(self._jobs)
+
     @property
     def audited(self) -> bool:
         return bool(self._audit)
@@ -163,12 +220,15 @@ class UnitOfWork:
             self._audit = {}
             await self.session.execute(insert(AuditLog), rows)
             wrote = True
+        if self._jobs:
+            jobs, self._jobs = self._jobs, []
+            await insert_jobs(self.session, jobs)
         if wrote and self._seal_now:
             await self.session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         await self.session.commit()
 
     async def rollback(self) -> None:
-        self._events, self._audit = [], {}
+        self._events, self._audit, self._jobs = [], {}, []
         await self.session.rollback()
 
     async def close(self) -> None:

@@ -25,3 +25,6 @@ class EventType:
     supervision_task_status_changed = "supervision_task.status_changed"
     supervision_task_findings_recorded = "supervision_task.findings_recorded"
     supervision_task_referral_recorded = "supervision_task.referral_recorded"
+    escalation_proposal_created = "escalation_proposal.created"
+    escalation_proposal_accepted = "escalation_proposal.accepted"
+    escalation_proposal_dismissed = "escalation_proposal.dismissed"

@@ -18,7 +18,7 @@ from app.domain.access import Principal
 from app.domain.enums import Role
 from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
 from app.domain.hazards import Action, Grade, HazardStatus, Source
-from app.services import attachments, criteria
+from app.services import attachments, criteria, notifications
 from app.services.context import Context
 from app.services.events import EventType
 
@@ -147,6 +147,7 @@ async def add(
             data=notice,
         )
         _event(ctx, hazard, EventType.hazard_major_notified, notice)
+        await notifications.notify_major_hazard(ctx.uow, hazard, enterprise, now=ctx.now)
     await attachments.link(ctx.session, ctx.principal, ctx.scope, new.attachment_ids, purpose="finding", hazard_id=hazard.id)
     if flush:
         await ctx.session.flush()

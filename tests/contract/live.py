@@ -168,6 +168,11 @@ def _seed_through_api(base_url: str, street: Street) -> None:
                    headers=street.auth("village1"))
         assert r.status_code == 201, r.text
         street.ids["import"] = r.json()["id"]
+        # a webhook subscription of the street office (to a loopback receiver that is not there)
+        r = c.post(API + "/webhook-subscriptions", headers=admin,
+                   json={"url": "http://127.0.0.1:9/contract-hook", "event_types": ["hazard.created"]})
+        assert r.status_code == 201, r.text
+        street.ids["webhook_subscription"] = r.json()["id"]
 
 
 @dataclass
@@ -220,6 +225,7 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
         "ANQUAN_DB_POOL_SIZE": "10",
         "ANQUAN_DB_MAX_OVERFLOW": "10",
         **GENEROUS_LIMITS,
+        "ANQUAN_WEBHOOK_ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"

@@ -35,6 +35,13 @@ ORGANISATION: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/org-units/{org_unit_id}/escalations"): 403,
     ("GET", "/api/v1/users/{user_id}"): 403,
     ("PATCH", "/api/v1/users/{user_id}"): 403,
+    # group robots: the street office sets them, the unit's own officers may read them
+    ("GET", "/api/v1/org-units/{org_unit_id}/robots"): 403,
+    ("PUT", "/api/v1/org-units/{org_unit_id}/robots/{channel}"): 403,
+    ("DELETE", "/api/v1/org-units/{org_unit_id}/robots/{channel}"): 403,
+    # the reminder rules are the street's settings, managed by street_admin alone (R1)
+    ("GET", "/api/v1/reminder-rules/{code}"): 403,
+    ("PATCH", "/api/v1/reminder-rules/{code}"): 403,
 }
 # Reference data (K1, K3): the criteria library and the checklists are read by every caller;
 # a checklist is changed only by street_admin and its sectors' lead departments (others 403,
@@ -45,6 +52,7 @@ REFERENCE: dict[tuple[str, str], int] = {
     ("PUT", "/api/v1/checklists/{checklist_id}"): 403,
     ("GET", "/api/v1/checklists/{checklist_id}/stats"): 200,
 }
+ADMIN_ONLY = {"user_id", "code"}
 
 
 class Objects:
@@ -141,6 +149,46 @@ class Objects:
         criterion = self.get("/criteria?sector=hazardous_chemicals&limit=1")["items"][0]
         return {"id": criterion["code"]}
 
+    def notification(self) -> dict[str, Any]:
+        """H8's text message to E's principal: visible to those who see the hazard."""
+        hazard = self.hazard()
+        items = self.get(f"/hazards/{hazard['id']}/notifications")["items"]
+        return next(n for n in items if n["recipient"]["role"] == "principal")
+
+    def subscription(self) -> dict[str, Any]:
+        """A subscription of E's village officer (the street office's admin sees it too)."""
+        r = self.client.post(API + "/webhook-subscriptions", headers=self.street.auth("village1"), json={
+            "url": "http://127.0.0.1:9/bola-hook", "event_types": ["hazard.created"], "description": "越权测试订阅",
+        })
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def escalation_proposal(self) -> dict[str, Any]:
+        """R3: a major hazard of E overdue by 10 days, and the daily job run by hand."""
+        import subprocess
+        import sys
+
+        hazard = self.post("/hazards", {
+            "enterprise_id": self.street.ids["e1"], "grade": "major", "source": "patrol",
+            "title": "越权测试逾期重大隐患", "discovered_on": str(today() - timedelta(days=20)),
+        })
+        r = self.client.post(API + f"/hazards/{hazard['id']}/plan", headers=self.admin, json={
+            "responsible_person": "越权测试负责人", "measures": "越权测试措施", "funds": "1000.00",
+            "deadline": str(today() - timedelta(days=10)), "contingency_plan": "越权测试预案",
+            "effective_on": str(today() - timedelta(days=19)),
+        })
+        assert r.status_code == 200, r.text
+        done = subprocess.run([sys.executable, "-m", "app.cli", "run-scheduled", "escalation-proposals"],
+                              env=self.server.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        proposals = self.get(f"/escalation-proposals?hazard_id={hazard['id']}")["items"]
+        assert proposals, done.stdout
+        return proposals[0]
+
+    def reminder_rule(self) -> dict[str, Any]:
+        rule = self.get("/reminder-rules/hazard_deadline")
+        return {**rule, "id": rule["code"]}
+
     def org_unit(self) -> dict[str, Any]:
         return self.get(f"/org-units/{self.street.ids['v1']}")
 
@@ -163,10 +211,14 @@ FACTORIES = {
     "import_id": Objects.ledger_import,
     "report_id": Objects.report,
     "task_id": Objects.task,
+    "proposal_id": Objects.escalation_proposal,
+    "code": Objects.reminder_rule,
     "org_unit_id": Objects.org_unit,
     "user_id": Objects.user,
     "checklist_id": Objects.checklist,
     "criterion_code": Objects.criterion,
+    "notification_id": Objects.notification,
+    "subscription_id": Objects.subscription,
 }
 
 
@@ -224,6 +276,9 @@ def test_a2_outsiders_get_404_without_data(objects: Objects, contract, method, p
     obj = _object(objects, kind)
     url = path.replace("{" + kind + "}", obj["id"])
     op = contract["paths"][path][method.lower()]
+    for p in op.get("parameters", []):  # a second path parameter (a delivery id, a channel): its example
+        if p["in"] == "path" and p["name"] != kind:
+            url = url.replace("{" + p["name"] + "}", str(p["example"]))
     body = request_body(op, contract, ids={"enterprise_id": objects.street.ids["e1"]})
     headers = objects.street.auth(OUTSIDERS[who])
     r = objects.client.request(method, url, json=body, headers=headers)
@@ -246,6 +301,6 @@ def test_a1_the_objects_are_visible_to_their_own_people(objects: Objects, method
     obj = _object(objects, kind)
     url = path.replace("{" + kind + "}", obj["id"])
     assert objects.client.get(url, headers=objects.street.auth("admin")).status_code == 200, url
-    if kind != "user_id":
+    if kind not in ADMIN_ONLY:
         r = objects.client.get(url, headers=objects.street.auth("village1"))
         assert r.status_code == 200, (url, r.text)

@@ -317,3 +317,46 @@ ITEM_RESULT = {
     "attachment_ids": [],
     "hazard_id": "0193a5c1-1b2c-7d3e-8f4a-5b6c7d8e9f00",
 }
+
+NOTIFICATION_ID = "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70"
+WEBHOOK_SUBSCRIPTION_ID = "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081"
+WEBHOOK_DELIVERY_ID = "0193a5c2-7dbe-7f2a-8b3c-4d5e6f708192"
+NOTIFICATION = {
+    "id": NOTIFICATION_ID,
+    "recipient": {"user_id": None, "name": "王强", "role": "principal", "address": "138****8000", "org_unit_id": None},
+    "channel": "sms",
+    "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+    "title": None,
+    "status": "sent",
+    "attempts": 1,
+    "last_error": None,
+    "next_attempt_at": None,
+    "cause": {"rule": "major_hazard", "resource": "hazards", "resource_id": HAZARD_ID},
+    "created_at": "2025-06-16T02:00:00Z",
+    "sent_at": "2025-06-16T02:00:03Z",
+    "read_at": None,
+}
+WEBHOOK_SUBSCRIPTION = {
+    "id": WEBHOOK_SUBSCRIPTION_ID,
+    "url": "https://district.example.gov.cn/anquan/webhook",
+    "event_types": ["hazard.created", "hazard.status_changed"],
+    "description": "区应急局隐患台账同步",
+    "status": "active",
+    "disabled_reason": None,
+    "created_by": VILLAGE_OFFICER_ID,
+    "created_at": "2025-06-16T02:00:00Z",
+    "updated_at": "2025-06-16T02:00:00Z",
+}
+WEBHOOK_DELIVERY = {
+    "id": WEBHOOK_DELIVERY_ID,
+    "webhook_id": "msg_0193a5c27dbe7f2a8b3c4d5e6f708192",
+    "event_id": 1025,
+    "event_type": "hazard.created",
+    "status": "delivered",
+    "attempts": 3,
+    "last_status_code": 200,
+    "last_error": None,
+    "next_attempt_at": None,
+    "last_attempt_at": "2025-06-16T02:00:40Z",
+    "delivered_at": "2025-06-16T02:00:40Z",
+}

@@ -1530,10 +1530,402 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reminder-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the reminder rules
+         * @description Every reminder rule of R1 as it is in force: its defaults until a street_admin changed it. street_admin only. Reminders go out at 09:00 Asia/Shanghai on their day, never between 21:00 and 08:00.
+         */
+        get: operations["list_reminder_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reminder-rules/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a reminder rule
+         * @description One reminder rule of R1 as it is in force. street_admin only.
+         */
+        get: operations["get_reminder_rule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a reminder rule
+         * @description street_admin changes a rule's offsets, recipients, channels, repeat or turns it off (R1); fields left out stay. Offsets are whole days, none negative, none twice, within the rule's range; recipients must apply to the rule's subject. A bad value answers 422 naming the field. Reminders already made are not changed.
+         */
+        patch: operations["change_reminder_rule"];
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List escalation proposals
+         * @description Proposals of the escalation ladder (R3) for overdue major hazards, made by the daily job, oldest first, keyset paginated; each caller sees those of the hazards it can see (A1).
+         */
+        get: operations["list_escalation_proposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals/{proposal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an escalation proposal
+         * @description One proposal (R3); one of a hazard the caller cannot see answers 404.
+         */
+        get: operations["get_escalation_proposal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals/{proposal_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an escalation proposal
+         * @description street_admin or supervisor accepts an open proposal: it becomes the H9 escalation of its step (函告, 通报, 约谈, 曝光; `escalation_id` links it) or, for `listing`, the hazard is listed (挂牌督办). A decided proposal answers 409; a hazard that has ended answers 409 too.
+         */
+        post: operations["accept_escalation_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/escalation-proposals/{proposal_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss an escalation proposal
+         * @description street_admin or supervisor dismisses an open proposal with a reason (R3); the step is not proposed again in the hazard's overdue episode. A decided proposal answers 409.
+         */
+        post: operations["dismiss_escalation_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List jobs of the job engine
+         * @description The background jobs (reminders, deliveries, scans) by state, oldest first, keyset paginated; street_admin only. A job that failed every attempt stays `failed` with its last error: `?status=failed` lists them.
+         */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my notifications
+         * @description The caller's own notifications (R5), newest first, keyset paginated: in-app ones and the deliveries addressed to the caller. `read=false` lists the unread ones.
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a notification
+         * @description One of the caller's own notifications, or a delivery to someone outside the service (a principal's text message, a group robot's message) whose cause the caller can see (A1); any other id answers 404.
+         */
+        get: operations["get_notification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a notification read
+         * @description Its recipient marks it read; marking it again keeps the first time. Others get 403 or 404.
+         */
+        post: operations["mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a notification again
+         * @description A delivery on an outbound channel (sms, email, wecom, dingtalk) that has ended (sent, failed or cancelled) goes out again from its first attempt; it is `pending` until the worker sends it. In-app notifications are not sent (422); one still pending answers 409.
+         */
+        post: operations["resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description The caller's subscriptions (street_admin: all), oldest first, keyset paginated.
+         */
+        get: operations["list_subscriptions"];
+        put?: never;
+        /**
+         * Subscribe a URL to feed events
+         * @description Every later feed event of the given types that the caller can see (A1) is POSTed to `url`, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), at least once and in feed order, with the resource as it is then. The secret is in this answer only. A URL that is not http(s), is over 2,000 characters or points at a private address → 422 naming `url`; an unknown event type → 422 naming `event_types`.
+         */
+        post: operations["create_subscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription
+         * @description One of the caller's subscriptions (street_admin: any); any other id answers 404.
+         */
+        get: operations["get_subscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Nothing more is delivered; its delivery log goes with it.
+         */
+        delete: operations["delete_subscription"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook subscription
+         * @description Changes its URL (checked as on creation), event types, description or status: `active` enables a disabled subscription again, `disabled` stops it.
+         */
+        patch: operations["update_subscription"];
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{subscription_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries
+         * @description The delivery log in feed order: each event's attempts, status and last answer.
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description The delivery goes out again with the same `webhook-id`, in its place in feed order.
+         */
+        post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hazards/{hazard_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a hazard's notifications
+         * @description R4 (H8): the deliveries a hazard caused, with their status — for a major hazard, the text messages to its enterprise's principal and actual controller — as far as the caller may see them, oldest first.
+         */
+        get: operations["hazard_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org-units/{org_unit_id}/robots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an org unit's group robots
+         * @description The WeCom / DingTalk group robots that get the org unit's messages: for street_admin and the unit's own officers (others 403).
+         */
+        get: operations["list_robots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org-units/{org_unit_id}/robots/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an org unit's group robot
+         * @description The org unit's WeCom or DingTalk group-robot webhook URL (street_admin). The URL must be http(s), at most 2,000 characters, and not point at a loopback, link-local or private address unless its host is listed in ANQUAN_WEBHOOK_ALLOWED_PRIVATE_HOSTS (422 naming `url`).
+         */
+        put: operations["put_robot"];
+        post?: never;
+        /**
+         * Remove an org unit's group robot
+         * @description Its messages on that channel are skipped from now on (street_admin).
+         */
+        delete: operations["delete_robot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "note": "逾期未改，予以通报",
+         *       "effective_on": "2025-05-16"
+         *     }
+         */
+        AcceptProposal: {
+            /** @description The escalation's note; the proposal's reason when left out. */
+            note?: string | null;
+            /** @description Business date of the escalation (default today). */
+            effective_on?: string | null;
+        };
         /**
          * @example {
          *       "comment": "督导到位，同意验收",
@@ -1688,6 +2080,21 @@ export interface components {
             current_phase: string | null;
             phases: components["schemas"]["PhaseRead"][];
         };
+        Cause: {
+            /**
+             * @description What caused it: `major_hazard` (H8), a reminder rule, `webhook_disabled` ...
+             * @example major_hazard
+             */
+            rule: string;
+            /** @example hazards */
+            resource: string | null;
+            resource_id?: string | null;
+        };
+        /**
+         * @description R5 channels. `in_app` always works; the others are skipped when not configured.
+         * @enum {string}
+         */
+        Channel: "in_app" | "sms" | "email" | "wecom" | "dingtalk";
         /** @enum {string} */
         CheckResult: "pass" | "fail" | "not_applicable";
         /**
@@ -2361,6 +2768,21 @@ export interface components {
             by_sector: components["schemas"]["GroupFigures"][];
         };
         /**
+         * @description R6: `pending` (waiting, or retrying), `delivered` (a 2xx answer), `failed` (the subscription was disabled
+         *     on it).
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
+        /**
+         * @example {
+         *       "reason": "企业已提交整改验收申请，暂不通报"
+         *     }
+         */
+        DismissProposal: {
+            /** @description Why the step is not taken; required. */
+            reason: string;
+        };
+        /**
          * @example {
          *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
          *       "kind": "evacuation",
@@ -2695,6 +3117,74 @@ export interface components {
          */
         EscalationList: {
             items: components["schemas"]["EscalationRead"][];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+         *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *           "step": "circular",
+         *           "episode": "2025-04-30",
+         *           "overdue_days": 16,
+         *           "reason": "重大事故隐患逾期16天，建议通报",
+         *           "status": "open",
+         *           "escalation_id": null,
+         *           "proposed_on": "2025-05-16",
+         *           "decided_by": null,
+         *           "decided_at": null,
+         *           "dismissed_reason": null,
+         *           "created_at": "2025-05-16T00:30:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        EscalationProposalPage: {
+            items: components["schemas"]["EscalationProposalRead"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+         *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+         *       "step": "circular",
+         *       "episode": "2025-04-30",
+         *       "overdue_days": 16,
+         *       "reason": "重大事故隐患逾期16天，建议通报",
+         *       "status": "open",
+         *       "escalation_id": null,
+         *       "proposed_on": "2025-05-16",
+         *       "decided_by": null,
+         *       "decided_at": null,
+         *       "dismissed_reason": null,
+         *       "created_at": "2025-05-16T00:30:00Z"
+         *     }
+         */
+        EscalationProposalRead: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            hazard_id: string;
+            /** @description 函告 letter, 通报 circular, 约谈 interview, 曝光 exposure, 挂牌督办 listing. */
+            step: components["schemas"]["ProposalStep"];
+            /** @description The overdue episode: the deadline it is overdue against (and a reopening). */
+            episode: string;
+            /** @description Days overdue when it was proposed. */
+            overdue_days: number;
+            /** @description Why it was proposed. */
+            reason: string;
+            status: components["schemas"]["ProposalStatus"];
+            /** @description The H9 escalation it became, once accepted (listing: none). */
+            escalation_id: string | null;
+            /** Format: date */
+            proposed_on: string;
+            decided_by: string | null;
+            decided_at: string | null;
+            dismissed_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
          * @example {
@@ -3597,6 +4087,65 @@ export interface components {
         };
         /**
          * @example {
+         *       "items": [
+         *         {
+         *           "id": 4711,
+         *           "task": "reminders.deliver",
+         *           "status": "failed",
+         *           "attempts": 5,
+         *           "error": "the SMS gateway answered 503",
+         *           "error_type": "RuntimeError",
+         *           "created_at": "2025-05-16T01:00:00Z",
+         *           "updated_at": "2025-05-16T01:40:00Z",
+         *           "execute_after": "2025-05-16T01:35:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        JobPage: {
+            items: components["schemas"]["JobRead"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": 4711,
+         *       "task": "reminders.deliver",
+         *       "status": "failed",
+         *       "attempts": 5,
+         *       "error": "the SMS gateway answered 503",
+         *       "error_type": "RuntimeError",
+         *       "created_at": "2025-05-16T01:00:00Z",
+         *       "updated_at": "2025-05-16T01:40:00Z",
+         *       "execute_after": "2025-05-16T01:35:00Z"
+         *     }
+         */
+        JobRead: {
+            id: number;
+            /** @description The task's name. */
+            task: string;
+            /** @description queued (waiting), picked (running), failed (after its last attempt). */
+            status: components["schemas"]["JobStatus"];
+            /** @description Tries made, the running one included. */
+            attempts: number;
+            /** @description The last error, as the task raised it. */
+            error: string | null;
+            error_type: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description Not run before this instant (a retry's delay).
+             */
+            execute_after: string;
+        };
+        /** @enum {string} */
+        JobStatus: "queued" | "picked" | "failed";
+        /**
+         * @example {
          *       "listed": true,
          *       "comment": "重大隐患挂牌督办",
          *       "effective_on": "2025-04-12"
@@ -3674,6 +4223,114 @@ export interface components {
             org_unit_id: string | null;
             enterprise_id: string | null;
         };
+        /**
+         * @description R5: where a notification goes.
+         * @enum {string}
+         */
+        NotificationChannel: "in_app" | "sms" | "email" | "wecom" | "dingtalk";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+         *           "recipient": {
+         *             "user_id": null,
+         *             "name": "王强",
+         *             "role": "principal",
+         *             "address": "138****8000",
+         *             "org_unit_id": null
+         *           },
+         *           "channel": "sms",
+         *           "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+         *           "title": null,
+         *           "status": "sent",
+         *           "attempts": 1,
+         *           "last_error": null,
+         *           "next_attempt_at": null,
+         *           "cause": {
+         *             "rule": "major_hazard",
+         *             "resource": "hazards",
+         *             "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+         *           },
+         *           "created_at": "2025-06-16T02:00:00Z",
+         *           "sent_at": "2025-06-16T02:00:03Z",
+         *           "read_at": null
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        NotificationPage: {
+            items: components["schemas"]["NotificationRead"][];
+            /** @description Pass as `cursor` for the next page; null on the last one. */
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+         *       "recipient": {
+         *         "user_id": null,
+         *         "name": "王强",
+         *         "role": "principal",
+         *         "address": "138****8000",
+         *         "org_unit_id": null
+         *       },
+         *       "channel": "sms",
+         *       "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+         *       "title": null,
+         *       "status": "sent",
+         *       "attempts": 1,
+         *       "last_error": null,
+         *       "next_attempt_at": null,
+         *       "cause": {
+         *         "rule": "major_hazard",
+         *         "resource": "hazards",
+         *         "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+         *       },
+         *       "created_at": "2025-06-16T02:00:00Z",
+         *       "sent_at": "2025-06-16T02:00:03Z",
+         *       "read_at": null
+         *     }
+         */
+        NotificationRead: {
+            /** Format: uuid */
+            id: string;
+            recipient: components["schemas"]["NotificationRecipient"];
+            channel: components["schemas"]["NotificationChannel"];
+            text: string;
+            /** @description The e-mail subject, when there is one. */
+            title: string | null;
+            status: components["schemas"]["NotificationStatus"];
+            /** @description Delivery attempts so far (in-app: 0). */
+            attempts: number;
+            /** @description Why the last attempt failed or why it was skipped. */
+            last_error: string | null;
+            /** @description When a pending notification is tried next. */
+            next_attempt_at: string | null;
+            cause: components["schemas"]["Cause"];
+            /** Format: date-time */
+            created_at: string;
+            sent_at: string | null;
+            /** @description When its recipient marked it read (in-app). */
+            read_at: string | null;
+        };
+        NotificationRecipient: {
+            /** @description The user, for in-app notifications and users of the service. */
+            user_id: string | null;
+            name?: string | null;
+            /** @description `principal` or `actual_controller` for H8's text messages. */
+            role: string | null;
+            /** @description The phone or e-mail address, masked (138****8000). */
+            address: string | null;
+            /** @description The org unit whose group robot gets a wecom/dingtalk message. */
+            org_unit_id: string | null;
+        };
+        /**
+         * @description R5: `pending` until sent; `failed` after its last retry; `cancelled` when its channel is not configured
+         *     (the error says so) or its cause has gone.
+         * @enum {string}
+         */
+        NotificationStatus: "pending" | "sent" | "failed" | "cancelled";
         /**
          * @description C1 `principal_inspection` or C2 `drill`.
          * @enum {string}
@@ -3972,6 +4629,10 @@ export interface components {
              */
             rows_total: number | null;
         };
+        /** @enum {string} */
+        ProposalStatus: "open" | "accepted" | "dismissed";
+        /** @enum {string} */
+        ProposalStep: "letter" | "circular" | "interview" | "exposure" | "listing";
         /**
          * @example {
          *       "description": "某厂房内堆放大量油漆桶，消防通道被堵塞",
@@ -4033,6 +4694,15 @@ export interface components {
             effective_on?: string | null;
         };
         /**
+         * @description Who receives a reminder, as a role or relationship the notifications service resolves.
+         *
+         *     `enterprise_principal` is a person (a phone, not a user account: in-app does not reach
+         *     them); `street_office` is the street office as a unit (its users and its group robot);
+         *     `street_admins` are the users with the role `street_admin`.
+         * @enum {string}
+         */
+        Recipient: "enterprise_principal" | "enterprise_users" | "village_officers" | "lead_department_officers" | "street_office" | "assignee_unit_users" | "street_admins";
+        /**
          * @example {
          *       "referred_to": "区纪委监委",
          *       "subject": "东湖村督导整改不力问题",
@@ -4083,6 +4753,93 @@ export interface components {
          */
         RefreshRequest: {
             refresh_token: string;
+        };
+        /**
+         * @description Only the fields given change; each is checked against the rule (R1).
+         * @example {
+         *       "offsets_days": [
+         *         10,
+         *         3,
+         *         1
+         *       ],
+         *       "channels": [
+         *         "in_app"
+         *       ]
+         *     }
+         */
+        ReminderRuleChange: {
+            /** @description Turn the rule on or off. */
+            enabled?: boolean;
+            /** @description Whole days, none negative and none twice (their meaning: see the rule's `offsets_days`). */
+            offsets_days?: number[];
+            /** @description Who is reminded; each must apply to the rule's subject. */
+            recipients?: components["schemas"]["Recipient"][];
+            /** @description in_app always works. */
+            channels?: components["schemas"]["Channel"][];
+            /** @description The overdue rules only; null for the others. */
+            repeat_every_days?: number | null;
+        };
+        /** @enum {string} */
+        ReminderRuleCode: "hazard_deadline" | "hazard_overdue" | "c1_period_end" | "c2_period_end" | "task_due" | "task_overdue" | "targets_weekly";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "hazard_deadline",
+         *           "enabled": true,
+         *           "offsets_days": [
+         *             7,
+         *             1
+         *           ],
+         *           "recipients": [
+         *             "enterprise_principal",
+         *             "enterprise_users",
+         *             "village_officers",
+         *             "lead_department_officers"
+         *           ],
+         *           "channels": [
+         *             "in_app",
+         *             "sms"
+         *           ],
+         *           "repeat_every_days": null
+         *         }
+         *       ]
+         *     }
+         */
+        ReminderRuleList: {
+            items: components["schemas"]["ReminderRuleRead"][];
+        };
+        /**
+         * @example {
+         *       "code": "hazard_deadline",
+         *       "enabled": true,
+         *       "offsets_days": [
+         *         7,
+         *         1
+         *       ],
+         *       "recipients": [
+         *         "enterprise_principal",
+         *         "enterprise_users",
+         *         "village_officers",
+         *         "lead_department_officers"
+         *       ],
+         *       "channels": [
+         *         "in_app",
+         *         "sms"
+         *       ],
+         *       "repeat_every_days": null
+         *     }
+         */
+        ReminderRuleRead: {
+            /** @description The rule (R1): what it reminds of. */
+            code: components["schemas"]["ReminderRuleCode"];
+            enabled: boolean;
+            /** @description Days before the deadline, due date or period end (0 = that day); for the overdue rules, the overdue days (1 = the day after the deadline); for `targets_weekly`, days after Monday. */
+            offsets_days: number[];
+            recipients: components["schemas"]["Recipient"][];
+            channels: components["schemas"]["Channel"][];
+            /** @description The overdue rules only: after the last offset, again every this many days while overdue. */
+            repeat_every_days: number | null;
         };
         /**
          * @example {
@@ -4287,6 +5044,59 @@ export interface components {
             /** @description Every override, newest first. */
             history: components["schemas"]["RiskOverrideRead"][];
         };
+        /**
+         * @description The group robots an org unit may have.
+         * @enum {string}
+         */
+        RobotChannel: "wecom" | "dingtalk";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "channel": "dingtalk",
+         *           "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+         *           "signed": true,
+         *           "updated_at": "2025-06-16T02:00:00Z"
+         *         }
+         *       ]
+         *     }
+         */
+        RobotList: {
+            items: components["schemas"]["RobotRead"][];
+        };
+        /**
+         * @example {
+         *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "channel": "dingtalk",
+         *       "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+         *       "signed": true,
+         *       "updated_at": "2025-06-16T02:00:00Z"
+         *     }
+         */
+        RobotRead: {
+            /** Format: uuid */
+            org_unit_id: string;
+            channel: components["schemas"]["RobotChannel"];
+            /** @description The URL with its credentials hidden. */
+            url: string;
+            /** @description Whether a signing secret is kept. */
+            signed: boolean;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0f1e2d3c4b5a",
+         *       "secret": "SEC0123456789abcdef"
+         *     }
+         */
+        RobotWrite: {
+            /** @description The group robot's webhook URL (http or https; checked against SSRF: private addresses are refused unless listed in ANQUAN_WEBHOOK_ALLOWED_PRIVATE_HOSTS). */
+            url: string;
+            /** @description DingTalk's 加签 secret (SEC…), when the robot signs. */
+            secret?: string | null;
+        };
         /** @enum {string} */
         Role: "street_admin" | "supervisor" | "department_officer" | "village_officer" | "enterprise_user" | "district_viewer";
         /**
@@ -4425,6 +5235,11 @@ export interface components {
             /** @description What the assignee unit did and found (督导/整改情况报告). */
             report: string;
         };
+        /**
+         * @description R6: `disabled` by a user or after 3 days of failed deliveries (`disabled_reason` says which).
+         * @enum {string}
+         */
+        SubscriptionStatus: "active" | "disabled";
         /**
          * @description The units C3 supervises.
          * @enum {string}
@@ -5033,6 +5848,180 @@ export interface components {
             discovered_on?: string | null;
             /** @description substantiated: 整改期限, if given now. */
             deadline?: string | null;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c2-7dbe-7f2a-8b3c-4d5e6f708192",
+         *           "webhook_id": "msg_0193a5c27dbe7f2a8b3c4d5e6f708192",
+         *           "event_id": 1025,
+         *           "event_type": "hazard.created",
+         *           "status": "delivered",
+         *           "attempts": 3,
+         *           "last_status_code": 200,
+         *           "last_error": null,
+         *           "next_attempt_at": null,
+         *           "last_attempt_at": "2025-06-16T02:00:40Z",
+         *           "delivered_at": "2025-06-16T02:00:40Z"
+         *         }
+         *       ],
+         *       "next_cursor": 1025
+         *     }
+         */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDeliveryRead"][];
+            /** @description The `event_id` of the last delivery of this page: pass it as `after`; null on the last page. */
+            next_cursor: number | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c2-7dbe-7f2a-8b3c-4d5e6f708192",
+         *       "webhook_id": "msg_0193a5c27dbe7f2a8b3c4d5e6f708192",
+         *       "event_id": 1025,
+         *       "event_type": "hazard.created",
+         *       "status": "delivered",
+         *       "attempts": 3,
+         *       "last_status_code": 200,
+         *       "last_error": null,
+         *       "next_attempt_at": null,
+         *       "last_attempt_at": "2025-06-16T02:00:40Z",
+         *       "delivered_at": "2025-06-16T02:00:40Z"
+         *     }
+         */
+        WebhookDeliveryRead: {
+            /** Format: uuid */
+            id: string;
+            /** @description The `webhook-id` header of every attempt of this delivery. */
+            webhook_id: string;
+            /** @description The feed event's id (as in `GET /api/v1/events`). */
+            event_id: number;
+            event_type: string;
+            status: components["schemas"]["DeliveryStatus"];
+            attempts: number;
+            last_status_code: number | null;
+            last_error: string | null;
+            next_attempt_at: string | null;
+            last_attempt_at: string | null;
+            delivered_at: string | null;
+        };
+        /**
+         * @example {
+         *       "url": "https://district.example.gov.cn/anquan/webhook",
+         *       "event_types": [
+         *         "hazard.created"
+         *       ],
+         *       "description": "区应急局隐患台账同步"
+         *     }
+         */
+        WebhookSubscriptionCreate: {
+            /** @description http or https, at most 2,000 characters; loopback, link-local and private addresses are refused unless listed in ANQUAN_WEBHOOK_ALLOWED_PRIVATE_HOSTS. */
+            url: string;
+            /** @description Feed event types, e.g. `hazard.created` (see `GET /api/v1/events`). */
+            event_types: string[];
+            description?: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+         *       "url": "https://district.example.gov.cn/anquan/webhook",
+         *       "event_types": [
+         *         "hazard.created",
+         *         "hazard.status_changed"
+         *       ],
+         *       "description": "区应急局隐患台账同步",
+         *       "status": "active",
+         *       "disabled_reason": null,
+         *       "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+         *       "created_at": "2025-06-16T02:00:00Z",
+         *       "updated_at": "2025-06-16T02:00:00Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        WebhookSubscriptionCreated: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            event_types: string[];
+            description: string | null;
+            status: components["schemas"]["SubscriptionStatus"];
+            disabled_reason: string | null;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The signing secret (Standard Webhooks, `whsec_…`); shown this once only. */
+            secret: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+         *           "url": "https://district.example.gov.cn/anquan/webhook",
+         *           "event_types": [
+         *             "hazard.created",
+         *             "hazard.status_changed"
+         *           ],
+         *           "description": "区应急局隐患台账同步",
+         *           "status": "active",
+         *           "disabled_reason": null,
+         *           "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+         *           "created_at": "2025-06-16T02:00:00Z",
+         *           "updated_at": "2025-06-16T02:00:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        WebhookSubscriptionPage: {
+            items: components["schemas"]["WebhookSubscriptionRead"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "status": "active"
+         *     }
+         */
+        WebhookSubscriptionPatch: {
+            url?: string | null;
+            event_types?: string[] | null;
+            description?: string | null;
+            /** @description `active` enables a disabled subscription again: its pending deliveries go out at once, in order. */
+            status?: components["schemas"]["SubscriptionStatus"] | null;
+        };
+        /**
+         * @example {
+         *       "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+         *       "url": "https://district.example.gov.cn/anquan/webhook",
+         *       "event_types": [
+         *         "hazard.created",
+         *         "hazard.status_changed"
+         *       ],
+         *       "description": "区应急局隐患台账同步",
+         *       "status": "active",
+         *       "disabled_reason": null,
+         *       "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+         *       "created_at": "2025-06-16T02:00:00Z",
+         *       "updated_at": "2025-06-16T02:00:00Z"
+         *     }
+         */
+        WebhookSubscriptionRead: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            event_types: string[];
+            description: string | null;
+            status: components["schemas"]["SubscriptionStatus"];
+            disabled_reason: string | null;
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /**
          * @description The HTTP methods that write.
@@ -14017,6 +15006,2000 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reminder_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every rule, in a fixed order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "hazard_deadline",
+                     *           "enabled": true,
+                     *           "offsets_days": [
+                     *             7,
+                     *             1
+                     *           ],
+                     *           "recipients": [
+                     *             "enterprise_principal",
+                     *             "enterprise_users",
+                     *             "village_officers",
+                     *             "lead_department_officers"
+                     *           ],
+                     *           "channels": [
+                     *             "in_app",
+                     *             "sms"
+                     *           ],
+                     *           "repeat_every_days": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRuleList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_reminder_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The rule's code.
+                 * @example hazard_deadline
+                 */
+                code: components["schemas"]["ReminderRuleCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "hazard_deadline",
+                     *       "enabled": true,
+                     *       "offsets_days": [
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "recipients": [
+                     *         "enterprise_principal",
+                     *         "enterprise_users",
+                     *         "village_officers",
+                     *         "lead_department_officers"
+                     *       ],
+                     *       "channels": [
+                     *         "in_app",
+                     *         "sms"
+                     *       ],
+                     *       "repeat_every_days": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRuleRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_reminder_rule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The rule's code.
+                 * @example hazard_deadline
+                 */
+                code: components["schemas"]["ReminderRuleCode"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "offsets_days": [
+                 *         10,
+                 *         3,
+                 *         1
+                 *       ],
+                 *       "channels": [
+                 *         "in_app"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReminderRuleChange"];
+            };
+        };
+        responses: {
+            /** @description The rule as changed. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "hazard_deadline",
+                     *       "enabled": true,
+                     *       "offsets_days": [
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "recipients": [
+                     *         "enterprise_principal",
+                     *         "enterprise_users",
+                     *         "village_officers",
+                     *         "lead_department_officers"
+                     *       ],
+                     *       "channels": [
+                     *         "in_app",
+                     *         "sms"
+                     *       ],
+                     *       "repeat_every_days": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReminderRuleRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_escalation_proposals: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only proposals in this state.
+                 * @example open
+                 */
+                status?: components["schemas"]["ProposalStatus"];
+                /**
+                 * @description Only the proposals of this hazard.
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of proposals, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *           "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *           "step": "circular",
+                     *           "episode": "2025-04-30",
+                     *           "overdue_days": 16,
+                     *           "reason": "重大事故隐患逾期16天，建议通报",
+                     *           "status": "open",
+                     *           "escalation_id": null,
+                     *           "proposed_on": "2025-05-16",
+                     *           "decided_by": null,
+                     *           "decided_at": null,
+                     *           "dismissed_reason": null,
+                     *           "created_at": "2025-05-16T00:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_escalation_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The escalation proposal's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f
+                 */
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proposal. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "step": "circular",
+                     *       "episode": "2025-04-30",
+                     *       "overdue_days": 16,
+                     *       "reason": "重大事故隐患逾期16天，建议通报",
+                     *       "status": "open",
+                     *       "escalation_id": null,
+                     *       "proposed_on": "2025-05-16",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "dismissed_reason": null,
+                     *       "created_at": "2025-05-16T00:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_escalation_proposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The escalation proposal's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f
+                 */
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "逾期未改，予以通报",
+                 *       "effective_on": "2025-05-16"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AcceptProposal"];
+            };
+        };
+        responses: {
+            /** @description The proposal, `accepted`. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "step": "circular",
+                     *       "episode": "2025-04-30",
+                     *       "overdue_days": 16,
+                     *       "reason": "重大事故隐患逾期16天，建议通报",
+                     *       "status": "open",
+                     *       "escalation_id": null,
+                     *       "proposed_on": "2025-05-16",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "dismissed_reason": null,
+                     *       "created_at": "2025-05-16T00:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_escalation_proposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The escalation proposal's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f
+                 */
+                proposal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "企业已提交整改验收申请，暂不通报"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DismissProposal"];
+            };
+        };
+        responses: {
+            /** @description The proposal, `dismissed`. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-4a1b-7c2d-8e3f-4a5b6c7d8e9f",
+                     *       "hazard_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d",
+                     *       "step": "circular",
+                     *       "episode": "2025-04-30",
+                     *       "overdue_days": 16,
+                     *       "reason": "重大事故隐患逾期16天，建议通报",
+                     *       "status": "open",
+                     *       "escalation_id": null,
+                     *       "proposed_on": "2025-05-16",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "dismissed_reason": null,
+                     *       "created_at": "2025-05-16T00:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EscalationProposalRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_jobs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The jobs in this state.
+                 * @example failed
+                 */
+                status?: components["schemas"]["JobStatus"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (11 characters, base64url). Leave it out for the first page.
+                 * @example AAAAAAAAAGQ
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 4711,
+                     *           "task": "reminders.deliver",
+                     *           "status": "failed",
+                     *           "attempts": 5,
+                     *           "error": "the SMS gateway answered 503",
+                     *           "error_type": "RuntimeError",
+                     *           "created_at": "2025-05-16T01:00:00Z",
+                     *           "updated_at": "2025-05-16T01:40:00Z",
+                     *           "execute_after": "2025-05-16T01:35:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `false`: only unread ones; `true`: only read ones.
+                 * @example false
+                 */
+                read?: boolean;
+                /**
+                 * @description Only those on this channel.
+                 * @example in_app
+                 */
+                channel?: components["schemas"]["NotificationChannel"];
+                /**
+                 * @description Only those in this delivery status.
+                 * @example sent
+                 */
+                status?: components["schemas"]["NotificationStatus"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's notifications, newest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+                     *           "recipient": {
+                     *             "user_id": null,
+                     *             "name": "王强",
+                     *             "role": "principal",
+                     *             "address": "138****8000",
+                     *             "org_unit_id": null
+                     *           },
+                     *           "channel": "sms",
+                     *           "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+                     *           "title": null,
+                     *           "status": "sent",
+                     *           "attempts": 1,
+                     *           "last_error": null,
+                     *           "next_attempt_at": null,
+                     *           "cause": {
+                     *             "rule": "major_hazard",
+                     *             "resource": "hazards",
+                     *             "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *           },
+                     *           "created_at": "2025-06-16T02:00:00Z",
+                     *           "sent_at": "2025-06-16T02:00:03Z",
+                     *           "read_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The notification's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70
+                 */
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification with its delivery status. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+                     *       "recipient": {
+                     *         "user_id": null,
+                     *         "name": "王强",
+                     *         "role": "principal",
+                     *         "address": "138****8000",
+                     *         "org_unit_id": null
+                     *       },
+                     *       "channel": "sms",
+                     *       "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+                     *       "title": null,
+                     *       "status": "sent",
+                     *       "attempts": 1,
+                     *       "last_error": null,
+                     *       "next_attempt_at": null,
+                     *       "cause": {
+                     *         "rule": "major_hazard",
+                     *         "resource": "hazards",
+                     *         "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       },
+                     *       "created_at": "2025-06-16T02:00:00Z",
+                     *       "sent_at": "2025-06-16T02:00:03Z",
+                     *       "read_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_read: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The notification's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70
+                 */
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, read. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+                     *       "recipient": {
+                     *         "user_id": null,
+                     *         "name": "王强",
+                     *         "role": "principal",
+                     *         "address": "138****8000",
+                     *         "org_unit_id": null
+                     *       },
+                     *       "channel": "sms",
+                     *       "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+                     *       "title": null,
+                     *       "status": "sent",
+                     *       "attempts": 1,
+                     *       "last_error": null,
+                     *       "next_attempt_at": null,
+                     *       "cause": {
+                     *         "rule": "major_hazard",
+                     *         "resource": "hazards",
+                     *         "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       },
+                     *       "created_at": "2025-06-16T02:00:00Z",
+                     *       "sent_at": "2025-06-16T02:00:03Z",
+                     *       "read_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The notification's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70
+                 */
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, pending again. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+                     *       "recipient": {
+                     *         "user_id": null,
+                     *         "name": "王强",
+                     *         "role": "principal",
+                     *         "address": "138****8000",
+                     *         "org_unit_id": null
+                     *       },
+                     *       "channel": "sms",
+                     *       "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+                     *       "title": null,
+                     *       "status": "sent",
+                     *       "attempts": 1,
+                     *       "last_error": null,
+                     *       "next_attempt_at": null,
+                     *       "cause": {
+                     *         "rule": "major_hazard",
+                     *         "resource": "hazards",
+                     *         "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *       },
+                     *       "created_at": "2025-06-16T02:00:00Z",
+                     *       "sent_at": "2025-06-16T02:00:03Z",
+                     *       "read_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_subscriptions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+                     *           "url": "https://district.example.gov.cn/anquan/webhook",
+                     *           "event_types": [
+                     *             "hazard.created",
+                     *             "hazard.status_changed"
+                     *           ],
+                     *           "description": "区应急局隐患台账同步",
+                     *           "status": "active",
+                     *           "disabled_reason": null,
+                     *           "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *           "created_at": "2025-06-16T02:00:00Z",
+                     *           "updated_at": "2025-06-16T02:00:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscriptionPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_subscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://district.example.gov.cn/anquan/webhook",
+                 *       "event_types": [
+                 *         "hazard.created"
+                 *       ],
+                 *       "description": "区应急局隐患台账同步"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSubscriptionCreate"];
+            };
+        };
+        responses: {
+            /** @description The subscription and its secret (shown once). */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+                     *       "url": "https://district.example.gov.cn/anquan/webhook",
+                     *       "event_types": [
+                     *         "hazard.created",
+                     *         "hazard.status_changed"
+                     *       ],
+                     *       "description": "区应急局隐患台账同步",
+                     *       "status": "active",
+                     *       "disabled_reason": null,
+                     *       "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "created_at": "2025-06-16T02:00:00Z",
+                     *       "updated_at": "2025-06-16T02:00:00Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook subscription's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081
+                 */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription (without its secret). */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+                     *       "url": "https://district.example.gov.cn/anquan/webhook",
+                     *       "event_types": [
+                     *         "hazard.created",
+                     *         "hazard.status_changed"
+                     *       ],
+                     *       "description": "区应急局隐患台账同步",
+                     *       "status": "active",
+                     *       "disabled_reason": null,
+                     *       "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "created_at": "2025-06-16T02:00:00Z",
+                     *       "updated_at": "2025-06-16T02:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscriptionRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook subscription's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081
+                 */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook subscription's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081
+                 */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "active"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSubscriptionPatch"];
+            };
+        };
+        responses: {
+            /** @description The subscription as changed. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081",
+                     *       "url": "https://district.example.gov.cn/anquan/webhook",
+                     *       "event_types": [
+                     *         "hazard.created",
+                     *         "hazard.status_changed"
+                     *       ],
+                     *       "description": "区应急局隐患台账同步",
+                     *       "status": "active",
+                     *       "disabled_reason": null,
+                     *       "created_by": "0193a5c0-0b05-7000-8000-00000000b005",
+                     *       "created_at": "2025-06-16T02:00:00Z",
+                     *       "updated_at": "2025-06-16T02:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscriptionRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `event_id` of the last delivery seen (`next_cursor`).
+                 * @example 1024
+                 */
+                after?: number;
+                /**
+                 * @description Only deliveries in this status.
+                 * @example pending
+                 */
+                status?: components["schemas"]["DeliveryStatus"];
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook subscription's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081
+                 */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries in feed order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-7dbe-7f2a-8b3c-4d5e6f708192",
+                     *           "webhook_id": "msg_0193a5c27dbe7f2a8b3c4d5e6f708192",
+                     *           "event_id": 1025,
+                     *           "event_type": "hazard.created",
+                     *           "status": "delivered",
+                     *           "attempts": 3,
+                     *           "last_status_code": 200,
+                     *           "last_error": null,
+                     *           "next_attempt_at": null,
+                     *           "last_attempt_at": "2025-06-16T02:00:40Z",
+                     *           "delivered_at": "2025-06-16T02:00:40Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": 1025
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key unique to this request, chosen by the client (a UUID, e.g. `crypto.randomUUID()`). Send the same key only to retry the same request (same path and body): the first answer is replayed, with `Idempotent-Replayed: true`, and nothing changes twice. A key already used with another request answers 422; one whose first request is still running, 409. Keys are per caller.
+                 * @example 5f0c7a0e-3b9e-4a61-9d6f-2f3c8e1b7a42
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description The webhook subscription's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-6cad-7e1f-9a2b-3c4d5e6f7081
+                 */
+                subscription_id: string;
+                /**
+                 * @description The webhook delivery's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c2-7dbe-7f2a-8b3c-4d5e6f708192
+                 */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7dbe-7f2a-8b3c-4d5e6f708192",
+                     *       "webhook_id": "msg_0193a5c27dbe7f2a8b3c4d5e6f708192",
+                     *       "event_id": 1025,
+                     *       "event_type": "hazard.created",
+                     *       "status": "delivered",
+                     *       "attempts": 3,
+                     *       "last_status_code": 200,
+                     *       "last_error": null,
+                     *       "next_attempt_at": null,
+                     *       "last_attempt_at": "2025-06-16T02:00:40Z",
+                     *       "delivered_at": "2025-06-16T02:00:40Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hazard_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The hazard's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d
+                 */
+                hazard_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hazard's notifications, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-5b9c-7d0e-8f1a-2b3c4d5e6f70",
+                     *           "recipient": {
+                     *             "user_id": null,
+                     *             "name": "王强",
+                     *             "role": "principal",
+                     *             "address": "138****8000",
+                     *             "org_unit_id": null
+                     *           },
+                     *           "channel": "sms",
+                     *           "text": "王强（主要负责人）：合肥精工机械有限公司2025年6月16日被登记重大事故隐患“粉尘涉爆除尘系统未接地”，请立即组织整改。",
+                     *           "title": null,
+                     *           "status": "sent",
+                     *           "attempts": 1,
+                     *           "last_error": null,
+                     *           "next_attempt_at": null,
+                     *           "cause": {
+                     *             "rule": "major_hazard",
+                     *             "resource": "hazards",
+                     *             "resource_id": "0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"
+                     *           },
+                     *           "created_at": "2025-06-16T02:00:00Z",
+                     *           "sent_at": "2025-06-16T02:00:03Z",
+                     *           "read_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_robots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The robots, their URLs without credentials. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "channel": "dingtalk",
+                     *           "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+                     *           "signed": true,
+                     *           "updated_at": "2025-06-16T02:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RobotList"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_robot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id: string;
+                /**
+                 * @description `wecom` or `dingtalk`.
+                 * @example dingtalk
+                 */
+                channel: components["schemas"]["RobotChannel"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://oapi.dingtalk.com/robot/send?access_token=0f1e2d3c4b5a",
+                 *       "secret": "SEC0123456789abcdef"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RobotWrite"];
+            };
+        };
+        responses: {
+            /** @description The robot as set. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "org_unit_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *       "channel": "dingtalk",
+                     *       "url": "https://oapi.dingtalk.com/robot/send?access_token=***",
+                     *       "signed": true,
+                     *       "updated_at": "2025-06-16T02:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RobotRead"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_robot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The org unit's id; one the caller cannot see answers 404 (A2).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                org_unit_id: string;
+                /**
+                 * @description `wecom` or `dingtalk`.
+                 * @example dingtalk
+                 */
+                channel: components["schemas"]["RobotChannel"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not take this action on a visible object */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
