@@ -149,16 +149,14 @@ class World:
         hazard = await service.create(ctx, service.NewHazard(
             enterprise_id=enterprise.id, grade=grade, source=source, title=title, discovered_on=discovered_on, **fields))
         plan = hazard_rules.Plan("李明", "更换泄爆装置", Decimal("85000.00"), deadline, "停用设备并设置警戒")
+        steps = {
+            "plan": lambda: service.plan(ctx, hazard, service.PlanInput(plan, effective_on=discovered_on)),
+            "submit": lambda: service.submit(ctx, hazard, service.SubmitInput("已整改完毕", effective_on=discovered_on)),
+            "approve": lambda: service.review(ctx, hazard, service.ReviewInput(approve=True, effective_on=discovered_on)),
+            "void": lambda: service.void(ctx, hazard, service.ReasonInput("经核查不构成隐患", discovered_on)),
+        }
         for step in self.HAZARD_PATHS[status]:
-            action = hazard_rules.Action(step)
-            kwargs: dict[str, Any] = {"effective_on": discovered_on}
-            if action is hazard_rules.Action.plan:
-                kwargs["plan"] = plan
-            elif action is hazard_rules.Action.submit:
-                kwargs["evidence"] = "已整改完毕"
-            elif action is hazard_rules.Action.void:
-                kwargs["comment"] = "经核查不构成隐患"
-            await service.act(ctx, hazard, action, **kwargs)
+            await steps[step]()
         await ctx.uow.write_queued()
         await self.session.flush()
         return hazard

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -45,11 +46,11 @@ from app.api.schemas.hazards import (
 )
 from app.db import readers
 from app.db.repositories import hazards as repo
-from app.domain.errors import FieldError, NotFound, RuleViolation
+from app.domain.errors import NotFound
 from app.domain.hazards import (
-    Action,
     Grade,
     HazardStatus,
+    Plan,
     Source,
     allowed_actions,
     is_overdue,
@@ -132,17 +133,6 @@ async def load_hazard_for_update(ctx: Ctx, hazard_id: HazardId, if_match: IfMatc
     hazard = await service.load(ctx, hazard_id, for_update=True)
     check_if_match(if_match, hazard.version)
     return hazard
-
-
-async def plan_deadline_not_before_effective_on(body: PlanRequest, today: Today) -> None:
-    """H3, H6: a plan's deadline lies on or after the day the plan takes effect (`effective_on`,
-    default today); an earlier one would make the hazard overdue the moment it is planned."""
-    effective_on = body.effective_on or today
-    if body.deadline is not None and body.deadline < effective_on:
-        raise RuleViolation(
-            "the deadline is before the plan takes effect",
-            [FieldError("deadline", f"must not be before effective_on ({effective_on.isoformat()})")],
-        )
 
 
 CurrentHazard = Annotated[Any, Depends(load_hazard)]
@@ -236,7 +226,7 @@ async def get_hazard(conn: Reader, scope: Scope, today: Today, hazard_id: Hazard
     responses=action_answers("The hazard as changed."),
 )
 async def update_hazard(ctx: Ctx, hazard: HazardForUpdate, body: HazardUpdate, response: Response) -> HazardRead:
-    service.update_descriptive(ctx, hazard, body.model_dump(exclude_unset=True))
+    service.update_descriptive(ctx, hazard, service.DescriptiveChanges(**body.model_dump(exclude_unset=True)))
     return _answer(hazard, response, ctx.today)
 
 
@@ -247,13 +237,13 @@ async def update_hazard(ctx: Ctx, hazard: HazardForUpdate, body: HazardUpdate, r
     description="`reported` → `rectifying`. A major hazard needs the five elements (H3); a general one the "
     "responsible person and the deadline.",
     responses=action_answers("The hazard, now `rectifying`, with its plan."),
-    dependencies=[Idempotent, Depends(plan_deadline_not_before_effective_on)],
+    dependencies=[Idempotent],
 )
 async def plan_hazard(ctx: Ctx, hazard: HazardForUpdate, body: PlanRequest, response: Response) -> HazardRead:
-    await service.act(
-        ctx, hazard, Action.plan, plan=service.plan_from(body), attachment_ids=body.attachment_ids,
-        comment=body.comment, effective_on=body.effective_on,
-    )
+    funds = None if body.funds is None else Decimal(body.funds)
+    plan = Plan(body.responsible_person, body.measures, funds, body.deadline, body.contingency_plan)
+    await service.plan(ctx, hazard, service.PlanInput(
+        plan, attachment_ids=body.attachment_ids, comment=body.comment, effective_on=body.effective_on))
     return _answer(hazard, response, ctx.today)
 
 
@@ -266,10 +256,8 @@ async def plan_hazard(ctx: Ctx, hazard: HazardForUpdate, body: PlanRequest, resp
     dependencies=[Idempotent],
 )
 async def submit_hazard(ctx: Ctx, hazard: HazardForUpdate, body: SubmitRequest, response: Response) -> HazardRead:
-    await service.act(
-        ctx, hazard, Action.submit, evidence=body.evidence, attachment_ids=body.attachment_ids,
-        comment=body.comment, effective_on=body.effective_on,
-    )
+    await service.submit(ctx, hazard, service.SubmitInput(
+        body.evidence, attachment_ids=body.attachment_ids, comment=body.comment, effective_on=body.effective_on))
     return _answer(hazard, response, ctx.today)
 
 
@@ -283,8 +271,8 @@ async def submit_hazard(ctx: Ctx, hazard: HazardForUpdate, body: SubmitRequest, 
     dependencies=[Idempotent],
 )
 async def review_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReviewRequest, response: Response) -> HazardRead:
-    action = Action.approve if body.decision == "approve" else Action.reject
-    await service.act(ctx, hazard, action, comment=body.comment, effective_on=body.effective_on)
+    await service.review(ctx, hazard, service.ReviewInput(
+        approve=body.decision == "approve", comment=body.comment, effective_on=body.effective_on))
     return _answer(hazard, response, ctx.today)
 
 
@@ -297,7 +285,7 @@ async def review_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReviewRequest, 
     dependencies=[Idempotent],
 )
 async def reopen_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, response: Response) -> HazardRead:
-    await service.act(ctx, hazard, Action.reopen, comment=body.reason, effective_on=body.effective_on)
+    await service.reopen(ctx, hazard, service.ReasonInput(body.reason, body.effective_on))
     return _answer(hazard, response, ctx.today)
 
 
@@ -310,7 +298,7 @@ async def reopen_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, 
     dependencies=[Idempotent],
 )
 async def void_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, response: Response) -> HazardRead:
-    await service.act(ctx, hazard, Action.void, comment=body.reason, effective_on=body.effective_on)
+    await service.void(ctx, hazard, service.ReasonInput(body.reason, body.effective_on))
     return _answer(hazard, response, ctx.today)
 
 
@@ -323,7 +311,7 @@ async def void_hazard(ctx: Ctx, hazard: HazardForUpdate, body: ReasonRequest, re
     dependencies=[Idempotent],
 )
 async def extend_hazard_deadline(ctx: Ctx, hazard: HazardForUpdate, body: ExtendRequest, response: Response) -> HazardRead:
-    await service.act(ctx, hazard, Action.extend, deadline=body.deadline, comment=body.reason, effective_on=body.effective_on)
+    await service.extend(ctx, hazard, service.ExtendInput(body.deadline, body.reason, body.effective_on))
     return _answer(hazard, response, ctx.today)
 
 
@@ -353,7 +341,7 @@ async def get_hazard_history(ctx: Ctx, hazard: CurrentHazard) -> HistoryList:
     dependencies=[Idempotent],
 )
 async def escalate_hazard(ctx: Ctx, hazard: HazardForUpdate, body: EscalationCreate, response: Response) -> EscalationRead:
-    escalation = await service.escalate(ctx, hazard, body.kind, body.note, body.effective_on)
+    escalation = await service.escalate(ctx, hazard, service.EscalationInput(body.kind, body.note, body.effective_on))
     response.headers["Location"] = f"/api/v1/hazards/{hazard.id}/escalations"
     return EscalationRead.model_validate(escalation)
 
@@ -379,5 +367,5 @@ async def list_hazard_escalations(ctx: Ctx, hazard: CurrentHazard) -> Escalation
     dependencies=[Idempotent],
 )
 async def set_hazard_listing(ctx: Ctx, hazard: HazardForUpdate, body: ListingRequest, response: Response) -> HazardRead:
-    await service.set_listing(ctx, hazard, body.listed, body.comment, body.effective_on)
+    await service.set_listing(ctx, hazard, service.ListingInput(body.listed, body.comment, body.effective_on))
     return _answer(hazard, response, ctx.today)
