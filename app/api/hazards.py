@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -39,6 +39,7 @@ from app.api.schemas.hazards import (
     HistoryEntry,
     HistoryList,
     ListingRequest,
+    PlanRead,
     PlanRequest,
     ReasonRequest,
     ReviewRequest,
@@ -70,57 +71,36 @@ def action_answers(description: str) -> dict[int | str, dict[str, Any]]:
     return {**answer(description, etag=True), **ACTION_ERRORS}
 
 
+def _plan(h: Mapping[str, Any], today: date) -> dict[str, Any]:
+    # PlanRead's fields are the hazard's columns of the same names; a reported hazard has no
+    # plan yet, so no plan deadline either
+    planned = h["status"] != HazardStatus.reported
+    return {name: (h[name] if planned or name != "deadline" else None) for name in PlanRead.model_fields}
+
+
+# HazardRead's fields that are not a column of the same name, and how each is derived.
+DERIVED: dict[str, Callable[[Mapping[str, Any], date], Any]] = {
+    "overdue": lambda h, today: is_overdue(h["status"], h["deadline"], today),  # H6
+    "plan": _plan,
+    "allowed_actions": lambda h, today: allowed_actions(h["status"]),  # H2
+}
+# Every other field of the response schema is read from the row or model by its name: the
+# schema is the one list of a hazard's fields.
+COLUMN_FIELDS = tuple(name for name in HazardRead.model_fields if name not in DERIVED)
+_FIELDS = tuple((name, DERIVED.get(name)) for name in HazardRead.model_fields)
+
+
 def hazard_dict(h: Mapping[str, Any], today: date) -> dict[str, Any]:
-    """The HazardRead representation of a row or model, as plain data (hot paths encode it
-    with orjson; the response model documents it)."""
-    status = h["status"]
-    return {
-        "id": h["id"],
-        "enterprise_id": h["enterprise_id"],
-        "village_id": h["village_id"],
-        "sector": h["sector"],
-        "grade": h["grade"],
-        "source": h["source"],
-        "title": h["title"],
-        "description": h["description"],
-        "criterion_ref": h["criterion_ref"],
-        "location": h["location"],
-        "discovered_on": h["discovered_on"],
-        "status": status,
-        "status_effective_on": h["status_effective_on"],
-        "deadline": h["deadline"],
-        "overdue": is_overdue(status, h["deadline"], today),
-        "extensions": h["extensions"],
-        "plan": {
-            "responsible_person": h["responsible_person"],
-            "measures": h["measures"],
-            "funds": h["funds"],
-            "deadline": h["deadline"] if status != "reported" else None,
-            "contingency_plan": h["contingency_plan"],
-        },
-        "evidence": h["evidence"],
-        "listed": h["listed"],
-        "notified_at": h["notified_at"],
-        "closed_on": h["closed_on"],
-        "inspection_id": h["inspection_id"],
-        "report_id": h["report_id"],
-        "allowed_actions": allowed_actions(status),
-        "created_at": h["created_at"],
-        "updated_at": h["updated_at"],
-    }
-
-
-HAZARD_FIELDS = (
-    "id", "enterprise_id", "village_id", "sector", "grade", "source", "title", "description", "criterion_ref",
-    "location", "discovered_on", "status", "status_effective_on", "deadline", "extensions", "responsible_person",
-    "measures", "funds", "contingency_plan", "evidence", "listed", "notified_at", "closed_on", "inspection_id",
-    "report_id", "created_at", "updated_at",
-)
+    """The HazardRead representation of a row, as plain data in the schema's field order
+    (hot paths encode it with orjson; tests/api/test_fast_paths.py holds it to the
+    response model's own serialization of the ORM object)."""
+    return {name: (h[name] if derive is None else derive(h, today)) for name, derive in _FIELDS}
 
 
 def to_read(h: Any, today: date) -> HazardRead:
-    """From an ORM object (write paths)."""
-    return HazardRead.model_validate(hazard_dict({f: getattr(h, f) for f in HAZARD_FIELDS}, today))
+    """From an ORM object (write paths): the response model, validated by pydantic."""
+    row = {name: getattr(h, name) for name in (*COLUMN_FIELDS, *PlanRead.model_fields)}
+    return HazardRead.model_validate(hazard_dict(row, today))
 
 
 async def load_hazard(ctx: Ctx, hazard_id: HazardId) -> Any:
