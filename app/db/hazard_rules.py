@@ -79,9 +79,12 @@ class HazardFilters:
     def shape(self) -> tuple[Any, ...]:
         """Which filters are set (and overdue's direction): what the SQL text depends on."""
         return tuple(
-            (f.name, getattr(self, f.name) if f.name == "overdue" else None)
-            for f in fields(self) if getattr(self, f.name) not in (None, "")
+            (name, value if name == "overdue" else None)
+            for name in _FILTER_NAMES if (value := getattr(self, name)) is not None and value != ""
         )
+
+
+_FILTER_NAMES = tuple(f.name for f in fields(HazardFilters))
 
 
 def _like(q: str) -> str:

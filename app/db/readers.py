@@ -6,12 +6,13 @@ answer rows for the JSON encoder, no ORM objects."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Select, bindparam, select
 
 from app.db.compiled import StatementCache
 from app.db.hazard_rules import HazardFilters, filter_values
@@ -52,37 +53,49 @@ async def principal(
     )
 
 
-# The fast paths run the ORM repositories' own statements (repositories/hazards.visible and
-# apply_filters), compiled once per shape for asyncpg: one definition of what a caller sees.
+# The fast paths run the ORM repositories' conditions (repositories/hazards.hazard_scope and
+# apply_filters) on the columns the response needs, compiled once per shape for asyncpg: one
+# definition of what a caller sees.
 _statements = StatementCache()
 
 
-def _hazard_by_id(scope: Scope) -> Select:  # type: ignore[type-arg]
-    return hazards_repo.visible(scope).where(Hazard.id == bindparam("hazard_id"))
+def _columns(names: Sequence[str]) -> list[Any]:
+    table = Hazard.__table__
+    return [table.c[name] for name in dict.fromkeys((*names, "id", "version"))]
 
 
-async def hazard(conn: asyncpg.Connection, scope: Scope, hazard_id: uuid.UUID) -> asyncpg.Record | None:
-    """repositories/hazards.get's statement: a hazard the caller can see, or None."""
-    compiled = _statements.get(("hazard", scope_shape(scope)), lambda: _hazard_by_id(scope))
+def hazard_statement(scope: Scope, columns: Sequence[str]) -> Select:  # type: ignore[type-arg]
+    """repositories/hazards.get's statement on `columns` (and id, version)."""
+    return select(*_columns(columns)).where(hazards_repo.hazard_scope(scope), Hazard.id == bindparam("hazard_id"))
+
+
+async def hazard(
+    conn: asyncpg.Connection, scope: Scope, hazard_id: uuid.UUID, columns: Sequence[str],
+) -> asyncpg.Record | None:
+    """A hazard the caller can see, or None: `columns` of it, with its id and version."""
+    compiled = _statements.get(("hazard", scope_shape(scope), columns), lambda: hazard_statement(scope, columns))
     return await conn.fetchrow(compiled.sql, *compiled.args({**scope_values(scope), "hazard_id": hazard_id}))
 
 
-def hazard_page_statement(scope: Scope, f: HazardFilters, today: date, *, keyset: bool) -> Select:  # type: ignore[type-arg]
+def hazard_page_statement(
+    scope: Scope, f: HazardFilters, today: date, columns: Sequence[str], *, keyset: bool,
+) -> Select:  # type: ignore[type-arg]
     """The hazard list: scope, the list's filters, newest first, keyset by id."""
-    stmt = hazards_repo.apply_filters(hazards_repo.visible(scope), f, today)
+    stmt = hazards_repo.apply_filters(select(*_columns(columns)).where(hazards_repo.hazard_scope(scope)), f, today)
     if keyset:
         stmt = stmt.where(Hazard.id < bindparam("before"))
     return stmt.order_by(Hazard.id.desc()).limit(bindparam("limit"))
 
 
 async def hazard_page(
-    conn: asyncpg.Connection, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None
+    conn: asyncpg.Connection, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None,
+    columns: Sequence[str],
 ) -> list[asyncpg.Record]:
     """Newest first, keyset by id."""
     keyset = before is not None
     compiled = _statements.get(
-        ("hazard_page", scope_shape(scope), f.shape(), keyset),
-        lambda: hazard_page_statement(scope, f, today, keyset=keyset),
+        ("hazard_page", scope_shape(scope), f.shape(), keyset, columns),
+        lambda: hazard_page_statement(scope, f, today, columns, keyset=keyset),
     )
     values = {**scope_values(scope), **filter_values(f, today), "limit": limit}
     if keyset:
