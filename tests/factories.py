@@ -7,7 +7,7 @@ import random
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,7 +116,7 @@ class World:
         return Context(uow, principal, scope_for(principal), now, business_date(now))
 
     # The steps that lead from `reported` to each state (H2).
-    HAZARD_PATHS: dict[str, tuple[str, ...]] = {
+    HAZARD_PATHS: ClassVar[dict[str, tuple[str, ...]]] = {
         "reported": (),
         "rectifying": ("plan",),
         "pending_review": ("plan", "submit"),

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import asyncpg
-
 from sqlalchemy import Select, bindparam, select
 
 from app.db.compiled import StatementCache

@@ -11,7 +11,14 @@ from datetime import date
 from sqlalchemy import select, text, update
 
 from app.db import readers
-from app.db.hazard_rules import HazardFilters, is_open, is_overdue, not_overdue, open_sql, overdue_sql
+from app.db.hazard_rules import (
+    HazardFilters,
+    is_open,
+    is_overdue,
+    not_overdue,
+    open_sql,
+    overdue_sql,
+)
 from app.db.models import Hazard
 from app.db.repositories import hazards as repo
 from app.db.repositories.scoping import enterprise_scope_sql
@@ -57,7 +64,7 @@ async def test_open_and_overdue_in_sql_are_the_domain_rules(world, session):
 
 
 async def test_the_fast_path_runs_the_orm_statement(world, session, db):
-    v1, e1, e2 = await _street(world, session)
+    v1, _, e2 = await _street(world, session)
     principals = [
         Principal(WHO, "u", Role.street_admin, None, None),
         Principal(WHO, "u", Role.village_officer, v1.id, None),

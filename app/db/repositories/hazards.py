@@ -11,7 +11,6 @@ from app.db.models import Escalation, Hazard, HazardHistory
 from app.db.repositories.scoping import scope_clause
 from app.domain.access import Scope
 
-
 __all__ = ["HazardFilters", "apply_filters", "hazard_scope", "visible"]
 
 

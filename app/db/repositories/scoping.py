@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, false, literal_column, true
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    any_,
+    bindparam,
+    false,
+    literal_column,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnClause
 
