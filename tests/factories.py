@@ -6,12 +6,18 @@ import itertools
 import random
 import uuid
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AppUser, Enterprise, EnterpriseState, OrgUnit
+from app.db.models import AppUser, Enterprise, EnterpriseState, Hazard, OrgUnit
+from app.db.repositories.users import load_principal
+from app.db.unit_of_work import UnitOfWork
+from app.domain import hazards as hazard_rules
+from app.domain.access import scope_for
+from app.domain.calendar import business_date
 from app.domain.enterprises import (
     CREDIT_CODE_CHARSET,
     credit_code_check_character,
@@ -98,6 +104,62 @@ class World:
         self.session.add(user)
         await self.session.flush()
         return user
+
+    async def context(self, user: AppUser) -> Any:
+        """A use case's Context acting as `user`, on this world's session and the app's clock."""
+        from app.services.context import Context
+
+        principal = await load_principal(self.session, user.id)
+        assert principal is not None, user
+        now = self.app.state.clock()
+        uow = UnitOfWork(self.session, self.app.state.audit_keys, clock=self.app.state.clock, seal_now=True)
+        return Context(uow, principal, scope_for(principal), now, business_date(now))
+
+    # The steps that lead from `reported` to each state (H2).
+    HAZARD_PATHS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "reported": (),
+        "rectifying": ("plan",),
+        "pending_review": ("plan", "submit"),
+        "closed": ("plan", "submit", "approve"),
+        "void": ("void",),
+    }
+
+    async def hazard(
+        self,
+        enterprise: Enterprise,
+        *,
+        status: str = "reported",
+        grade: str = "major",
+        source: str = "supervision",
+        title: str = "除尘器未设置泄爆口",
+        discovered_on: date = date(2025, 6, 1),
+        deadline: date = date(2025, 7, 31),
+        by: AppUser | None = None,
+        **fields: Any,
+    ) -> Hazard:
+        """A hazard of `enterprise` in state `status`, recorded and walked there through the
+        hazard services as `by` (default: a new street_admin), with its history rows, events
+        and audit entries, each step effective on `discovered_on`. A complete plan for its
+        grade (H3) with `deadline`; evidence as a text (H4)."""
+        from app.services import hazards as service
+
+        if by is None:
+            by = self._hazard_admin = getattr(self, "_hazard_admin", None) or await self.user(Role.street_admin)
+        ctx = await self.context(by)
+        hazard = await service.create(ctx, service.NewHazard(
+            enterprise_id=enterprise.id, grade=grade, source=source, title=title, discovered_on=discovered_on, **fields))
+        plan = hazard_rules.Plan("李明", "更换泄爆装置", Decimal("85000.00"), deadline, "停用设备并设置警戒")
+        steps = {
+            "plan": lambda: service.plan(ctx, hazard, service.PlanInput(plan, effective_on=discovered_on)),
+            "submit": lambda: service.submit(ctx, hazard, service.SubmitInput("已整改完毕", effective_on=discovered_on)),
+            "approve": lambda: service.review(ctx, hazard, service.ReviewInput(approve=True, effective_on=discovered_on)),
+            "void": lambda: service.void(ctx, hazard, service.ReasonInput("经核查不构成隐患", discovered_on)),
+        }
+        for step in self.HAZARD_PATHS[status]:
+            await steps[step]()
+        await ctx.uow.write_queued()
+        await self.session.flush()
+        return hazard
 
     def headers(self, user: AppUser) -> dict[str, str]:
         token = self.app.state.tokens.issue(user.id, user.role)

@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, case, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
@@ -42,7 +42,8 @@ from app.api.params import (
     VillageFilter,
 )
 from app.api.routing import TransactionalRoute
-from app.db import readers
+from app.db import hazard_rules
+from app.db.compiled import compile_for_asyncpg
 from app.db.models import Enterprise, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import HazardFilters, apply_filters, hazard_scope
 from app.db.session import Database
@@ -183,24 +184,28 @@ def _text(column: str) -> str:
 
 def csv_copy_query(scope: ScopeValue, filters: HazardFilters, today: date) -> tuple[str, list[Any]]:
     """The ledger as one SELECT for COPY ... TO STDOUT (CSV): labels, overdue and the
-    formula guard computed by PostgreSQL, so rows stream at database speed."""
-    where = readers.hazard_where(scope, filters, today)
-    where.args.append(today)
-    today_param = f"${len(where.args)}"
+    formula guard computed by PostgreSQL, so rows stream at database speed. Scope and
+    filters are the list's own (export_statement's), compiled for asyncpg."""
+    h, e, v, s = "hazard", "enterprise", "org_unit", "sector"
     columns = [
-        "h.id", _text("h.title"), _text("e.name"), "e.credit_code", _text("v.name"), "s.name",
-        _zh("h.grade", GRADE_ZH), _zh("h.source", SOURCE_ZH), "h.discovered_on", "h.deadline",
-        _zh("h.status", STATUS_ZH),
-        f"CASE WHEN h.status IN {readers.OPEN} AND h.deadline < {today_param} THEN '是' ELSE '否' END",
-        "h.extensions", "CASE WHEN h.listed THEN '是' ELSE '否' END", _text("h.responsible_person"), "h.closed_on",
+        f"{h}.id", _text(f"{h}.title"), _text(f"{e}.name"), f"{e}.credit_code", _text(f"{v}.name"), f"{s}.name",
+        _zh(f"{h}.grade", GRADE_ZH), _zh(f"{h}.source", SOURCE_ZH), f"{h}.discovered_on", f"{h}.deadline",
+        _zh(f"{h}.status", STATUS_ZH),
     ]
-    select_list = ", ".join(f'{expr} AS "{name}"' for expr, name in zip(columns, HEADERS, strict=True))
-    query = (
-        f"SELECT {select_list} FROM hazard h JOIN enterprise e ON e.id = h.enterprise_id "
-        f"JOIN org_unit v ON v.id = h.village_id JOIN sector s ON s.code = h.sector "
-        f"WHERE {where.where()} ORDER BY h.id DESC"
+    overdue = case((hazard_rules.is_overdue(bindparam("overdue_on", today)), "是"), else_="否")
+    tail = [f"{h}.extensions", f"CASE WHEN {h}.listed THEN '是' ELSE '否' END", _text(f"{h}.responsible_person"),
+            f"{h}.closed_on"]
+    exprs: list[Any] = [literal_column(c) for c in columns] + [overdue] + [literal_column(c) for c in tail]
+    stmt = (
+        select(*(expr.label(name) for expr, name in zip(exprs, HEADERS, strict=True)))
+        .select_from(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .join(OrgUnit, OrgUnit.id == Hazard.village_id)
+        .join(Sector, Sector.code == Hazard.sector)
+        .where(hazard_scope(scope))
     )
-    return query, where.args
+    compiled = compile_for_asyncpg(apply_filters(stmt, filters, today).order_by(Hazard.id.desc()))
+    return compiled.sql, compiled.args()
 
 
 async def csv_body(db: Database, query: str, args: list[Any]) -> AsyncIterator[bytes]:

@@ -32,6 +32,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.db.ids import uuid7
+from app.domain.hazards import OPEN_STATES as _OPEN_STATES
+from app.domain.hazards import HazardStatus as _HazardStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -213,7 +215,9 @@ class RateCounter(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-OPEN_HAZARD_STATES = ("reported", "rectifying", "pending_review")
+# The open states (app/domain/hazards.OPEN_STATES) as stored; conditions on them are
+# app/db/hazard_rules.is_open().
+OPEN_HAZARD_STATES: tuple[str, ...] = tuple(s.value for s in _HazardStatus if s in _OPEN_STATES)
 
 
 class Hazard(Base):

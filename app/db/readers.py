@@ -1,17 +1,24 @@
 """Hot reads as plain prepared statements through asyncpg (Database.reader()): the caller,
-a hazard by id, a page of hazards. They apply the same scope as the ORM repositories
-(app/db/repositories/scoping.py) and answer rows for the JSON encoder, no ORM objects."""
+a hazard by id, a page of hazards. The hazard reads are the ORM repositories' statements
+compiled for asyncpg (app/db/compiled.py), so they apply the same scope and filters, and
+answer rows for the JSON encoder, no ORM objects."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
+from sqlalchemy import Select, bindparam, select
 
-from app.db.repositories.hazards import HazardFilters
-from app.domain.access import Principal, Scope, ScopeKind
+from app.db.compiled import StatementCache
+from app.db.hazard_rules import HazardFilters, filter_values
+from app.db.models import Hazard
+from app.db.repositories import hazards as hazards_repo
+from app.db.repositories.scoping import scope_shape, scope_values
+from app.domain.access import Principal, Scope
 from app.domain.enums import Role
 
 # A5 in the same statement: the token's version must be the user's current one, and its
@@ -45,83 +52,51 @@ async def principal(
     )
 
 
-HAZARD_COLUMNS = """
-h.id, h.enterprise_id, h.village_id, h.sector, h.grade, h.source, h.title, h.description, h.criterion_ref,
-h.criterion_code, h.location, h.discovered_on, h.status, h.status_effective_on, h.deadline, h.extensions, h.responsible_person,
-h.measures, h.funds, h.contingency_plan, h.evidence, h.listed, h.notified_at, h.closed_on, h.inspection_id,
-h.report_id, h.version, h.created_at, h.updated_at
-"""
+# The fast paths run the ORM repositories' conditions (repositories/hazards.hazard_scope and
+# apply_filters) on the columns the response needs, compiled once per shape for asyncpg: one
+# definition of what a caller sees.
+_statements = StatementCache()
 
 
-class _Sql:
-    """Builds a WHERE clause with numbered parameters."""
-
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.args: list[Any] = []
-
-    def add(self, template: str, *values: Any) -> None:
-        names = []
-        for value in values:
-            self.args.append(value)
-            names.append(f"${len(self.args)}")
-        self.clauses.append(template.format(*names))
-
-    def where(self) -> str:
-        return " AND ".join(self.clauses) if self.clauses else "TRUE"
+def _columns(names: Sequence[str]) -> list[Any]:
+    table = Hazard.__table__
+    return [table.c[name] for name in dict.fromkeys((*names, "id", "version"))]
 
 
-def _scope(sql: _Sql, scope: Scope, prefix: str = "h") -> None:
-    """A1, the same rule as scoping.scope_clause."""
-    if scope.kind is ScopeKind.all:
-        return
-    if scope.kind is ScopeKind.sectors:
-        sql.add(prefix + ".sector = ANY({0}::varchar[])", sorted(scope.sectors))
-    elif scope.kind is ScopeKind.village:
-        sql.add(prefix + ".village_id = {0}", scope.village_id)
-    else:
-        sql.add(prefix + ".enterprise_id = {0}", scope.enterprise_id)
+def hazard_statement(scope: Scope, columns: Sequence[str]) -> Select:  # type: ignore[type-arg]
+    """repositories/hazards.get's statement on `columns` (and id, version)."""
+    return select(*_columns(columns)).where(hazards_repo.hazard_scope(scope), Hazard.id == bindparam("hazard_id"))
 
 
-async def hazard(conn: asyncpg.Connection, scope: Scope, hazard_id: uuid.UUID) -> asyncpg.Record | None:
-    sql = _Sql()
-    sql.add("h.id = {0}", hazard_id)
-    _scope(sql, scope)
-    return await conn.fetchrow(f"SELECT {HAZARD_COLUMNS} FROM hazard h WHERE {sql.where()}", *sql.args)
+async def hazard(
+    conn: asyncpg.Connection, scope: Scope, hazard_id: uuid.UUID, columns: Sequence[str],
+) -> asyncpg.Record | None:
+    """A hazard the caller can see, or None: `columns` of it, with its id and version."""
+    compiled = _statements.get(("hazard", scope_shape(scope), columns), lambda: hazard_statement(scope, columns))
+    return await conn.fetchrow(compiled.sql, *compiled.args({**scope_values(scope), "hazard_id": hazard_id}))
 
 
-OPEN = "('reported', 'rectifying', 'pending_review')"
-
-
-def hazard_where(scope: Scope, f: HazardFilters, today: date) -> _Sql:
-    """Scope and list filters: the same as repositories.hazards.apply_filters."""
-    sql = _Sql()
-    _scope(sql, scope)
-    for column, value in (("status", f.status), ("grade", f.grade), ("source", f.source), ("village_id", f.village_id),
-                          ("sector", f.sector), ("enterprise_id", f.enterprise_id), ("listed", f.listed)):
-        if value is not None:
-            sql.add(f"h.{column} = {{0}}", value)
-    if f.overdue is True:
-        sql.add(f"h.status IN {OPEN} AND h.deadline < {{0}}", today)
-    elif f.overdue is False:
-        sql.add(f"NOT (h.status IN {OPEN} AND h.deadline < {{0}}) IS TRUE", today)
-    if f.discovered_from is not None:
-        sql.add("h.discovered_on >= {0}", f.discovered_from)
-    if f.discovered_to is not None:
-        sql.add("h.discovered_on <= {0}", f.discovered_to)
-    if f.q:
-        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        sql.add("h.title ILIKE {0}", f"%{escaped}%")
-    return sql
+def hazard_page_statement(
+    scope: Scope, f: HazardFilters, today: date, columns: Sequence[str], *, keyset: bool,
+) -> Select:  # type: ignore[type-arg]
+    """The hazard list: scope, the list's filters, newest first, keyset by id."""
+    stmt = hazards_repo.apply_filters(select(*_columns(columns)).where(hazards_repo.hazard_scope(scope)), f, today)
+    if keyset:
+        stmt = stmt.where(Hazard.id < bindparam("before"))
+    return stmt.order_by(Hazard.id.desc()).limit(bindparam("limit"))
 
 
 async def hazard_page(
-    conn: asyncpg.Connection, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None
+    conn: asyncpg.Connection, scope: Scope, f: HazardFilters, *, today: date, limit: int, before: uuid.UUID | None,
+    columns: Sequence[str],
 ) -> list[asyncpg.Record]:
     """Newest first, keyset by id."""
-    sql = hazard_where(scope, f, today)
-    if before is not None:
-        sql.add("h.id < {0}", before)
-    sql.args.append(limit)
-    query = f"SELECT {HAZARD_COLUMNS} FROM hazard h WHERE {sql.where()} ORDER BY h.id DESC LIMIT ${len(sql.args)}"
-    return await conn.fetch(query, *sql.args)
+    keyset = before is not None
+    compiled = _statements.get(
+        ("hazard_page", scope_shape(scope), f.shape(), keyset, columns),
+        lambda: hazard_page_statement(scope, f, today, columns, keyset=keyset),
+    )
+    values = {**scope_values(scope), **filter_values(f, today), "limit": limit}
+    if keyset:
+        values["before"] = before
+    return await conn.fetch(compiled.sql, *compiled.args(values))

@@ -210,6 +210,12 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Writes the queued events and audit rows (one statement each) and commits."""
+        await self.write_queued()
+        await self.session.commit()
+
+    async def write_queued(self) -> None:
+        """Writes the queued events and audit rows (one statement each) without committing:
+        commit() does it first; a caller inside a transaction it does not own calls it."""
         wrote = False
         if self._events:
             events, self._events = self._events, []
@@ -225,7 +231,6 @@ class UnitOfWork:
             await insert_jobs(self.session, jobs)
         if wrote and self._seal_now:
             await self.session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-        await self.session.commit()
 
     async def rollback(self) -> None:
         self._events, self._audit, self._jobs = [], {}, []

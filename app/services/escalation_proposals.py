@@ -182,9 +182,10 @@ async def accept(ctx: Context, proposal_id: uuid.UUID, *, note: str | None, effe
     comment = (note or "").strip() or proposal.reason
     if proposal.step == ladder.EscalationStep.listing.value:
         if not hazard.listed:
-            await hazards_service.set_listing(ctx, hazard, True, comment, effective_on)
+            await hazards_service.set_listing(ctx, hazard, hazards_service.ListingInput(True, comment, effective_on))
     else:
-        escalation = await hazards_service.escalate(ctx, hazard, proposal.step, comment, effective_on)
+        escalation = await hazards_service.escalate(
+            ctx, hazard, hazards_service.EscalationInput(proposal.step, comment, effective_on))
         proposal.escalation_id = escalation.id
     _decided(ctx, proposal, "accepted")
     _event(ctx.uow, EventType.escalation_proposal_accepted, proposal, hazard,

@@ -4,9 +4,9 @@ row, its events and its audit entry in the caller's unit of work."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
-from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from app.db.ids import uuid7
@@ -154,14 +154,33 @@ async def add(
     return hazard
 
 
-def update_descriptive(ctx: Context, hazard: Hazard, changes: dict[str, Any]) -> Hazard:
+class _Keep(Enum):
+    keep = "keep"
+
+
+KEEP = _Keep.keep  # a field a change leaves as it is
+
+
+@dataclass(frozen=True)
+class DescriptiveChanges:
+    """The descriptive fields a change sets (the others stay KEEP); the state, the deadline
+    and the plan change through the lifecycle steps only."""
+
+    title: str | None | _Keep = KEEP
+    description: str | None | _Keep = KEEP
+    criterion_ref: str | None | _Keep = KEEP
+    location: str | None | _Keep = KEEP
+
+
+def update_descriptive(ctx: Context, hazard: Hazard, changes: DescriptiveChanges) -> Hazard:
     if ctx.principal.role is Role.district_viewer:
         raise Forbidden("district_viewer clients are read-only")
     if hazard.status in (HazardStatus.closed, HazardStatus.void):
         raise Conflict(f"a {hazard.status} hazard is no longer edited", code="hazard_ended")
-    if "title" in changes and changes["title"] is None:
+    if changes.title is None:
         raise RuleViolation("title may not be null", [FieldError("title", "may not be null")])
-    changed = {k: v for k, v in changes.items() if getattr(hazard, k) != v}
+    given = {f.name: getattr(changes, f.name) for f in fields(changes) if getattr(changes, f.name) is not KEEP}
+    changed = {k: v for k, v in given.items() if getattr(hazard, k) != v}
     for key, value in changed.items():
         setattr(hazard, key, value)
     if changed:
@@ -179,64 +198,168 @@ async def _effective(ctx: Context, hazard: Hazard, effective_on: date | None) ->
     return eff
 
 
-async def act(
-    ctx: Context,
-    hazard: Hazard,
-    action: Action,
-    *,
-    effective_on: date | None = None,
-    comment: str | None = None,
-    plan: rules.Plan | None = None,
-    evidence: str | None = None,
-    attachment_ids: list[uuid.UUID] | None = None,
-    deadline: date | None = None,
-) -> Hazard:
-    """One step of the lifecycle (H2–H6), with its history row (H7) and event."""
+@dataclass(frozen=True)
+class PlanInput:
+    """H3: the rectification plan, `reported` → `rectifying`."""
+
+    plan: rules.Plan
+    attachment_ids: list[uuid.UUID] = field(default_factory=list)
+    comment: str | None = None
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SubmitInput:
+    """H4: the rectification's evidence, `rectifying` → `pending_review`."""
+
+    evidence: str | None = None
+    attachment_ids: list[uuid.UUID] = field(default_factory=list)
+    comment: str | None = None
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """H5: sign off (`approve`, → `closed`) or send back (`reject`, → `rectifying`, with a comment)."""
+
+    approve: bool
+    comment: str | None = None
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReasonInput:
+    """Reopen and void: a reason, and the business date."""
+
+    reason: str | None
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ExtendInput:
+    """H6: a later deadline and why."""
+
+    deadline: date
+    reason: str | None
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class EscalationInput:
+    """H9: 函告, 通报, 约谈 or 曝光 on an open hazard."""
+
+    kind: str
+    note: str
+    effective_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ListingInput:
+    """H9: 挂牌督办 (listed) or 摘牌 (not listed)."""
+
+    listed: bool
+    comment: str | None = None
+    effective_on: date | None = None
+
+
+async def _begin(
+    ctx: Context, hazard: Hazard, action: Action, effective_on: date | None, *, reason: str | None = None,
+    reason_field: str = "reason",
+) -> tuple[HazardStatus, HazardStatus, date]:
+    """The checks every lifecycle step makes, in this order: who (H5), whether the state
+    allows it (H2), its reason, its business date (H7). Answers from, to and the date."""
     rules.check_actor(action, ctx.principal, grade=hazard.grade, village_id=hazard.village_id, sector=hazard.sector)
     from_status = HazardStatus(hazard.status)
     to_status = rules.next_status(action, from_status)
-    if rules.needs_reason(action) and not (comment and comment.strip()):
-        field_name = "comment" if action is Action.reject else "reason"
-        raise RuleViolation(f"{action.value} needs a reason", [FieldError(field_name, "required")])
-    eff = await _effective(ctx, hazard, effective_on)
-    new_deadline = None
-    if action is Action.plan:
-        assert plan is not None
-        rules.check_plan(hazard.grade, plan, discovered_on=hazard.discovered_on)
-        hazard.responsible_person = plan.responsible_person
-        hazard.measures = plan.measures
-        hazard.funds = plan.funds
-        hazard.contingency_plan = plan.contingency_plan
-        hazard.deadline = new_deadline = plan.deadline
-        hazard.deadline_set_on = eff
-        await attachments.link(ctx.session, ctx.principal, ctx.scope, attachment_ids or [], purpose="plan", hazard_id=hazard.id)
-    elif action is Action.submit:
-        rules.check_evidence(evidence, attachment_ids or [])
-        hazard.evidence = evidence
-        await attachments.link(ctx.session, ctx.principal, ctx.scope, attachment_ids or [], purpose="evidence", hazard_id=hazard.id)
-    elif action is Action.extend:
-        assert deadline is not None
-        rules.check_extension(deadline, current=hazard.deadline, reason=comment)
-        hazard.deadline = new_deadline = deadline
-        hazard.deadline_set_on = eff
-        hazard.extensions += 1
-    if action is Action.approve:
-        hazard.closed_on = eff
-    elif action is Action.reopen:
-        hazard.closed_on = None
+    if rules.needs_reason(action) and not (reason and reason.strip()):
+        raise RuleViolation(f"{action.value} needs a reason", [FieldError(reason_field, "required")])
+    return from_status, to_status, await _effective(ctx, hazard, effective_on)
+
+
+async def _finish(
+    ctx: Context, hazard: Hazard, action: Action, from_status: HazardStatus, to_status: HazardStatus, eff: date, *,
+    comment: str | None, deadline: date | None = None,
+) -> Hazard:
+    """The new state, its history row (H7), its event and audit entry."""
     hazard.status = to_status.value
     if to_status is not from_status:
         hazard.status_effective_on = eff
     hazard.version += 1
     hazard.updated_at = ctx.now
-    _history(ctx, hazard, action.value, from_status.value, effective_on=eff, comment=comment, deadline=new_deadline)
+    _history(ctx, hazard, action.value, from_status.value, effective_on=eff, comment=comment, deadline=deadline)
     if action is Action.extend:
-        _event(ctx, hazard, EventType.hazard_deadline_extended, {"deadline": deadline.isoformat(), "extensions": hazard.extensions})
+        _event(ctx, hazard, EventType.hazard_deadline_extended,
+               {"deadline": hazard.deadline.isoformat() if hazard.deadline else None, "extensions": hazard.extensions})
     else:
         _event(ctx, hazard, EventType.hazard_status_changed, {"from": from_status.value, "to": to_status.value, "action": action.value})
     ctx.audit(f"hazard.{action.value}", RESOURCE, hazard.id)
     await ctx.session.flush()
     return hazard
+
+
+async def plan(ctx: Context, hazard: Hazard, step: PlanInput) -> Hazard:
+    """H3: `reported` → `rectifying` with a plan complete for the grade, whose deadline is
+    not before the day the plan takes effect (H6: it would be overdue the moment it is made)."""
+    effective_on = step.effective_on or ctx.today
+    if step.plan.deadline is not None and step.plan.deadline < effective_on:
+        raise RuleViolation(
+            "the deadline is before the plan takes effect",
+            [FieldError("deadline", f"must not be before effective_on ({effective_on.isoformat()})")],
+        )
+    from_status, to_status, eff = await _begin(ctx, hazard, Action.plan, step.effective_on)
+    rules.check_plan(hazard.grade, step.plan, discovered_on=hazard.discovered_on)
+    hazard.responsible_person = step.plan.responsible_person
+    hazard.measures = step.plan.measures
+    hazard.funds = step.plan.funds
+    hazard.contingency_plan = step.plan.contingency_plan
+    hazard.deadline = step.plan.deadline
+    hazard.deadline_set_on = eff
+    await attachments.link(ctx.session, ctx.principal, ctx.scope, step.attachment_ids, purpose="plan", hazard_id=hazard.id)
+    return await _finish(ctx, hazard, Action.plan, from_status, to_status, eff, comment=step.comment,
+                         deadline=step.plan.deadline)
+
+
+async def submit(ctx: Context, hazard: Hazard, step: SubmitInput) -> Hazard:
+    """H4: `rectifying` → `pending_review` with evidence, a text and/or attachments."""
+    from_status, to_status, eff = await _begin(ctx, hazard, Action.submit, step.effective_on)
+    rules.check_evidence(step.evidence, step.attachment_ids)
+    hazard.evidence = step.evidence
+    await attachments.link(ctx.session, ctx.principal, ctx.scope, step.attachment_ids, purpose="evidence", hazard_id=hazard.id)
+    return await _finish(ctx, hazard, Action.submit, from_status, to_status, eff, comment=step.comment)
+
+
+async def review(ctx: Context, hazard: Hazard, step: ReviewInput) -> Hazard:
+    """H5: sign off (销号, `closed` on the business date) or send back with a comment."""
+    action = Action.approve if step.approve else Action.reject
+    from_status, to_status, eff = await _begin(ctx, hazard, action, step.effective_on, reason=step.comment,
+                                               reason_field="comment")
+    if step.approve:
+        hazard.closed_on = eff
+    return await _finish(ctx, hazard, action, from_status, to_status, eff, comment=step.comment)
+
+
+async def reopen(ctx: Context, hazard: Hazard, step: ReasonInput) -> Hazard:
+    """H2: street_admin reopens a closed hazard, with a reason."""
+    from_status, to_status, eff = await _begin(ctx, hazard, Action.reopen, step.effective_on, reason=step.reason)
+    hazard.closed_on = None
+    return await _finish(ctx, hazard, Action.reopen, from_status, to_status, eff, comment=step.reason)
+
+
+async def void(ctx: Context, hazard: Hazard, step: ReasonInput) -> Hazard:
+    """H2, H5: an open hazard found not to be one ends `void`, with a reason."""
+    from_status, to_status, eff = await _begin(ctx, hazard, Action.void, step.effective_on, reason=step.reason)
+    return await _finish(ctx, hazard, Action.void, from_status, to_status, eff, comment=step.reason)
+
+
+async def extend(ctx: Context, hazard: Hazard, step: ExtendInput) -> Hazard:
+    """H6: a later deadline with a reason, counted in `extensions`; the state stays."""
+    from_status, to_status, eff = await _begin(ctx, hazard, Action.extend, step.effective_on)
+    rules.check_extension(step.deadline, current=hazard.deadline, reason=step.reason)
+    hazard.deadline = step.deadline
+    hazard.deadline_set_on = eff
+    hazard.extensions += 1
+    return await _finish(ctx, hazard, Action.extend, from_status, to_status, eff, comment=step.reason,
+                         deadline=step.deadline)
 
 
 def _require_street_staff(principal: Principal, what: str) -> None:
@@ -245,7 +368,9 @@ def _require_street_staff(principal: Principal, what: str) -> None:
         raise Forbidden(f"only street_admin and supervisor may {what} (H9)")
 
 
-async def escalate(ctx: Context, hazard: Hazard, kind: str, note: str, effective_on: date | None) -> Escalation:
+async def escalate(ctx: Context, hazard: Hazard, step: EscalationInput) -> Escalation:
+    """H9: escalate a slow rectification of an open hazard."""
+    kind, note, effective_on = step.kind, step.note, step.effective_on
     _require_street_staff(ctx.principal, "escalate")
     if hazard.status not in rules.OPEN_STATES:
         raise Conflict(f"a {hazard.status} hazard is not escalated", code="hazard_ended",
@@ -263,8 +388,9 @@ async def escalate(ctx: Context, hazard: Hazard, kind: str, note: str, effective
     return escalation
 
 
-async def set_listing(ctx: Context, hazard: Hazard, listed: bool, comment: str | None, effective_on: date | None) -> Hazard:
+async def set_listing(ctx: Context, hazard: Hazard, step: ListingInput) -> Hazard:
     """H9: 挂牌督办 — list an open hazard for supervision, or delist it (摘牌)."""
+    listed, comment, effective_on = step.listed, step.comment, step.effective_on
     _require_street_staff(ctx.principal, "list hazards for supervision")
     if listed == hazard.listed:
         raise Conflict(f"the hazard is {'already' if listed else 'not'} listed", code="listing_unchanged")
@@ -279,8 +405,3 @@ async def set_listing(ctx: Context, hazard: Hazard, listed: bool, comment: str |
     ctx.audit("hazard.list" if listed else "hazard.delist", RESOURCE, hazard.id)
     await ctx.session.flush()
     return hazard
-
-
-def plan_from(body: Any) -> rules.Plan:
-    funds = body.funds if body.funds is None else Decimal(body.funds)
-    return rules.Plan(body.responsible_person, body.measures, funds, body.deadline, body.contingency_plan)

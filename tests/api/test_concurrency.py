@@ -7,7 +7,6 @@ import asyncio
 from sqlalchemy import func, select
 
 from app.db.models import Event, Hazard, HazardHistory, Inspection
-from tests.api.helpers import create_hazard, drive
 
 
 async def _street(world):  # type: ignore[no-untyped-def]
@@ -18,10 +17,17 @@ async def _street(world):  # type: ignore[no-untyped-def]
     return e, world.headers(admin), world.headers(dept)
 
 
+async def _pending_review(live, enterprise) -> dict:  # type: ignore[no-untyped-def]
+    async def build(world):  # type: ignore[no-untyped-def]
+        return {"id": str((await world.hazard(enterprise, status="pending_review")).id)}
+
+    return await live.build(build)
+
+
 async def test_h2_two_concurrent_reviews_exactly_one_wins(live):
     e, admin, dept = await live.build(_street)
+    h = await _pending_review(live, e)
     async with live.client() as client:
-        h = await drive(client, admin, await create_hazard(client, admin, e), "plan", "submit")
         etag = (await client.get(f"/api/v1/hazards/{h['id']}", headers=admin)).headers["ETag"]
         async with live.client() as other:
             results = await asyncio.gather(
@@ -39,8 +45,8 @@ async def test_h2_two_concurrent_reviews_exactly_one_wins(live):
 
 async def test_h2_concurrent_reviews_without_if_match_one_wins(live):
     e, admin, dept = await live.build(_street)
+    h = await _pending_review(live, e)
     async with live.client() as a, live.client() as b:
-        h = await drive(a, admin, await create_hazard(a, admin, e), "plan", "submit")
         results = await asyncio.gather(*[
             c.post(f"/api/v1/hazards/{h['id']}/review", headers=hd, json={"decision": "approve"})
             for c, hd in ((a, admin), (b, dept))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers import MAJOR_PLAN, create_hazard, drive
+from tests.api.helpers import MAJOR_PLAN, drive
 
 HAZARD_CALLS = [
     ("GET", "", None),
@@ -30,7 +30,8 @@ async def setup(world, client):
     e2 = await world.enterprise(v2, "construction")
     e3 = await world.enterprise(v1, "fire")
     admin = await world.as_("street_admin")
-    hazard = await create_hazard(client, admin, e1)
+    made = await world.hazard(e1)
+    hazard = {"id": str(made.id), "title": made.title, "grade": made.grade}
     outsiders = {
         "other_village": await world.as_("village_officer", org_unit=v2),
         "other_department": await world.as_("department_officer", org_unit=await world.department("housing_construction")),

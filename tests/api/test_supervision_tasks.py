@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.models import Hazard, SupervisionTask, TaskReferral
-from tests.api.helpers import create_hazard, drive
 from tests.factories import assert_problem, problem_fields
 
 BASE = "/api/v1/supervision-tasks"
@@ -79,8 +78,8 @@ async def test_s1_create_round_answers_201_location_etag(client, street):
     assert got.status_code == 200 and got.json() == task and got.headers["ETag"] == '"1"'
 
 
-async def test_s1_hazard_oversight_names_an_open_hazard(client, street):
-    hazard = await create_hazard(client, street["admin"], street["e1"])
+async def test_s1_hazard_oversight_names_an_open_hazard(client, world, street):
+    hazard = {"id": str((await world.hazard(street["e1"])).id)}
     body = {"kind": "hazard_oversight", "title": "挂牌督办", "assignee_org_unit_id": str(street["em"].id),
             "hazard_id": hazard["id"], "due_on": "2025-07-31"}
     task = await create_task(client, street["supervisor"], body)
@@ -101,10 +100,9 @@ async def test_s2_only_street_office_creates_tasks(client, street, session, role
         assert await _count(session, SupervisionTask) == 0
 
 
-async def test_s1_create_validation_names_the_field(client, street, session):
+async def test_s1_create_validation_names_the_field(client, world, street, session):
     admin = street["admin"]
-    closed = await drive(client, admin, await create_hazard(client, admin, street["e1"], grade="general"),
-                         "plan", "submit", "approve")
+    closed = {"id": str((await world.hazard(street["e1"], grade="general", status="closed")).id)}
     office = await client.get("/api/v1/auth/me", headers=admin)
     office_id = office.json()["org_unit_id"]
     unknown = "00000000-0000-7000-8000-000000000009"

@@ -1,33 +1,21 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import OPEN_HAZARD_STATES, Escalation, Hazard, HazardHistory
+from app.db.hazard_rules import HazardFilters, hazard_filter
+from app.db.models import Escalation, Hazard, HazardHistory
 from app.db.repositories.scoping import scope_clause
 from app.domain.access import Scope
 
-
-@dataclass(frozen=True)
-class HazardFilters:
-    status: str | None = None
-    grade: str | None = None
-    source: str | None = None
-    village_id: uuid.UUID | None = None
-    sector: str | None = None
-    enterprise_id: uuid.UUID | None = None
-    overdue: bool | None = None
-    listed: bool | None = None
-    discovered_from: date | None = None
-    discovered_to: date | None = None
-    q: str | None = None
+__all__ = ["HazardFilters", "apply_filters", "hazard_scope", "visible"]
 
 
 def hazard_scope(scope: Scope):  # type: ignore[no-untyped-def]
+    """A1 on the hazard table (app/db/repositories/scoping.scope_clause)."""
     return scope_clause(scope, enterprise_id=Hazard.enterprise_id, village_id=Hazard.village_id, sector=Hazard.sector)
 
 
@@ -37,32 +25,8 @@ def visible(scope: Scope) -> Select[tuple[Hazard]]:
 
 
 def apply_filters(stmt: Select, f: HazardFilters, today: date) -> Select:  # type: ignore[type-arg]
-    if f.status is not None:
-        stmt = stmt.where(Hazard.status == f.status)
-    if f.grade is not None:
-        stmt = stmt.where(Hazard.grade == f.grade)
-    if f.source is not None:
-        stmt = stmt.where(Hazard.source == f.source)
-    if f.village_id is not None:
-        stmt = stmt.where(Hazard.village_id == f.village_id)
-    if f.sector is not None:
-        stmt = stmt.where(Hazard.sector == f.sector)
-    if f.enterprise_id is not None:
-        stmt = stmt.where(Hazard.enterprise_id == f.enterprise_id)
-    if f.overdue is True:  # H6
-        stmt = stmt.where(Hazard.status.in_(OPEN_HAZARD_STATES), Hazard.deadline < today)
-    elif f.overdue is False:
-        stmt = stmt.where(~(Hazard.status.in_(OPEN_HAZARD_STATES) & (Hazard.deadline < today)).is_(True))
-    if f.listed is not None:
-        stmt = stmt.where(Hazard.listed == f.listed)
-    if f.discovered_from is not None:
-        stmt = stmt.where(Hazard.discovered_on >= f.discovered_from)
-    if f.discovered_to is not None:
-        stmt = stmt.where(Hazard.discovered_on <= f.discovered_to)
-    if f.q:
-        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Hazard.title.ilike(f"%{escaped}%"))
-    return stmt
+    """The list's filters (app/db/hazard_rules.hazard_filter) on a statement over hazards."""
+    return stmt.where(*hazard_filter(f, today))
 
 
 async def get(session: AsyncSession, scope: Scope, hazard_id: uuid.UUID, *, for_update: bool = False) -> Hazard | None:
