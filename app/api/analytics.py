@@ -31,12 +31,9 @@ from app.api.schemas.analytics import (
 )
 from app.api.schemas.common import Day
 from app.db.repositories import compliance as compliance_repo
-from app.db.repositories import stats as stats_repo
 from app.domain.campaign import PHASES, phase_on, phase_status
-from app.domain.compliance import rate
 from app.domain.errors import FieldError, RuleViolation
 from app.domain.hazards import Grade
-from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.services import compliance as service
 from app.services.analytics_cache import cache_key, cached
 
@@ -82,8 +79,8 @@ class Analytics:
         async def render() -> bytes:
             return (await compute()).model_dump_json(by_alias=True).encode()
 
-        payload = await cached(self.session, self.db, key, render, enabled=self.enabled)
-        return Response(payload, media_type="application/json")
+        payload, version = await cached(self.session, self.db, key, render, enabled=self.enabled)
+        return Response(payload, media_type="application/json", headers={"Data-Version": str(version)})
 
 
 async def analytics(request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> Analytics:
@@ -106,7 +103,7 @@ Ax = Annotated[Analytics, Depends(analytics)]
         "`done` those whose every applicable current period is done; `obligation` narrows the filter to one. "
         "The summary covers the whole filtered set (before `status`)."
     ),
-    responses={**answer("A page of enterprises with their C1 and C2 status, and the summary."), **problem_responses(401, 422)},
+    responses={**answer("A page of enterprises with their C1 and C2 status, and the summary.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_compliance(
     ax: Ax,
@@ -145,7 +142,7 @@ async def get_compliance(
     summary="Supervision rounds per village and department (C3)",
     description="Each village and department needs a completed `supervision_round` per half-year from H1 2024. "
     "Village and department officers see their own unit.",
-    responses={**answer("Each unit's C3 status in the current half-year, and the summary."), **problem_responses(401, 403, 422)},
+    responses={**answer("Each unit's C3 status in the current half-year, and the summary.", data_version=True), **problem_responses(401, 403, 422)},
 )
 async def get_supervision_compliance(
     ax: Ax,
@@ -166,7 +163,7 @@ async def get_supervision_compliance(
     description="2024: grade-2/3 hospitals' fire-safety responsible persons; 2025: dust-explosion enterprises' "
     "principals or fire-safety responsible persons; 2026: large commercial complexes' fire-safety responsible "
     "persons. Only passed trainings count; coverage = covered / active focus enterprises.",
-    responses={**answer("The year's C4 coverage and the enterprises not yet covered."), **problem_responses(401, 422)},
+    responses={**answer("The year's C4 coverage and the enterprises not yet covered.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_training_compliance(
     ax: Ax,
@@ -194,7 +191,7 @@ async def get_training_compliance(
         "`stock_cleared` (2024), `increment_reduced` (2025), `dynamic_zero` (2026), each `met | on_track | at_risk "
         "| missed` with its figures, on `as_of` — a past date gives what was true then, from each hazard's history."
     ),
-    responses={**answer("T1–T3 as they stood on `as_of`."), **problem_responses(401, 422)},
+    responses={**answer("T1–T3 as they stood on `as_of`.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sector: SectorFilter = None) -> TargetList:
     async def compute() -> TargetList:
@@ -204,9 +201,6 @@ async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sec
     return await ax.answer("targets", compute, as_of=as_of, village_id=village_id, sector=sector)
 
 
-_ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
-
-
 @router.get(
     "/stats/hazards",
     response_model=HazardStats,
@@ -214,7 +208,7 @@ _ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS
     summary="Hazard statistics",
     description="Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; "
     "`from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village.",
-    responses={**answer("One row per group."), **problem_responses(401, 422)},
+    responses={**answer("One row per group.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_hazard_stats(
     ax: Ax,
@@ -230,19 +224,9 @@ async def get_hazard_stats(
         raise RuleViolation("from is after to", [FieldError("from", "must not be after `to`")])
 
     async def compute() -> HazardStats:
-        rows = await stats_repo.hazard_stats(
-            ax.session, ax.scope, group=group_by, today=today, first=from_, last=to, grade=grade
+        items = await service.hazard_stats(
+            ax.session, ax.scope, group_by=group_by, today=today, first=from_, last=to, grade=grade
         )
-        items = []
-        for r in rows:
-            key = str(r["key"]) if r["key"] is not None else None
-            label = r["label"] or _ENUM_LABELS.get(group_by, {}).get(key or "") or key
-            median = r["median_days"]
-            items.append({
-                "key": key, "label": label, "total": r["total"], "open": r["open"], "overdue": r["overdue"],
-                "closed": r["closed"], "void": r["void"], "closure_rate": rate(r["closed"], r["total"] - r["void"]),
-                "median_days_to_close": float(median) if median is not None else None,
-            })
         return HazardStats(group_by=group_by, from_=from_, to=to, items=items)
 
     return await ax.answer("stats", compute, group_by=group_by, today=today, first=from_, last=to, grade=grade)
@@ -255,7 +239,7 @@ async def get_hazard_stats(
     summary="The first screen of a dashboard, in one round trip",
     description="Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and "
     "per village and per sector figures, on `as_of`, within the caller's scope.",
-    responses={**answer("The dashboard's figures on `as_of`."), **problem_responses(401, 422)},
+    responses={**answer("The dashboard's figures on `as_of`.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
     async def compute() -> Dashboard:

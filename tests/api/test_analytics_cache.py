@@ -85,7 +85,8 @@ async def test_concurrent_misses_compute_once_and_share_the_answer(scratch_datab
 
     async def ask() -> bytes:
         async with db.transaction() as session:
-            return await cached(session, db, key, compute)
+            payload, _ = await cached(session, db, key, compute)
+            return payload
 
     try:
         first = asyncio.create_task(ask())
