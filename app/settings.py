@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # Serve repeated analytics questions from PostgreSQL until the next write (exact).
     analytics_cache: bool = True
+    # Where analytics come from: the read model kept by the writes (docs/architecture.md), or
+    # the reference computation over the whole ledger (slow; the yardstick the tests hold
+    # the read model to, and a fallback while `rebuild-read-model` repairs it).
+    analytics_source: Literal["read_model", "reference"] = "read_model"
     trust_forwarded_for: bool = False
 
     @field_validator("database_url")

@@ -69,11 +69,13 @@ class Analytics:
     def __init__(self, request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> None:
         self.session, self.db, self.principal, self.scope = session, db, principal, scope
         self.enabled = request.app.state.settings.analytics_cache
+        self.source = request.app.state.settings.analytics_source
 
     async def answer(self, name: str, compute: Callable[[], Awaitable[BaseModel]], **params: Any) -> Response:
         """The JSON of `compute()`, from the cache while no write has happened since."""
         key = cache_key(
-            name, self.scope, role=self.principal.role.value, unit=self.principal.org_unit_id, **params
+            name, self.scope, role=self.principal.role.value, unit=self.principal.org_unit_id, source=self.source,
+            **params
         )
 
         async def render() -> bytes:
@@ -128,7 +130,7 @@ async def get_compliance(
     )
 
     async def compute() -> CompliancePage:
-        summary, items = await service.enterprise_compliance(ax.session, ax.scope, q)
+        summary, items = await service.enterprise_compliance(ax.session, ax.scope, q, ax.source)
         next_cursor = encode_cursor(items[-1]["enterprise_id"]) if len(items) == limit else None
         return CompliancePage(as_of=as_of, summary=summary, items=items, next_cursor=next_cursor)
 
@@ -150,7 +152,7 @@ async def get_supervision_compliance(
     kind: Annotated[SupervisedKind | None, Query(description="Only villages, or only departments.", examples=["village"])] = None,
 ) -> SupervisionCompliance:
     async def compute() -> SupervisionCompliance:
-        return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind))
+        return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind, ax.source))
 
     return await ax.answer("supervision", compute, as_of=as_of, kind=kind)
 
@@ -176,7 +178,7 @@ async def get_training_compliance(
 ) -> TrainingCompliance:
     async def compute() -> TrainingCompliance:
         return TrainingCompliance(
-            **await service.training_compliance(ax.session, ax.scope, year, today, village_id, sector)
+            **await service.training_compliance(ax.session, ax.scope, year, today, village_id, sector, ax.source)
         )
 
     return await ax.answer("training", compute, year=year, today=today, village_id=village_id, sector=sector)
@@ -195,7 +197,7 @@ async def get_training_compliance(
 )
 async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sector: SectorFilter = None) -> TargetList:
     async def compute() -> TargetList:
-        items = await service.targets(ax.session, ax.scope, as_of, village_id=village_id, sector=sector)
+        items = await service.targets(ax.session, ax.scope, as_of, village_id=village_id, sector=sector, source=ax.source)
         return TargetList(as_of=as_of, items=items)
 
     return await ax.answer("targets", compute, as_of=as_of, village_id=village_id, sector=sector)
@@ -225,7 +227,7 @@ async def get_hazard_stats(
 
     async def compute() -> HazardStats:
         items = await service.hazard_stats(
-            ax.session, ax.scope, group_by=group_by, today=today, first=from_, last=to, grade=grade
+            ax.session, ax.scope, group_by=group_by, today=today, first=from_, last=to, grade=grade, source=ax.source
         )
         return HazardStats(group_by=group_by, from_=from_, to=to, items=items)
 
@@ -243,7 +245,7 @@ async def get_hazard_stats(
 )
 async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
     async def compute() -> Dashboard:
-        return Dashboard(**await service.dashboard(ax.session, ax.principal, ax.scope, as_of))
+        return Dashboard(**await service.dashboard(ax.session, ax.principal, ax.scope, as_of, ax.source))
 
     return await ax.answer("dashboard", compute, as_of=as_of)
 
