@@ -727,7 +727,7 @@ class LedgerImportRow(Base):
 def _counter(name: str, *columns: Column) -> Table:
     keys = [c.name for c in columns]
     return Table(
-        name, Base.metadata, *columns, Column("n", BigInteger, nullable=False),
+        name, Base.metadata, *columns, Column("n", Integer, nullable=False),
         UniqueConstraint(*keys, name=f"uq_{name}", postgresql_nulls_not_distinct=True),
     )
 

@@ -153,7 +153,7 @@ def upgrade() -> None:
     for name, cols in _tables().items():
         columns = ", ".join(f"{c} {t}" for c, t, _ in cols)
         key = ", ".join(c for c, _, _ in cols)
-        op.execute(f"CREATE TABLE {name} ({columns}, n bigint NOT NULL, "
+        op.execute(f"CREATE TABLE {name} ({columns}, n integer NOT NULL, "
                    f"CONSTRAINT uq_{name} UNIQUE NULLS NOT DISTINCT ({key}))")
         parts = []
         for cname, source, ccols, where in COUNTERS:
@@ -161,7 +161,7 @@ def upgrade() -> None:
                 exprs = ", ".join(f"{e} AS {c}" for c, _, e in ccols)
                 parts.append(f"SELECT {exprs} FROM {source} WHERE {where}")
         op.execute(
-            f"CREATE VIEW {name}_expected AS SELECT {key}, count(*)::bigint AS n "
+            f"CREATE VIEW {name}_expected AS SELECT {key}, count(*)::integer AS n "
             f"FROM ({' UNION ALL '.join(parts)}) s GROUP BY {key}"
         )
     op.execute("CREATE INDEX ix_rm_hazard_cell_village ON rm_hazard_cell (village_id)")
