@@ -196,11 +196,13 @@ def upgrade() -> None:
         (  # only rows whose figures changed
             "update",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE (n.grade = 'major' OR o.grade = 'major') "
-            "AND (n.grade, n.status, n.status_effective_on, n.deadline, n.deadline_set_on, n.enterprise_id, "
-            "n.village_id, n.sector, n.discovered_on, n.listed) IS DISTINCT FROM (o.grade, o.status, "
-            "o.status_effective_on, o.deadline, o.deadline_set_on, o.enterprise_id, o.village_id, o.sector, "
-            "o.discovered_on, o.listed)",
+            (
+                "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE (n.grade = 'major' OR o.grade = 'major') "
+                "AND (n.grade, n.status, n.status_effective_on, n.deadline, n.deadline_set_on, n.enterprise_id, "
+                "n.village_id, n.sector, n.discovered_on, n.listed) IS DISTINCT FROM (o.grade, o.status, "
+                "o.status_effective_on, o.deadline, o.deadline_set_on, o.enterprise_id, o.village_id, o.sector, "
+                "o.discovered_on, o.listed)"
+            ),
         ),
     ):
         op.execute(
