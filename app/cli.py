@@ -204,6 +204,29 @@ async def _run_scheduled(url: str, name: str) -> int:
     return 0
 
 
+async def _rebuild_read_model(url: str, check_only: bool) -> int:
+    from app.db.repositories import read_model
+
+    db = Database.from_url(url, pool_size=1, max_overflow=0)
+    try:
+        async with db.transaction() as session:
+            found = await (read_model.differences(session) if check_only else read_model.rebuild(session))
+    finally:
+        await db.dispose()
+    for d in found:
+        verdict = "matches the ledger" if d.clean else f"{d.missing} rows missing or wrong, {d.extra} rows extra"
+        print(f"{d.table}: {verdict}")
+    dirty = [d.table for d in found if not d.clean]
+    if not dirty:
+        print("read model matches the ledger")
+        return 0
+    if check_only:
+        print(f"read model differs from the ledger in {', '.join(dirty)}", file=sys.stderr)
+        return 1
+    print(f"recomputed from the ledger: {', '.join(dirty)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="anquan",
@@ -278,6 +301,15 @@ def parser() -> argparse.ArgumentParser:
         "it runs (the jobs it enqueues are done by the workers).",
     )
     rs.add_argument("name", choices=sorted(SCHEDULES), help="one of: %(choices)s")
+    rb = command(
+        "rebuild-read-model",
+        "recompute the analytics read model from the ledger, reporting differences",
+        "Compare every table of the analytics read model (the counters and facts behind /dashboard, /stats, "
+        "/compliance and /targets) with its content computed from the ledger, print the differences per "
+        "table, and replace the tables that differ. Writes wait while it runs. With --check it only reports "
+        "(exit status 1 when anything differs).",
+    )
+    rb.add_argument("--check", action="store_true", help="only report the differences; change nothing")
     return p
 
 
@@ -321,6 +353,8 @@ def _run(args: argparse.Namespace, url: str) -> int:
             return asyncio.run(_worker(url))
         elif args.command == "run-scheduled":
             return asyncio.run(_run_scheduled(url, args.name))
+        elif args.command == "rebuild-read-model":
+            return asyncio.run(_rebuild_read_model(url, args.check))
     except DomainError as exc:
         errors = getattr(exc, "errors", None) or []
         print(f"error: {exc.detail}", *(f"  {e.field}: {e.message}" for e in errors), sep="\n", file=sys.stderr)

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     analytics_cache: bool = True
     # The demo street with its history (app/db/demo.py) on an empty database, in dev.
     demo: bool = True
+    # Where analytics come from: the read model kept by the writes (docs/architecture.md), or
+    # the reference computation over the whole ledger (slow; the yardstick the tests hold
+    # the read model to, and a fallback while `rebuild-read-model` repairs it).
+    analytics_source: Literal["read_model", "reference"] = "read_model"
     trust_forwarded_for: bool = False
 
     @field_validator("database_url")

@@ -80,6 +80,12 @@ class Loader:
             self.timings.update(generator.timings)
             t0 = time.perf_counter()
             await conn.execute("RESET session_replication_role")
+            from bench.run import refill_read_model
+
+            await refill_read_model(conn)  # COPY as replica fired no trigger
+            self.timings["read_model"] = round(time.perf_counter() - t0, 1)
+            self.log(f"  read_model: {self.timings['read_model']} s")
+            t0 = time.perf_counter()
             for table in ("hazard_history", "hazard", "inspection", "enterprise_state", "enterprise", "drill", "training",
                           "supervision_task", "public_report", "escalation", "org_unit", "app_user", "sector"):
                 await conn.execute(f"VACUUM (ANALYZE) {table}")

@@ -30,6 +30,21 @@ GENERATED_BEFORE = datetime(REF_DATE.year, REF_DATE.month, REF_DATE.day, tzinfo=
 BENCH_USERS = ("bench_admin", "bench_zhujian")
 
 
+async def refill_read_model(conn: asyncpg.Connection) -> None:
+    """Rows deleted or copied with session_replication_role = replica fired no trigger:
+    recompute the analytics read model from the ledger (as `rebuild-read-model` does)."""
+    from app.db.repositories.read_model import TABLES
+
+    if not await conn.fetchval("SELECT to_regclass('rm_hazard_cell') IS NOT NULL"):
+        return
+    async with conn.transaction():
+        for table in TABLES:
+            await conn.execute(f"DELETE FROM {table}")
+            await conn.execute(f"INSERT INTO {table} SELECT * FROM {table}_expected")
+    for table in TABLES:
+        await conn.execute(f"VACUUM (ANALYZE) {table}")
+
+
 async def reset_writes(url: str, meta: dict[str, Any], log: Callable[[str], None]) -> None:
     """Delete what the service wrote during a bench run (inspections, hazards, history,
     events, audit rows, idempotency records), so every run starts from the same data set.
@@ -65,7 +80,8 @@ async def reset_writes(url: str, meta: dict[str, Any], log: Callable[[str], None
         if deleted:
             for table in ("hazard", "hazard_history", "inspection", "event", "audit_log", "idempotency_record"):
                 await conn.execute(f"VACUUM (ANALYZE) {table}")
-            log(f"removed {deleted:,} rows written by a bench run")
+            await refill_read_model(conn)
+            log(f"removed {deleted:,} rows written by a bench run (and recomputed the read model)")
     finally:
         await conn.close()
 

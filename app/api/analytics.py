@@ -31,12 +31,9 @@ from app.api.schemas.analytics import (
 )
 from app.api.schemas.common import Day
 from app.db.repositories import compliance as compliance_repo
-from app.db.repositories import stats as stats_repo
 from app.domain.campaign import PHASES, phase_on, phase_status
-from app.domain.compliance import rate
 from app.domain.errors import FieldError, RuleViolation
 from app.domain.hazards import Grade
-from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.services import compliance as service
 from app.services.analytics_cache import cache_key, cached
 
@@ -72,18 +69,20 @@ class Analytics:
     def __init__(self, request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> None:
         self.session, self.db, self.principal, self.scope = session, db, principal, scope
         self.enabled = request.app.state.settings.analytics_cache
+        self.source = request.app.state.settings.analytics_source
 
     async def answer(self, name: str, compute: Callable[[], Awaitable[BaseModel]], **params: Any) -> Response:
         """The JSON of `compute()`, from the cache while no write has happened since."""
         key = cache_key(
-            name, self.scope, role=self.principal.role.value, unit=self.principal.org_unit_id, **params
+            name, self.scope, role=self.principal.role.value, unit=self.principal.org_unit_id, source=self.source,
+            **params
         )
 
         async def render() -> bytes:
             return (await compute()).model_dump_json(by_alias=True).encode()
 
-        payload = await cached(self.session, self.db, key, render, enabled=self.enabled)
-        return Response(payload, media_type="application/json")
+        payload, version = await cached(self.session, self.db, key, render, enabled=self.enabled)
+        return Response(payload, media_type="application/json", headers={"Data-Version": str(version)})
 
 
 async def analytics(request: Request, session: Session, db: DB, principal: CurrentUser, scope: Scope) -> Analytics:
@@ -106,7 +105,7 @@ Ax = Annotated[Analytics, Depends(analytics)]
         "`done` those whose every applicable current period is done; `obligation` narrows the filter to one. "
         "The summary covers the whole filtered set (before `status`)."
     ),
-    responses={**answer("A page of enterprises with their C1 and C2 status, and the summary."), **problem_responses(401, 422)},
+    responses={**answer("A page of enterprises with their C1 and C2 status, and the summary.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_compliance(
     ax: Ax,
@@ -131,7 +130,7 @@ async def get_compliance(
     )
 
     async def compute() -> CompliancePage:
-        summary, items = await service.enterprise_compliance(ax.session, ax.scope, q)
+        summary, items = await service.enterprise_compliance(ax.session, ax.scope, q, ax.source)
         next_cursor = encode_cursor(items[-1]["enterprise_id"]) if len(items) == limit else None
         return CompliancePage(as_of=as_of, summary=summary, items=items, next_cursor=next_cursor)
 
@@ -145,7 +144,7 @@ async def get_compliance(
     summary="Supervision rounds per village and department (C3)",
     description="Each village and department needs a completed `supervision_round` per half-year from H1 2024. "
     "Village and department officers see their own unit.",
-    responses={**answer("Each unit's C3 status in the current half-year, and the summary."), **problem_responses(401, 403, 422)},
+    responses={**answer("Each unit's C3 status in the current half-year, and the summary.", data_version=True), **problem_responses(401, 403, 422)},
 )
 async def get_supervision_compliance(
     ax: Ax,
@@ -153,7 +152,7 @@ async def get_supervision_compliance(
     kind: Annotated[SupervisedKind | None, Query(description="Only villages, or only departments.", examples=["village"])] = None,
 ) -> SupervisionCompliance:
     async def compute() -> SupervisionCompliance:
-        return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind))
+        return SupervisionCompliance(**await service.supervision_compliance(ax.session, ax.principal, as_of, kind, ax.source))
 
     return await ax.answer("supervision", compute, as_of=as_of, kind=kind)
 
@@ -166,7 +165,7 @@ async def get_supervision_compliance(
     description="2024: grade-2/3 hospitals' fire-safety responsible persons; 2025: dust-explosion enterprises' "
     "principals or fire-safety responsible persons; 2026: large commercial complexes' fire-safety responsible "
     "persons. Only passed trainings count; coverage = covered / active focus enterprises.",
-    responses={**answer("The year's C4 coverage and the enterprises not yet covered."), **problem_responses(401, 422)},
+    responses={**answer("The year's C4 coverage and the enterprises not yet covered.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_training_compliance(
     ax: Ax,
@@ -179,7 +178,7 @@ async def get_training_compliance(
 ) -> TrainingCompliance:
     async def compute() -> TrainingCompliance:
         return TrainingCompliance(
-            **await service.training_compliance(ax.session, ax.scope, year, today, village_id, sector)
+            **await service.training_compliance(ax.session, ax.scope, year, today, village_id, sector, ax.source)
         )
 
     return await ax.answer("training", compute, year=year, today=today, village_id=village_id, sector=sector)
@@ -194,17 +193,14 @@ async def get_training_compliance(
         "`stock_cleared` (2024), `increment_reduced` (2025), `dynamic_zero` (2026), each `met | on_track | at_risk "
         "| missed` with its figures, on `as_of` — a past date gives what was true then, from each hazard's history."
     ),
-    responses={**answer("T1–T3 as they stood on `as_of`."), **problem_responses(401, 422)},
+    responses={**answer("T1–T3 as they stood on `as_of`.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sector: SectorFilter = None) -> TargetList:
     async def compute() -> TargetList:
-        items = await service.targets(ax.session, ax.scope, as_of, village_id=village_id, sector=sector)
+        items = await service.targets(ax.session, ax.scope, as_of, village_id=village_id, sector=sector, source=ax.source)
         return TargetList(as_of=as_of, items=items)
 
     return await ax.answer("targets", compute, as_of=as_of, village_id=village_id, sector=sector)
-
-
-_ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
 
 
 @router.get(
@@ -214,7 +210,7 @@ _ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS
     summary="Hazard statistics",
     description="Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; "
     "`from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village.",
-    responses={**answer("One row per group."), **problem_responses(401, 422)},
+    responses={**answer("One row per group.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_hazard_stats(
     ax: Ax,
@@ -230,19 +226,9 @@ async def get_hazard_stats(
         raise RuleViolation("from is after to", [FieldError("from", "must not be after `to`")])
 
     async def compute() -> HazardStats:
-        rows = await stats_repo.hazard_stats(
-            ax.session, ax.scope, group=group_by, today=today, first=from_, last=to, grade=grade
+        items = await service.hazard_stats(
+            ax.session, ax.scope, group_by=group_by, today=today, first=from_, last=to, grade=grade, source=ax.source
         )
-        items = []
-        for r in rows:
-            key = str(r["key"]) if r["key"] is not None else None
-            label = r["label"] or _ENUM_LABELS.get(group_by, {}).get(key or "") or key
-            median = r["median_days"]
-            items.append({
-                "key": key, "label": label, "total": r["total"], "open": r["open"], "overdue": r["overdue"],
-                "closed": r["closed"], "void": r["void"], "closure_rate": rate(r["closed"], r["total"] - r["void"]),
-                "median_days_to_close": float(median) if median is not None else None,
-            })
         return HazardStats(group_by=group_by, from_=from_, to=to, items=items)
 
     return await ax.answer("stats", compute, group_by=group_by, today=today, first=from_, last=to, grade=grade)
@@ -255,11 +241,11 @@ async def get_hazard_stats(
     summary="The first screen of a dashboard, in one round trip",
     description="Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and "
     "per village and per sector figures, on `as_of`, within the caller's scope.",
-    responses={**answer("The dashboard's figures on `as_of`."), **problem_responses(401, 422)},
+    responses={**answer("The dashboard's figures on `as_of`.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
     async def compute() -> Dashboard:
-        return Dashboard(**await service.dashboard(ax.session, ax.principal, ax.scope, as_of))
+        return Dashboard(**await service.dashboard(ax.session, ax.principal, ax.scope, as_of, ax.source))
 
     return await ax.answer("dashboard", compute, as_of=as_of)
 

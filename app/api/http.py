@@ -22,9 +22,13 @@ IfMatch = Annotated[
 ]
 
 
-def answer(description: str, *, status: int = 200, etag: bool = False, location: bool = False) -> dict[int | str, dict[str, Any]]:
+def answer(
+    description: str, *, status: int = 200, etag: bool = False, location: bool = False, data_version: bool = False
+) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI entry of a success response: its description and the headers it carries."""
     headers: dict[str, Any] = {}
+    if data_version:
+        headers["Data-Version"] = {"$ref": "#/components/headers/DataVersion"}
     if etag:
         headers["ETag"] = {"$ref": "#/components/headers/ETag"}
     if location:

@@ -175,6 +175,13 @@ HEADERS: dict[str, dict[str, Any]] = {
         "required": True,
         "schema": {"type": "string", "pattern": "^/api/v1/", "examples": ["/api/v1/hazards/0193a5c0-6f2e-7d41-9b8a-4c1e2f3a5b6d"]},
     },
+    "DataVersion": {
+        "description": "The version of the data the figures reflect: the sequence number of the last write "
+        "committed before the snapshot they were computed on (writes are numbered in commit order). Equal "
+        "versions mean equal figures for the same question; a larger one includes every write of a smaller.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]{1,19}$", "examples": ["48213"]},
+    },
     "IdempotentReplayed": {
         "description": "`true` when this is the stored first answer to an earlier request with the same "
         "`Idempotency-Key` (nothing was changed again).",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     FetchedValue,
@@ -22,7 +23,9 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -1097,3 +1100,54 @@ class WebhookDelivery(Base):
 # The job engine's tables (PgQueuer's, created by migration 0017): not mapped here, read
 # through app/jobs.
 ENGINE_TABLES = frozenset({"pgqueuer", "pgqueuer_log", "pgqueuer_schedules", "pgqueuer_statistics"})
+
+
+# The analytics read model (app/db/repositories/read_model.py): kept by triggers, never
+# written by the application, so plain tables; counter rows are unique on every key
+# column, NULL included.
+def _counter(name: str, *columns: Column) -> Table:
+    keys = [c.name for c in columns]
+    return Table(
+        name, Base.metadata, *columns, Column("n", Integer, nullable=False),
+        UniqueConstraint(*keys, name=f"uq_{name}", postgresql_nulls_not_distinct=True),
+    )
+
+
+rm_hazard_cell = _counter(
+    "rm_hazard_cell",
+    Column("enterprise_id", UUID(as_uuid=True)), Column("village_id", UUID(as_uuid=True)), Column("sector", String),
+    Column("source", String), Column("grade", String), Column("status", String), Column("discovered_on", Date),
+    Column("deadline", Date), Column("days", Integer),
+)
+Index("ix_rm_hazard_cell_village", rm_hazard_cell.c.village_id)
+Index("ix_rm_hazard_cell_sector", rm_hazard_cell.c.sector)
+rm_event_day = _counter(
+    "rm_event_day", Column("enterprise_id", UUID(as_uuid=True)), Column("code", SmallInteger), Column("day", Date)
+)
+rm_training_year = _counter(
+    "rm_training_year", Column("enterprise_id", UUID(as_uuid=True)), Column("year", Integer),
+    Column("trainee_role", String),
+)
+rm_supervision_done = _counter(
+    "rm_supervision_done", Column("org_unit_id", UUID(as_uuid=True)), Column("completed_on", Date)
+)
+rm_major = Table(
+    "rm_major", Base.metadata,
+    Column("hazard_id", UUID(as_uuid=True), primary_key=True),
+    Column("enterprise_id", UUID(as_uuid=True), nullable=False),
+    Column("village_id", UUID(as_uuid=True)),
+    Column("sector", String(40)),
+    Column("discovered_on", Date, nullable=False),
+    Column("listed", Boolean, nullable=False),
+    Index("ix_rm_major_village", "village_id"),
+    Index("ix_rm_major_sector", "sector"),
+    Index("ix_rm_major_enterprise", "enterprise_id"),
+)
+rm_major_span = Table(
+    "rm_major_span", Base.metadata,
+    Column("hazard_id", UUID(as_uuid=True), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_to", Date),
+    Column("status", String(20)),
+    Column("deadline", Date),
+)

@@ -45,16 +45,22 @@ async def snapshot(session: AsyncSession, db: Database) -> None:
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+async def data_version(session: AsyncSession, db: Database) -> int:
+    """The head of the audit trail in this request's snapshot: the version its figures reflect."""
+    await snapshot(session, db)
+    return int((await session.execute(_HEAD)).scalar_one())
+
+
 async def cached(
     session: AsyncSession, db: Database, key: str, compute: Callable[[], Awaitable[bytes]], *, enabled: bool = True
-) -> bytes:
+) -> tuple[bytes, int]:
+    """(the answer, the data version it reflects)."""
+    version = await data_version(session, db)
     if not enabled:
-        return await compute()
-    await snapshot(session, db)
-    version = (await session.execute(_HEAD)).scalar_one()
+        return await compute(), version
     hit = (await session.execute(_GET, {"key": key, "version": version})).scalar_one_or_none()
     if hit is not None:
-        return bytes(hit)
+        return bytes(hit), version
     # One computation per question at a time: when a dashboard's pollers miss together, the
     # first computes and the others wait for its answer instead of each computing it again.
     # The lock lasts until this request's transaction ends, after the answer is stored.
@@ -62,10 +68,10 @@ async def cached(
     async with db.autocommit() as side:  # read committed: sees an answer stored meanwhile
         hit = (await side.execute(_GET, {"key": key, "version": version})).scalar_one_or_none()
     if hit is not None:
-        return bytes(hit)
+        return bytes(hit), version
     payload = await compute()
     async with db.autocommit() as writer:
         await writer.execute(_PUT, {"key": key, "version": version, "payload": payload})
         if secrets.randbelow(100) == 0:  # now and then, forget questions nobody asked for a day
             await writer.execute(_PURGE)
-    return payload
+    return payload, version

@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Hazard
 from app.db.repositories import compliance as compliance_repo
+from app.db.repositories import read_model
 from app.db.repositories import stats as stats_repo
 from app.db.repositories import targets as targets_repo
 from app.db.repositories.hazards import hazard_scope
+from app.db.repositories.read_model import READ_MODEL, REFERENCE, Source
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.domain import targets as target_rules
 from app.domain.access import Principal, Scope
@@ -24,6 +26,7 @@ from app.domain.campaign import phase_on
 from app.domain.compliance import period_label, rate
 from app.domain.enums import Role
 from app.domain.errors import FieldError, Forbidden, RuleViolation
+from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
 
 OBLIGATIONS = {"c1": ("principal_inspection", c1_kind), "c2": ("drill", c2_kind)}
 
@@ -52,10 +55,10 @@ def _summary(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 async def enterprise_compliance(
-    session: AsyncSession, scope: Scope, q: compliance_repo.ComplianceQuery
+    session: AsyncSession, scope: Scope, q: compliance_repo.ComplianceQuery, source: Source = READ_MODEL
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """C1 and C2 per enterprise on `as_of`, with a summary over the filtered set."""
-    raw_summary, rows = await compliance_repo.compliance_page(session, scope, q)
+    raw_summary, rows = await compliance_repo.compliance_page(session, scope, q, source)
     items = [
         {
             "enterprise_id": r["id"],
@@ -86,10 +89,25 @@ _C3_SQL = text(
     ORDER BY u.kind, u.name, u.id
     """
 )
+# The same from the read model: each accepted round's day, once per round.
+_C3_READ_MODEL_SQL = text(
+    """
+    SELECT u.id, u.name, u.kind,
+           coalesce(array_agg(t.completed_on ORDER BY t.completed_on) FILTER (WHERE t.org_unit_id IS NOT NULL), '{}')
+             AS done_on
+    FROM org_unit u
+    LEFT JOIN (SELECT r.org_unit_id, r.completed_on FROM rm_supervision_done r CROSS JOIN generate_series(1, r.n)
+               WHERE r.completed_on <= :as_of) t ON t.org_unit_id = u.id
+    WHERE u.kind IN ('village', 'department') AND (CAST(:unit AS uuid) IS NULL OR u.id = CAST(:unit AS uuid))
+      AND (CAST(:kind AS varchar) IS NULL OR u.kind = CAST(:kind AS varchar))
+    GROUP BY u.id, u.name, u.kind
+    ORDER BY u.kind, u.name, u.id
+    """
+)
 
 
 async def supervision_compliance(
-    session: AsyncSession, principal: Principal, as_of: date, kind: str | None
+    session: AsyncSession, principal: Principal, as_of: date, kind: str | None, source: Source = READ_MODEL
 ) -> dict[str, Any]:
     """C3: a completed supervision round per half-year for every village and department."""
     unit: uuid.UUID | None = None
@@ -97,7 +115,8 @@ async def supervision_compliance(
         unit = principal.org_unit_id  # officers see their own unit's record
     elif principal.role is Role.enterprise_user:
         raise Forbidden("supervision compliance concerns villages and departments")
-    rows = (await session.execute(_C3_SQL, {"as_of": as_of, "unit": unit, "kind": kind})).all()
+    c3 = _C3_SQL if source == REFERENCE else _C3_READ_MODEL_SQL
+    rows = (await session.execute(c3, {"as_of": as_of, "unit": unit, "kind": kind})).all()
     items = []
     for r in rows:
         result = evaluate_c3(r.done_on, as_of)
@@ -129,7 +148,8 @@ async def supervision_compliance(
 
 
 async def training_compliance(
-    session: AsyncSession, scope: Scope, year: int, today: date, village_id: uuid.UUID | None, sector: str | None
+    session: AsyncSession, scope: Scope, year: int, today: date, village_id: uuid.UUID | None, sector: str | None,
+    source: Source = READ_MODEL,
 ) -> dict[str, Any]:
     """C4: focus enterprises of the year (active at the year's end, or today if earlier)
     covered by a passed training of the required role held in that year."""
@@ -140,6 +160,13 @@ async def training_compliance(
     params: dict[str, Any] = {
         "tags": sorted(tags), "roles": sorted(roles), "y0": date(year, 1, 1), "y1": date(year, 12, 31), "on": on,
     }
+    if source == REFERENCE:
+        covered_sql = """EXISTS (SELECT 1 FROM training t WHERE t.enterprise_id = e.id AND t.passed
+                       AND t.trainee_role = ANY(CAST(:roles AS varchar[])) AND t.held_on BETWEEN :y0 AND :y1)"""
+    else:
+        params["year"] = year
+        covered_sql = """EXISTS (SELECT 1 FROM rm_training_year t WHERE t.enterprise_id = e.id AND t.n > 0
+                       AND t.trainee_role = ANY(CAST(:roles AS varchar[])) AND t.year = :year)"""
     where = [enterprise_scope_sql(scope, params)]
     if village_id is not None:
         params["village_id"] = village_id
@@ -150,8 +177,7 @@ async def training_compliance(
     sql = text(
         f"""
         SELECT e.id, e.name, e.village_id, e.sector,
-               EXISTS (SELECT 1 FROM training t WHERE t.enterprise_id = e.id AND t.passed
-                       AND t.trainee_role = ANY(CAST(:roles AS varchar[])) AND t.held_on BETWEEN :y0 AND :y1) AS covered
+               {covered_sql} AS covered
         FROM enterprise e
         WHERE e.tags && CAST(:tags AS varchar[]) AND {' AND '.join(where)}
           AND (SELECT s.status FROM enterprise_state s WHERE s.enterprise_id = e.id AND s.effective_on <= :on
@@ -220,11 +246,12 @@ def _targets_from(figures: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
 
 
 async def targets(
-    session: AsyncSession, scope: Scope, as_of: date, *, village_id: uuid.UUID | None = None, sector: str | None = None
+    session: AsyncSession, scope: Scope, as_of: date, *, village_id: uuid.UUID | None = None, sector: str | None = None,
+    source: Source = READ_MODEL,
 ) -> list[dict[str, Any]]:
     rows = await targets_repo.target_figures(
         session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of),
-        village_id=village_id, sector=sector,
+        village_id=village_id, sector=sector, source=source,
     )
     return _targets_from(rows[0], as_of)
 
@@ -253,12 +280,15 @@ def _compliance_summary(cell: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def dashboard(session: AsyncSession, principal: Principal, scope: Scope, as_of: date) -> dict[str, Any]:
+async def dashboard(
+    session: AsyncSession, principal: Principal, scope: Scope, as_of: date, source: Source = READ_MODEL
+) -> dict[str, Any]:
     """One pass of the cadence engine and one of the targets, per (village, sector) cell,
     rolled up here into the street's, each village's and each sector's figures."""
-    cells = await compliance_repo.compliance_cells(session, scope, as_of)
+    cells = await compliance_repo.compliance_cells(session, scope, as_of, source)
     target_cells = await targets_repo.target_figures(
-        session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of), by_cell=True
+        session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of), by_cell=True,
+        source=source,
     )
     total_c: dict[str, Any] = {}
     total_t: dict[str, Any] = {f: 0 for f in _TARGET_FIGURES}
@@ -271,15 +301,18 @@ async def dashboard(session: AsyncSession, principal: Principal, scope: Scope, a
         _add(total_t, row, _TARGET_FIGURES)
         for g in groups:
             _add(groups[g].setdefault(row[g], {"c": {}, "t": {}})["t"], row, _TARGET_FIGURES)
-    listed = (
-        await session.execute(
-            select(func.count()).select_from(Hazard).where(hazard_scope(scope), Hazard.listed, Hazard.grade == "major")
-        )
-    ).scalar_one()
+    if source == REFERENCE:
+        listed = (
+            await session.execute(
+                select(func.count()).select_from(Hazard).where(hazard_scope(scope), Hazard.listed, Hazard.grade == "major")
+            )
+        ).scalar_one()
+    else:
+        listed = await read_model.listed_major(session, scope)
     if principal.role is Role.enterprise_user:
         supervision = {"units": 0, "done": 0, "due": 0, "with_missed": 0, "coverage": None}
     else:
-        supervision = (await supervision_compliance(session, principal, as_of, None))["summary"]
+        supervision = (await supervision_compliance(session, principal, as_of, None, source))["summary"]
     out_groups = {}
     for g, name, label_group in (("village_id", "by_village", "village"), ("sector", "by_sector", "sector")):
         names = await stats_repo.labels(session, label_group, list(groups[g]))
@@ -304,3 +337,26 @@ async def dashboard(session: AsyncSession, principal: Principal, scope: Scope, a
         "supervision": supervision,
         **out_groups,
     }
+
+
+_ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
+
+
+async def hazard_stats(
+    session: AsyncSession, scope: Scope, *, group_by: str, today: date, first: date | None, last: date | None,
+    grade: str | None, source: Source = READ_MODEL,
+) -> list[dict[str, Any]]:
+    """The rows of /stats/hazards: counts, closure rate and median days to close per group."""
+    fetch = stats_repo.hazard_stats if source == REFERENCE else read_model.hazard_stats
+    rows = await fetch(session, scope, group=group_by, today=today, first=first, last=last, grade=grade)
+    items = []
+    for r in rows:
+        key = str(r["key"]) if r["key"] is not None else None
+        label = r["label"] or _ENUM_LABELS.get(group_by, {}).get(key or "") or key
+        median = r["median_days"]
+        items.append({
+            "key": key, "label": label, "total": r["total"], "open": r["open"], "overdue": r["overdue"],
+            "closed": r["closed"], "void": r["void"], "closure_rate": rate(r["closed"], r["total"] - r["void"]),
+            "median_days_to_close": float(median) if median is not None else None,
+        })
+    return items

@@ -40,6 +40,9 @@ async def test_answers_are_reused_until_the_next_write(cached_client, world, ses
     assert {i["key"]: i["total"] for i in third.json()["items"]} == {"general": 1, "major": 1}
     await session.refresh(entry)
     assert entry.version > version
+    # Every answer says the version of the data it reflects: the cached entry's, then the new head.
+    assert first.headers["Data-Version"] == again.headers["Data-Version"] == str(version)
+    assert third.headers["Data-Version"] == str(entry.version)
 
 
 async def test_answers_are_kept_apart_by_scope(cached_client, world, session):
@@ -85,7 +88,8 @@ async def test_concurrent_misses_compute_once_and_share_the_answer(scratch_datab
 
     async def ask() -> bytes:
         async with db.transaction() as session:
-            return await cached(session, db, key, compute)
+            payload, _ = await cached(session, db, key, compute)
+            return payload
 
     try:
         first = asyncio.create_task(ask())

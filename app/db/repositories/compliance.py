@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.repositories.read_model import READ_MODEL, REFERENCE, Source
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.domain.access import Scope
 
@@ -64,15 +65,7 @@ bounds AS (
         WHERE st.active
     ) x
 ),
-ev_month AS (
-    SELECT DISTINCT i.enterprise_id, 1 AS code, {_mi('i.performed_on')} AS mi
-    FROM inspection i JOIN ent ON ent.id = i.enterprise_id
-    WHERE i.kind = 'principal_self' AND i.led_by_principal
-      AND i.performed_on BETWEEN DATE '2024-01-01' AND :as_of
-    UNION ALL
-    SELECT DISTINCT d.enterprise_id, 2, {_mi('d.held_on')}
-    FROM drill d JOIN ent ON ent.id = d.enterprise_id
-    WHERE d.kind = 'evacuation' AND d.held_on BETWEEN DATE '2024-01-01' AND :as_of
+ev_month AS ({{ev_month}}
 ),
 counted AS (
     -- per stretch: how many of its owed periods hold an event, and whether the last does
@@ -116,6 +109,28 @@ res AS (
     LEFT JOIN agg a ON a.enterprise_id = ent.id
 )
 """
+
+# Months holding a qualifying event, from the ledger (the reference) ...
+EV_MONTH_REFERENCE = f"""
+    SELECT DISTINCT i.enterprise_id, 1 AS code, {_mi('i.performed_on')} AS mi
+    FROM inspection i JOIN ent ON ent.id = i.enterprise_id
+    WHERE i.kind = 'principal_self' AND i.led_by_principal
+      AND i.performed_on BETWEEN DATE '2024-01-01' AND :as_of
+    UNION ALL
+    SELECT DISTINCT d.enterprise_id, 2, {_mi('d.held_on')}
+    FROM drill d JOIN ent ON ent.id = d.enterprise_id
+    WHERE d.kind = 'evacuation' AND d.held_on BETWEEN DATE '2024-01-01' AND :as_of"""
+
+# ... or from the read model's event days (one row per enterprise, obligation and day).
+EV_MONTH_READ_MODEL = f"""
+    SELECT DISTINCT r.enterprise_id, r.code::int AS code, {_mi('r.day')} AS mi
+    FROM rm_event_day r JOIN ent ON ent.id = r.enterprise_id
+    WHERE r.n > 0 AND r.day BETWEEN DATE '2024-01-01' AND :as_of"""
+
+
+def cadence_ctes(source: Source) -> str:
+    return CADENCE_CTES.replace("{ev_month}", EV_MONTH_REFERENCE if source == REFERENCE else EV_MONTH_READ_MODEL)
+
 
 _STATUS_FILTERS = {
     None: "TRUE",
@@ -163,10 +178,12 @@ def _summary_sql(o: str) -> str:
         'missed_periods', coalesce(sum({o}_missed), 0))"""
 
 
-async def compliance_page(session: AsyncSession, scope: Scope, q: ComplianceQuery) -> tuple[dict, list[dict]]:
+async def compliance_page(
+    session: AsyncSession, scope: Scope, q: ComplianceQuery, source: Source = READ_MODEL
+) -> tuple[dict, list[dict]]:
     """(summary over the filtered set, one page of rows) in one round trip."""
     params: dict[str, Any] = {"as_of": q.as_of, "limit": q.limit}
-    ctes = CADENCE_CTES.replace("{scope}", _where(scope, q, params))
+    ctes = cadence_ctes(source).replace("{scope}", _where(scope, q, params))
     status_filter = (
         _STATUS_FILTERS_ONE[q.status].format(o=q.obligation) if q.obligation else _STATUS_FILTERS[q.status]
     )
@@ -188,11 +205,13 @@ async def compliance_page(session: AsyncSession, scope: Scope, q: ComplianceQuer
     return summary, items
 
 
-async def compliance_cells(session: AsyncSession, scope: Scope, as_of: date) -> list[dict[str, Any]]:
+async def compliance_cells(
+    session: AsyncSession, scope: Scope, as_of: date, source: Source = READ_MODEL
+) -> list[dict[str, Any]]:
     """The summary figures per (village_id, sector): additive, so one pass gives the total,
     the villages and the sectors of a dashboard."""
     params: dict[str, Any] = {"as_of": as_of}
-    ctes = CADENCE_CTES.replace("{scope}", enterprise_scope_sql(scope, params))
+    ctes = cadence_ctes(source).replace("{scope}", enterprise_scope_sql(scope, params))
     columns = ", ".join(
         f"count(*) FILTER (WHERE {o}_m IS NOT NULL) AS {o}_applicable, "
         f"count(*) FILTER (WHERE {o}_m IS NOT NULL AND {o}_done) AS {o}_done, "

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.repositories.read_model import READ_MODEL, REFERENCE, Source
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.domain.access import Scope
 
@@ -40,8 +41,7 @@ def _deadline_on(d: str) -> str:
 
 _OPEN = "IN ('reported', 'rectifying', 'pending_review')"
 
-TARGETS_SQL = f"""
-WITH mh AS (
+MH_REFERENCE = f"""
     SELECT h.id, h.discovered_on, h.village_id, h.sector,
            {_status_on('CAST(:as_of AS date)')} AS st_now,
            {_deadline_on('CAST(:as_of AS date)')} AS dl_now,
@@ -51,7 +51,28 @@ WITH mh AS (
            CASE WHEN :as_of >= DATE '2026-12-31' THEN {_deadline_on("DATE '2026-12-31'")} END AS dl_t3
     FROM hazard h
     WHERE h.grade = 'major' AND h.discovered_on <= :as_of AND {{where}}
-)
+"""
+
+# The same per-hazard columns from the read model: a major hazard's span holding each date.
+MH_READ_MODEL = """
+    SELECT m.hazard_id AS id, m.discovered_on, m.village_id, m.sector,
+           s0.status AS st_now, s0.deadline AS dl_now,
+           CASE WHEN :as_of >= DATE '2024-12-31' AND m.discovered_on <= DATE '2023-12-31' THEN s1.status END AS st_t1,
+           CASE WHEN :as_of >= DATE '2026-12-31' THEN s3.status END AS st_t3,
+           CASE WHEN :as_of >= DATE '2026-12-31' THEN s3.deadline END AS dl_t3
+    FROM rm_major m
+    LEFT JOIN rm_major_span s0 ON s0.hazard_id = m.hazard_id AND s0.valid_from <= CAST(:as_of AS date)
+     AND (s0.valid_to IS NULL OR s0.valid_to > CAST(:as_of AS date))
+    LEFT JOIN rm_major_span s1 ON s1.hazard_id = m.hazard_id AND s1.valid_from <= DATE '2024-12-31'
+     AND (s1.valid_to IS NULL OR s1.valid_to > DATE '2024-12-31')
+     AND :as_of >= DATE '2024-12-31' AND m.discovered_on <= DATE '2023-12-31'
+    LEFT JOIN rm_major_span s3 ON s3.hazard_id = m.hazard_id AND s3.valid_from <= DATE '2026-12-31'
+     AND (s3.valid_to IS NULL OR s3.valid_to > DATE '2026-12-31') AND :as_of >= DATE '2026-12-31'
+    WHERE m.discovered_on <= :as_of AND {where}
+"""
+
+TARGETS_SQL = f"""
+WITH mh AS ({{mh}})
 SELECT {{group_key}}
     count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now <> 'void') AS stock_total,
     count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN}) AS open_stock,
@@ -80,17 +101,21 @@ async def target_figures(
     village_id: uuid.UUID | None = None,
     sector: str | None = None,
     by_cell: bool = False,
+    source: Source = READ_MODEL,
 ) -> list[dict[str, Any]]:
     """Raw counts, all additive; with `by_cell` one row per (village_id, sector)."""
     params: dict[str, Any] = {"as_of": as_of, "prev_same_date": prev_same_date}
-    where = [enterprise_scope_sql(scope, params, enterprise_id="h.enterprise_id", village_id="h.village_id", sector="h.sector")]
+    t = "h" if source == REFERENCE else "m"
+    where = [enterprise_scope_sql(scope, params, enterprise_id=f"{t}.enterprise_id", village_id=f"{t}.village_id",
+                                  sector=f"{t}.sector")]
     if village_id is not None:
         params["village_id"] = village_id
-        where.append("h.village_id = :village_id")
+        where.append(f"{t}.village_id = :village_id")
     if sector is not None:
         params["sector"] = sector
-        where.append("h.sector = :sector")
-    sql = TARGETS_SQL.replace("{where}", " AND ".join(where))
+        where.append(f"{t}.sector = :sector")
+    mh = MH_REFERENCE if source == REFERENCE else MH_READ_MODEL
+    sql = TARGETS_SQL.replace("{mh}", mh).replace("{where}", " AND ".join(where))
     if by_cell:
         sql = sql.replace("{group_key}", "village_id, sector,").replace("{group_by}", "GROUP BY village_id, sector")
     else:

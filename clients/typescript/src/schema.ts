@@ -6037,6 +6037,8 @@ export interface components {
         ETag: string;
         /** @description Path of the resource created (or, for an escalation or a finding, of the resource it belongs to). */
         Location: string;
+        /** @description The version of the data the figures reflect: the sequence number of the last write committed before the snapshot they were computed on (writes are numbered in commit order). Equal versions mean equal figures for the same question; a larger one includes every write of a smaller. */
+        DataVersion: string;
         /** @description `true` when this is the stored first answer to an earlier request with the same `Idempotency-Key` (nothing was changed again). */
         IdempotentReplayed: "true";
         /** @description Seconds to wait before trying again. */
@@ -11086,6 +11088,7 @@ export interface operations {
             /** @description A page of enterprises with their C1 and C2 status, and the summary. */
             200: {
                 headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -11184,6 +11187,7 @@ export interface operations {
             /** @description Each unit's C3 status in the current half-year, and the summary. */
             200: {
                 headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -11273,6 +11277,7 @@ export interface operations {
             /** @description The year's C4 coverage and the enterprises not yet covered. */
             200: {
                 headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -11352,6 +11357,7 @@ export interface operations {
             /** @description T1–T3 as they stood on `as_of`. */
             200: {
                 headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -11451,6 +11457,7 @@ export interface operations {
             /** @description One row per group. */
             200: {
                 headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
@@ -11517,6 +11524,7 @@ export interface operations {
             /** @description The dashboard's figures on `as_of`. */
             200: {
                 headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
                     "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };

@@ -1,0 +1,166 @@
+"""The analytics read model (migration 0016): counters and facts that statement-level
+triggers keep in the writing transaction, so a snapshot's figures are exact for it.
+
+- rm_hazard_cell: hazards per enterprise × village × sector × source × grade × status ×
+  discovery day, with an open hazard's deadline (what becomes overdue when) and a closed
+  one's days to close (the histogram behind the medians).
+- rm_major, rm_major_span: per major hazard, its (status, deadline) in spans of business
+  dates, so a past `as_of` reads the span holding it (targets T1–T3).
+- rm_event_day: principal-led inspections (code 1) and evacuation drills (code 2) per
+  enterprise and day (C1, C2).
+- rm_training_year: passed trainings per enterprise, year and trainee role (C4).
+- rm_supervision_done: accepted supervision rounds per target unit and day (C3).
+
+Every table has a view `<table>_expected` computing it from the ledger; `rebuild` compares
+and repairs. The reference computation (today's SQL over the ledger) is selected with
+`source=REFERENCE` in the repositories and services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.repositories.scoping import enterprise_scope_sql
+from app.db.repositories.stats import labels
+from app.domain.access import Scope
+
+Source = Literal["reference", "read_model"]
+REFERENCE: Source = "reference"
+READ_MODEL: Source = "read_model"
+
+TABLES = ("rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year", "rm_supervision_done")
+OPEN = "('reported', 'rectifying', 'pending_review')"
+
+_KEYS = {
+    "village": "c.village_id",
+    "sector": "c.sector",
+    "source": "c.source",
+    "grade": "c.grade",
+    "status": "c.status",
+    "month": "to_char(c.discovered_on, 'YYYY-MM')",
+}
+
+
+def percentile_cont(histogram: list[tuple[int, int]], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont over the values of a histogram [(value, count)] sorted
+    by value: the same interpolation between the rows at floor and ceil of f·(N−1)."""
+    total = sum(c for _, c in histogram)
+    if total == 0:
+        return None
+    position = fraction * (total - 1)
+    first, second = int(position // 1), -int(-position // 1)
+
+    def at(row: int) -> int:
+        seen = 0
+        for value, count in histogram:
+            seen += count
+            if row < seen:
+                return value
+        raise IndexError(row)
+
+    lo, hi = float(at(first)), float(at(second))
+    return lo + (hi - lo) * (position - first) if first != second else lo
+
+
+async def hazard_stats(
+    session: AsyncSession, scope: Scope, *, group: str, today: date, first: date | None, last: date | None,
+    grade: str | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of app.db.repositories.stats.hazard_stats (the reference), from the counters:
+    one row per (group, days to close), folded here."""
+    params: dict[str, Any] = {"today": today}
+    where = [enterprise_scope_sql(scope, params, enterprise_id="c.enterprise_id", village_id="c.village_id",
+                                  sector="c.sector")]
+    if first is not None:
+        params["first"] = first
+        where.append("c.discovered_on >= :first")
+    if last is not None:
+        params["last"] = last
+        where.append("c.discovered_on <= :last")
+    if grade is not None:
+        params["grade"] = grade
+        where.append("c.grade = :grade")
+    key = _KEYS[group]
+    sql = f"""
+    SELECT {key} AS key, c.days,
+           coalesce(sum(c.n), 0)::bigint AS total,
+           coalesce(sum(c.n) FILTER (WHERE c.status IN {OPEN}), 0)::bigint AS open,
+           coalesce(sum(c.n) FILTER (WHERE c.status IN {OPEN} AND c.deadline < :today), 0)::bigint AS overdue,
+           coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0)::bigint AS closed,
+           coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0)::bigint AS void
+    FROM rm_hazard_cell c
+    WHERE {' AND '.join(where)}
+    GROUP BY 1, 2
+    ORDER BY 1, 2
+    """
+    rows: dict[Any, dict[str, Any]] = {}
+    for r in (await session.execute(text(sql), params)).all():
+        row = rows.setdefault(r.key, {"key": r.key, "total": 0, "open": 0, "overdue": 0, "closed": 0, "void": 0,
+                                      "histogram": []})
+        for f in ("total", "open", "overdue", "closed", "void"):
+            row[f] += getattr(r, f)
+        if r.days is not None and r.closed:
+            row["histogram"].append((r.days, r.closed))
+    out = [r for r in rows.values() if r["total"] != 0]
+    names = await labels(session, group, [r["key"] for r in out])
+    for r in out:
+        r["median_days"] = percentile_cont(r.pop("histogram"), 0.5)
+        r["label"] = names.get(r["key"])
+    return out
+
+
+async def listed_major(session: AsyncSession, scope: Scope) -> int:
+    params: dict[str, Any] = {}
+    where = enterprise_scope_sql(scope, params, enterprise_id="m.enterprise_id", village_id="m.village_id",
+                                 sector="m.sector")
+    sql = f"SELECT count(*) FROM rm_major m WHERE m.listed AND {where}"
+    return int((await session.execute(text(sql), params)).scalar_one())
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    missing: int  # rows the ledger implies that the table lacks (or holds with another count)
+    extra: int  # rows the table holds that the ledger does not imply
+
+    @property
+    def clean(self) -> bool:
+        return self.missing == 0 and self.extra == 0
+
+
+def _live(table: str) -> str:
+    # Counter rows at zero are kept (a later write may need them again) and mean nothing.
+    return f"SELECT * FROM {table} WHERE n <> 0" if table not in ("rm_major", "rm_major_span") else f"SELECT * FROM {table}"
+
+
+async def differences(session: AsyncSession) -> list[Difference]:
+    """Each table against its content computed from the ledger, on one snapshot."""
+    out = []
+    for table in TABLES:
+        missing = (await session.execute(text(
+            f"SELECT count(*) FROM (SELECT * FROM {table}_expected EXCEPT ALL {_live(table)}) d"))).scalar_one()
+        extra = (await session.execute(text(
+            f"SELECT count(*) FROM ({_live(table)} EXCEPT ALL SELECT * FROM {table}_expected) d"))).scalar_one()
+        out.append(Difference(table, int(missing), int(extra)))
+    return out
+
+
+async def rebuild(session: AsyncSession) -> list[Difference]:
+    """Report the differences, then recompute every table from the ledger. The tables are
+    locked against writers meanwhile (a write would otherwise apply its delta to rows
+    being replaced)."""
+    # The ledger first, in the order writers take it: SHARE waits for running writes and
+    # holds new ones back until the rebuild commits.
+    await session.execute(text(
+        "LOCK TABLE hazard, hazard_history, inspection, drill, training, supervision_task IN SHARE MODE"))
+    await session.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN SHARE ROW EXCLUSIVE MODE"))
+    found = await differences(session)
+    for d in found:
+        if not d.clean:
+            await session.execute(text(f"DELETE FROM {d.table}"))
+            await session.execute(text(f"INSERT INTO {d.table} SELECT * FROM {d.table}_expected"))
+    return found
