@@ -20,6 +20,7 @@ from app.api.schemas.analytics import (
     ComplianceFilter,
     CompliancePage,
     Dashboard,
+    DifferentiatedPage,
     HazardStats,
     Obligation,
     PhaseRead,
@@ -31,6 +32,7 @@ from app.api.schemas.analytics import (
 )
 from app.api.schemas.common import Day
 from app.db.repositories import compliance as compliance_repo
+from app.db.repositories.enterprises import EnterpriseFilters
 from app.domain.campaign import PHASES, phase_on, phase_status
 from app.domain.errors import FieldError, RuleViolation
 from app.domain.hazards import Grade
@@ -158,6 +160,43 @@ async def get_supervision_compliance(
 
 
 @router.get(
+    "/compliance/differentiated",
+    response_model=DifferentiatedPage,
+    tags=["compliance"],
+    summary="Differentiated supervision per enterprise (C5)",
+    description=(
+        "K5: the lead department inspects (kind `department`) red enterprises monthly, orange quarterly, yellow "
+        "half-yearly and blue yearly, in calendar periods from 2024. A period's cadence is fixed by the level in "
+        "force on its first day and stays owed once begun; periods nest, and one inspection counts for every owed "
+        "period it falls in. The level on a day is the override in force then (made that day or before, in "
+        "Asia/Shanghai), else the level K4 computes on `as_of`. Computed from the ledger in either analytics source. "
+        "A page of enterprises in id order."
+    ),
+    responses={**answer("A page of enterprises with their C5 status.", data_version=True), **problem_responses(401, 422)},
+)
+async def get_differentiated_compliance(
+    ax: Ax,
+    as_of: AsOf,
+    village_id: VillageFilter = None,
+    sector: SectorFilter = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size, 1–200.", examples=[50])] = 50,
+    cursor: Cursor = None,
+) -> DifferentiatedPage:
+    after = decode_id_cursor(cursor)
+
+    async def compute() -> DifferentiatedPage:
+        items = await service.differentiated_compliance(
+            ax.session, ax.scope, as_of, EnterpriseFilters(village_id=village_id, sector=sector), limit=limit, after=after
+        )
+        next_cursor = encode_cursor(items[-1]["enterprise_id"]) if len(items) == limit else None
+        return DifferentiatedPage(as_of=as_of, items=items, next_cursor=next_cursor)
+
+    return await ax.answer(
+        "differentiated", compute, as_of=as_of, village_id=village_id, sector=sector, limit=limit, after=after
+    )
+
+
+@router.get(
     "/compliance/training",
     response_model=TrainingCompliance,
     tags=["compliance"],
@@ -209,13 +248,19 @@ async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sec
     tags=["statistics"],
     summary="Hazard statistics",
     description="Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; "
-    "`from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village.",
+    "`from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village. "
+    "`group_by=criterion`: one row per cited criterion code (no criterion: key null), the label its document "
+    "number, article and item and the document's title (`/api/v1/criteria/{code}` has the rest); always counted "
+    "from the ledger.",
     responses={**answer("One row per group.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_hazard_stats(
     ax: Ax,
     today: Today,
-    group_by: Annotated[StatsGroup, Query(description="What the rows are: one per village, sector, … or month.", examples=["village"])],
+    group_by: Annotated[
+        StatsGroup,
+        Query(description="What the rows are: one per village, sector, … month, or criterion code (K2).", examples=["village"]),
+    ],
     from_: Annotated[
         Day | None, Query(alias="from", description="Only hazards discovered on or after this date.", examples=["2025-01-01"])
     ] = None,

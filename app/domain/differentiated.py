@@ -73,6 +73,25 @@ class LevelState:
         object.__setattr__(self, "level", RiskLevel(self.level))
 
 
+def level_history(
+    computed: RiskLevel | str, overrides: Sequence[tuple[RiskLevel | str | None, date]], as_of: date
+) -> list[LevelState]:
+    """C5's level history from K4: `overrides` are (level, the Asia/Shanghai day it was
+    made) in the order they were made, a level None returning to the computed level.
+
+    The computed level of a past day is not reconstructed: the level K4 computes on
+    `as_of` stands for every day on which no override is in force — before the first
+    override and after one returning to the computed level. An override takes effect on
+    the day it was made; of several on one day the last made wins. Overrides made after
+    `as_of` are ignored."""
+    computed = RiskLevel(computed)
+    history = [LevelState(date.min, computed)]
+    for level, day in overrides:
+        if day <= as_of:
+            history.append(LevelState(day, RiskLevel(level) if level is not None else computed))
+    return history
+
+
 def _in_force(changes: Sequence[tuple[date, object]], d: date) -> object | None:
     """The value of the last change effective on or before `d` (ascending, stable)."""
     value = None

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Hazard
 from app.db.repositories import compliance as compliance_repo
+from app.db.repositories import differentiated as differentiated_repo
+from app.db.repositories import enterprises as enterprises_repo
 from app.db.repositories import read_model
+from app.db.repositories import risk as risk_repo
 from app.db.repositories import stats as stats_repo
 from app.db.repositories import targets as targets_repo
 from app.db.repositories.hazards import hazard_scope
@@ -21,12 +24,15 @@ from app.db.repositories.scoping import enterprise_scope_sql
 from app.domain import targets as target_rules
 from app.domain.access import Principal, Scope
 from app.domain.cadence import FOCUS_TRAINING, c1_kind, c2_kind, evaluate_c3
-from app.domain.calendar import PeriodKind, period_of
+from app.domain.cadence import EnterpriseState as DomainState
+from app.domain.calendar import PeriodKind, business_date, period_of
 from app.domain.campaign import phase_on
 from app.domain.compliance import period_label, rate
+from app.domain.differentiated import C5_INSPECTION_KIND, c5_kind, evaluate_c5, level_history
 from app.domain.enums import Role
 from app.domain.errors import FieldError, Forbidden, RuleViolation
 from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
+from app.domain.risk import DEFAULT_SCORING, assess_risk
 
 OBLIGATIONS = {"c1": ("principal_inspection", c1_kind), "c2": ("drill", c2_kind)}
 
@@ -346,8 +352,9 @@ async def hazard_stats(
     session: AsyncSession, scope: Scope, *, group_by: str, today: date, first: date | None, last: date | None,
     grade: str | None, source: Source = READ_MODEL,
 ) -> list[dict[str, Any]]:
-    """The rows of /stats/hazards: counts, closure rate and median days to close per group."""
-    fetch = stats_repo.hazard_stats if source == REFERENCE else read_model.hazard_stats
+    """The rows of /stats/hazards: counts, closure rate and median days to close per group.
+    By criterion from the ledger always: the read model's counters are not keyed by criterion."""
+    fetch = stats_repo.hazard_stats if source == REFERENCE or group_by == "criterion" else read_model.hazard_stats
     rows = await fetch(session, scope, group=group_by, today=today, first=first, last=last, grade=grade)
     items = []
     for r in rows:
@@ -358,5 +365,36 @@ async def hazard_stats(
             "key": key, "label": label, "total": r["total"], "open": r["open"], "overdue": r["overdue"],
             "closed": r["closed"], "void": r["void"], "closure_rate": rate(r["closed"], r["total"] - r["void"]),
             "median_days_to_close": float(median) if median is not None else None,
+        })
+    return items
+
+
+async def differentiated_compliance(
+    session: AsyncSession, scope: Scope, as_of: date, filters: enterprises_repo.EnterpriseFilters, *, limit: int,
+    after: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    """C5 (K5) for a page of visible enterprises, from the ledger: the level history is the
+    overrides as made, the level K4 computes on `as_of` standing wherever none is in force
+    (app/domain/differentiated.py, `level_history`)."""
+    page = await enterprises_repo.list_page(session, scope, filters, limit=limit, after=after)
+    ids = [e.id for e in page]
+    facts = await risk_repo.facts(session, page, as_of)
+    states, overrides, inspections = await differentiated_repo.facts(session, ids, as_of)
+    items = []
+    for e in page:
+        computed = assess_risk(facts[e.id], DEFAULT_SCORING, None).computed_level
+        history = level_history(computed, [(lvl, business_date(at)) for lvl, at in overrides[e.id]], as_of)
+        result = evaluate_c5(
+            [DomainState(on, status, high_risk) for on, status, high_risk in states[e.id]],
+            history, [(d, C5_INSPECTION_KIND) for d in inspections[e.id]], as_of,
+        )
+        in_force = [s.level for s in history if s.effective_on <= as_of][-1]
+        items.append({
+            "enterprise_id": e.id, "name": e.name, "village_id": e.village_id, "sector": e.sector, "status": e.status,
+            "risk_level": in_force.value, "kind": c5_kind(in_force).value,
+            "differentiated_inspection": {
+                "period": result.period, "status": result.status.value, "missed_periods": result.missed_periods,
+                "missed": list(result.missed),
+            },
         })
     return items

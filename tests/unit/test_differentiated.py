@@ -9,7 +9,7 @@ import pytest
 
 from app.domain.cadence import CadenceResult, CadenceStatus, EnterpriseState, evaluate_cadence
 from app.domain.calendar import PeriodKind
-from app.domain.differentiated import C5_KIND, LevelState, c5_kind, c5_owed_periods, evaluate_c5
+from app.domain.differentiated import C5_KIND, LevelState, c5_kind, c5_owed_periods, evaluate_c5, level_history
 from app.domain.risk import RiskLevel
 
 DONE, DUE, NA = CadenceStatus.done, CadenceStatus.due, CadenceStatus.not_applicable
@@ -305,3 +305,26 @@ def test_c5_as_of_is_the_shanghai_date():
 def test_c5_period_rollovers(level, as_of, period):
     got = evaluate_c5(REGISTERED, lv((date(2024, 1, 1), level)), [], as_of)
     assert (got.period, got.status) == (period, DUE)
+
+
+def test_level_history_computed_level_where_no_override_is_in_force():
+    got = level_history(RED, [(YELLOW, date(2025, 5, 10)), (None, date(2025, 8, 3)), (BLUE, date(2026, 2, 1))],
+                        date(2025, 12, 31))
+    assert [(s.effective_on, s.level) for s in got] == [
+        (date.min, RiskLevel.red), (date(2025, 5, 10), RiskLevel.yellow), (date(2025, 8, 3), RiskLevel.red),
+    ]
+
+
+def test_level_history_last_override_of_a_day_wins():
+    history = level_history(BLUE, [(RED, date(2025, 5, 10)), (ORANGE, date(2025, 5, 10))], date(2025, 12, 31))
+    owed = c5_owed_periods(REGISTERED, history, date(2025, 12, 31))
+    assert [p.label for p in owed if p.start >= date(2025, 5, 1)] == ["2025-Q3", "2025-Q4"]
+
+
+def test_c5_red_becomes_yellow_in_may_from_the_level_history():
+    history = level_history(RED, [(YELLOW, date(2025, 5, 10))], date(2025, 12, 31))
+    got = evaluate_c5(REGISTERED, history, dept(date(2025, 3, 3), date(2025, 5, 20), date(2025, 9, 1)), date(2025, 12, 31))
+    owed_2025 = [p for p in got.missed + got.done if p.startswith("2025")]
+    assert sorted(owed_2025) == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-H2"]
+    assert set(got.done) >= {"2025-03", "2025-05", "2025-H2"}
+    assert (got.period, got.status) == ("2025-H2", DONE)

@@ -50,6 +50,7 @@ class StatsGroup(StrEnum):
     grade = "grade"
     status = "status"
     month = "month"
+    criterion = "criterion"
 
 
 class ObligationStatus(OutputModel):
@@ -99,6 +100,40 @@ class CompliancePage(OutputModel):
     as_of: date
     summary: ComplianceSummary
     items: list[EnterpriseCompliance]
+    next_cursor: str | None
+
+
+class DifferentiatedStatus(OutputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"period": "2025-H2", "status": "due", "missed_periods": 1, "missed": ["2025-04"]}]}
+    )
+
+    period: str | None = Field(description="The shortest owed period containing `as_of` (2025-06, 2025-Q2, 2025-H1 or 2025).")
+    status: CadenceStatus
+    missed_periods: int
+    missed: list[str] = Field(description="Labels of the owed past periods without a department inspection.")
+
+
+class EnterpriseDifferentiated(OutputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ex.ENTERPRISE_DIFFERENTIATED]})
+
+    enterprise_id: UUID
+    name: str
+    village_id: UUID
+    sector: str
+    status: str
+    risk_level: str = Field(description="The K4 level in force on `as_of` (an override, else the computed level).")
+    kind: str = Field(description="The cadence that level sets: month, quarter, half_year or year.")
+    differentiated_inspection: DifferentiatedStatus
+
+
+class DifferentiatedPage(OutputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"as_of": "2025-06-30", "items": [ex.ENTERPRISE_DIFFERENTIATED], "next_cursor": None}]}
+    )
+
+    as_of: date
+    items: list[EnterpriseDifferentiated]
     next_cursor: str | None
 
 

@@ -360,3 +360,14 @@ WEBHOOK_DELIVERY = {
     "last_attempt_at": "2025-06-16T02:00:40Z",
     "delivered_at": "2025-06-16T02:00:40Z",
 }
+
+ENTERPRISE_DIFFERENTIATED = {
+    "enterprise_id": ENTERPRISE_ID,
+    "name": ENTERPRISE_NAME,
+    "village_id": VILLAGE_ID,
+    "sector": "hazardous_chemicals",
+    "status": "active",
+    "risk_level": "yellow",
+    "kind": "half_year",
+    "differentiated_inspection": {"period": "2025-H2", "status": "due", "missed_periods": 1, "missed": ["2025-04"]},
+}

@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Enterprise
-from app.db.repositories.compliance import CADENCE_CTES
+from app.db.repositories.compliance import cadence_ctes
+from app.db.repositories.read_model import REFERENCE
 from app.domain.risk import RiskFacts
 from app.domain.targets import same_dates_previous_year
 
@@ -27,7 +28,7 @@ _HAZARDS = text(
     GROUP BY enterprise_id
     """
 )
-_MISSED = f"WITH {CADENCE_CTES.replace('{scope}', 'e.id = ANY(CAST(:ids AS uuid[]))')} SELECT id, c1_missed + c2_missed AS missed FROM res"
+_MISSED = f"WITH {cadence_ctes(REFERENCE).replace('{scope}', 'e.id = ANY(CAST(:ids AS uuid[]))')} SELECT id, c1_missed + c2_missed AS missed FROM res"
 _OVERRIDES = text(
     """
     SELECT DISTINCT ON (enterprise_id) enterprise_id, level, reason

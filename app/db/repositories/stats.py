@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import OPEN_HAZARD_STATES, Hazard, OrgUnit, Sector
+from app.db.models import OPEN_HAZARD_STATES, CriteriaDocument, Criterion, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import hazard_scope
 from app.domain.access import Scope
 
-GROUPS = ("village", "sector", "source", "grade", "status", "month")
+GROUPS = ("village", "sector", "source", "grade", "status", "month", "criterion")
 
 
 def _key(group: str):  # type: ignore[no-untyped-def]
@@ -23,6 +23,7 @@ def _key(group: str):  # type: ignore[no-untyped-def]
         "grade": Hazard.grade,
         "status": Hazard.status,
         "month": func.to_char(Hazard.discovered_on, "YYYY-MM"),
+        "criterion": Hazard.criterion_code,
     }[group]
 
 
@@ -61,9 +62,13 @@ async def hazard_stats(
 
 
 async def labels(session: AsyncSession, group: str, keys: list[Any]) -> dict[Any, str]:
-    """Names for village ids or sector codes."""
+    """Names for village ids or sector codes; for criterion codes, where the criterion is
+    written down (document number, article and item, then the document's title)."""
+    keys = [k for k in keys if k is not None]
     if not keys:
         return {}
+    if group == "criterion":
+        return await criterion_labels(session, keys)
     if group == "village":
         stmt = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(keys))
     elif group == "sector":
@@ -73,3 +78,20 @@ async def labels(session: AsyncSession, group: str, keys: list[Any]) -> dict[Any
     return dict((await session.execute(stmt)).all())
 
 
+
+
+async def criterion_labels(session: AsyncSession, codes: list[str]) -> dict[Any, str]:
+    """`<number> <article><item>《<title>》` of each code, from the newest library version
+    holding it (a code keeps its place across versions; /api/v1/criteria/{code} has the rest)."""
+    stmt = (
+        select(Criterion.code, Criterion.article, Criterion.item, CriteriaDocument.number, CriteriaDocument.title)
+        .join(CriteriaDocument, CriteriaDocument.id == Criterion.document_id)
+        .where(Criterion.code.in_(codes))
+        .order_by(Criterion.code, Criterion.version.desc())
+        .distinct(Criterion.code)
+    )
+    out: dict[Any, str] = {}
+    for r in (await session.execute(stmt)).all():
+        where = "".join(x for x in (r.article, r.item) if x)
+        out[r.code] = " ".join(x for x in (r.number, where) if x) + f"《{r.title}》"
+    return out
