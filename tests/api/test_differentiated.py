@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 import pytest
 
 from app.db.models import Inspection
+from app.main import create_app
+from tests.conftest import test_settings
 
 URL = "/api/v1/compliance/differentiated"
 
@@ -107,3 +110,43 @@ async def test_c5_bad_input_names_the_field(client, admin):
     assert r.status_code == 422 and "as_of" in r.text
     r = await client.get(URL, headers=admin, params={"limit": 0})
     assert r.status_code == 422 and "limit" in r.text
+
+
+async def _criteria(session, sector, n):  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    rows = await session.execute(text(
+        "SELECT c.code, c.article, c.item, d.number, d.title FROM criterion c JOIN criteria_document d ON d.id = c.document_id "
+        "WHERE :sector = ANY(c.sectors) AND c.grade = 'major' AND c.effective_to IS NULL "
+        "AND c.version = (SELECT max(version) FROM criteria_version) ORDER BY c.code LIMIT :n"), {"sector": sector, "n": n})
+    return list(rows)
+
+
+@pytest.fixture
+async def reference(db, clock):  # type: ignore[no-untyped-def]
+    app = create_app(test_settings(analytics_source="reference"), database=db, clock=clock)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def test_stats_by_criterion_counts_each_code_with_its_article(client, reference, world, session):
+    v1, v2 = await world.village(), await world.village()
+    e1, e2 = await world.enterprise(v1), await world.enterprise(v2)
+    a, b = await _criteria(session, e1.sector, 2)
+    for code, status in ((a.code, "reported"), (a.code, "closed"), (b.code, "reported")):
+        await world.hazard(e1, status=status, criterion_code=code)
+    await world.hazard(e1, grade="general")  # no criterion
+    await world.hazard(e2, criterion_code=b.code)
+    officer = await world.as_("village_officer", org_unit=v1)
+    r = await client.get("/api/v1/stats/hazards", headers=officer, params={"group_by": "criterion"})
+    assert r.status_code == 200, r.text
+    ref = await reference.get("/api/v1/stats/hazards", headers=officer, params={"group_by": "criterion"})
+    assert ref.content == r.content
+    rows = {i["key"]: i for i in r.json()["items"]}
+    assert set(rows) == {a.code, b.code, None}
+    assert (rows[a.code]["total"], rows[a.code]["closed"], rows[a.code]["open"]) == (2, 1, 1)
+    assert rows[b.code]["total"] == 1  # another village's hazard is not counted
+    assert rows[None]["total"] == 1 and rows[None]["label"] is None
+    assert rows[a.code]["label"].startswith(a.number) and f"《{a.title}》" in rows[a.code]["label"]
+    assert a.article and a.article in rows[a.code]["label"]
