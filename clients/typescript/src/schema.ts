@@ -866,6 +866,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/differentiated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Differentiated supervision per enterprise (C5)
+         * @description K5: the lead department inspects (kind `department`) red enterprises monthly, orange quarterly, yellow half-yearly and blue yearly, in calendar periods from 2024. A period's cadence is fixed by the level in force on its first day and stays owed once begun; periods nest, and one inspection counts for every owed period it falls in. The level on a day is the override in force then (made that day or before, in Asia/Shanghai), else the level K4 computes on `as_of`. Computed from the ledger in either analytics source. A page of enterprises in id order.
+         */
+        get: operations["get_differentiated_compliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/training": {
         parameters: {
             query?: never;
@@ -915,7 +935,7 @@ export interface paths {
         };
         /**
          * Hazard statistics
-         * @description Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; `from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village.
+         * @description Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; `from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village. `group_by=criterion`: one row per cited criterion code (no criterion: key null), the label its document number, article and item and the document's title (`/api/v1/criteria/{code}` has the rest); always counted from the ledger.
          */
         get: operations["get_hazard_stats"];
         put?: never;
@@ -2775,6 +2795,55 @@ export interface components {
         DeliveryStatus: "pending" | "delivered" | "failed";
         /**
          * @example {
+         *       "as_of": "2025-06-30",
+         *       "items": [
+         *         {
+         *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *           "name": "【演示】东湖化工005有限公司",
+         *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *           "sector": "hazardous_chemicals",
+         *           "status": "active",
+         *           "risk_level": "yellow",
+         *           "kind": "half_year",
+         *           "differentiated_inspection": {
+         *             "period": "2025-H2",
+         *             "status": "due",
+         *             "missed_periods": 1,
+         *             "missed": [
+         *               "2025-04"
+         *             ]
+         *           }
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        DifferentiatedPage: {
+            /** Format: date */
+            as_of: string;
+            items: components["schemas"]["EnterpriseDifferentiated"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "period": "2025-H2",
+         *       "status": "due",
+         *       "missed_periods": 1,
+         *       "missed": [
+         *         "2025-04"
+         *       ]
+         *     }
+         */
+        DifferentiatedStatus: {
+            /** @description The shortest owed period containing `as_of` (2025-06, 2025-Q2, 2025-H1 or 2025). */
+            period: string | null;
+            status: components["schemas"]["CadenceStatus"];
+            missed_periods: number;
+            /** @description Labels of the owed past periods without a department inspection. */
+            missed: string[];
+        };
+        /**
+         * @example {
          *       "reason": "企业已提交整改验收申请，暂不通报"
          *     }
          */
@@ -2946,6 +3015,39 @@ export interface components {
             benchmark: boolean;
             /** @description WGS-84 coordinates (K6), for the map. */
             location?: components["schemas"]["Location"] | null;
+        };
+        /**
+         * @example {
+         *       "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+         *       "name": "【演示】东湖化工005有限公司",
+         *       "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+         *       "sector": "hazardous_chemicals",
+         *       "status": "active",
+         *       "risk_level": "yellow",
+         *       "kind": "half_year",
+         *       "differentiated_inspection": {
+         *         "period": "2025-H2",
+         *         "status": "due",
+         *         "missed_periods": 1,
+         *         "missed": [
+         *           "2025-04"
+         *         ]
+         *       }
+         *     }
+         */
+        EnterpriseDifferentiated: {
+            /** Format: uuid */
+            enterprise_id: string;
+            name: string;
+            /** Format: uuid */
+            village_id: string;
+            sector: string;
+            status: string;
+            /** @description The K4 level in force on `as_of` (an override, else the computed level). */
+            risk_level: string;
+            /** @description The cadence that level sets: month, quarter, half_year or year. */
+            kind: string;
+            differentiated_inspection: components["schemas"]["DifferentiatedStatus"];
         };
         /**
          * @example {
@@ -5182,7 +5284,7 @@ export interface components {
          * @description What hazard statistics are grouped by.
          * @enum {string}
          */
-        StatsGroup: "village" | "sector" | "source" | "grade" | "status" | "month";
+        StatsGroup: "village" | "sector" | "source" | "grade" | "status" | "month" | "criterion";
         /**
          * @example {
          *       "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
@@ -11249,6 +11351,98 @@ export interface operations {
             };
         };
     };
+    get_differentiated_compliance: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only those of this village (an org unit of kind `village`).
+                 * @example 0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01
+                 */
+                village_id?: string;
+                /**
+                 * @description Only those of this sector: a code from `GET /api/v1/sectors`.
+                 * @example hazardous_chemicals
+                 */
+                sector?: string;
+                /**
+                 * @description Page size, 1–200.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Opaque token: `next_cursor` of the previous page, passed back unchanged (22 characters, base64url). Leave it out for the first page.
+                 * @example AZO0z3Qge7Wd9Dpz3k6Ovg
+                 */
+                cursor?: string;
+                /**
+                 * @description The business date the figures are for (Asia/Shanghai), default today; a past date gives what was true then.
+                 * @example 2025-06-30
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of enterprises with their C5 status. */
+            200: {
+                headers: {
+                    "Data-Version": components["headers"]["DataVersion"];
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "as_of": "2025-06-30",
+                     *       "items": [
+                     *         {
+                     *           "enterprise_id": "0193a5c0-2b3c-7d4e-9f5a-6b7c8d9e0f12",
+                     *           "name": "【演示】东湖化工005有限公司",
+                     *           "village_id": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
+                     *           "sector": "hazardous_chemicals",
+                     *           "status": "active",
+                     *           "risk_level": "yellow",
+                     *           "kind": "half_year",
+                     *           "differentiated_inspection": {
+                     *             "period": "2025-H2",
+                     *             "status": "due",
+                     *             "missed_periods": 1,
+                     *             "missed": [
+                     *               "2025-04"
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DifferentiatedPage"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_training_compliance: {
         parameters: {
             query: {
@@ -11428,7 +11622,7 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description What the rows are: one per village, sector, … or month.
+                 * @description What the rows are: one per village, sector, … month, or criterion code (K2).
                  * @example village
                  */
                 group_by: components["schemas"]["StatsGroup"];
