@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import OPEN_HAZARD_STATES, CriteriaDocument, Criterion, Hazard, OrgUnit, Sector
@@ -88,7 +89,7 @@ async def criterion_labels(session: AsyncSession, codes: list[str]) -> dict[Any,
         .join(CriteriaDocument, CriteriaDocument.id == Criterion.document_id)
         .where(Criterion.code.in_(codes))
         .order_by(Criterion.code, Criterion.version.desc())
-        .distinct(Criterion.code)
+        .ext(distinct_on(Criterion.code))
     )
     out: dict[Any, str] = {}
     for r in (await session.execute(stmt)).all():
