@@ -60,6 +60,10 @@ async def test_c5_red_enterprise_becomes_yellow_in_may(client, world, session, a
     c = await c5_of(client, admin, e, "2025-07-01")
     assert c["differentiated_inspection"]["period"] == "2025-H2"
     assert c["differentiated_inspection"]["status"] == "due"
+    c = await c5_of(client, admin, e, "2026-01-01")
+    assert c["differentiated_inspection"] == {
+        "period": "2026-H1", "status": "due", "missed_periods": 3, "missed": ["2025-02", "2025-04", "2025-H2"],
+    }
 
 
 async def test_c5_a_past_as_of_ignores_later_overrides(client, world, session, admin, clock):
