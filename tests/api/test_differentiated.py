@@ -97,6 +97,9 @@ async def test_c5_scope_another_village_sees_none(client, world, admin):
     assert str(e1.id) in ids and str(e2.id) not in ids
     r = await client.get(URL, headers=officer, params={"village_id": str(v2.id)})
     assert r.status_code == 200 and r.json()["items"] == []
+    e3 = await world.enterprise(v1)
+    own = await world.as_("enterprise_user", enterprise=e3)
+    assert [i["enterprise_id"] for i in (await client.get(URL, headers=own)).json()["items"]] == [str(e3.id)]
 
 
 async def test_c5_pages_in_id_order(client, world, admin):
