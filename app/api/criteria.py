@@ -136,7 +136,8 @@ async def list_versions(ctx: Ctx) -> CriteriaVersionList:
     dependencies=[Idempotent],
 )
 async def load_version(ctx: Ctx, body: CriteriaVersionCreate, response: Response) -> CriteriaVersionRead:
-    version = await service.load_version(ctx, body.documents, body.note)
+    version = await service.load_version(
+        ctx, [d.model_dump(mode="json", exclude_unset=True) for d in body.documents], body.note)
     response.headers["Location"] = f"/api/v1/criteria?version={version.version}"
     return _version_read(version)
 

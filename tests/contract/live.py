@@ -110,7 +110,7 @@ async def _seed_database(url: str) -> Street:
     return street
 
 
-def _seed_through_api(base_url: str, street: Street) -> None:
+def _seed_through_api(base_url: str, street: Street, env: dict[str, str] | None = None) -> None:
     """Objects of every kind, made the way clients make them."""
     today = business_date(datetime.now(timezone.utc))
     admin = street.auth("admin")
@@ -173,6 +173,24 @@ def _seed_through_api(base_url: str, street: Street) -> None:
                    json={"url": "http://127.0.0.1:9/contract-hook", "event_types": ["hazard.created"]})
         assert r.status_code == 201, r.text
         street.ids["webhook_subscription"] = r.json()["id"]
+        # a reminder rule of the street (its code is its id)
+        street.ids["reminder_rule"] = c.get(API + "/reminder-rules/hazard_deadline", headers=admin).json()["code"]
+        if env is not None:
+            # R3: a major hazard overdue by 10 days and the daily job run by hand make a proposal
+            overdue = post("/hazards", {
+                "enterprise_id": street.ids["e1"], "grade": "major", "source": "patrol", "title": "契约逾期重大隐患",
+                "discovered_on": str(today - timedelta(days=20)),
+            })
+            post(f"/hazards/{overdue['id']}/plan", {
+                "responsible_person": "契约负责人", "measures": "契约措施", "funds": "1000.00",
+                "deadline": str(today - timedelta(days=10)), "contingency_plan": "契约预案",
+                "effective_on": str(today - timedelta(days=19)),
+            })
+            done = subprocess.run([sys.executable, "-m", "app.cli", "run-scheduled", "escalation-proposals"],
+                                  env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            proposals = c.get(API + "/escalation-proposals", params={"hazard_id": overdue["id"]}, headers=admin).json()
+            street.ids["escalation_proposal"] = proposals["items"][0]["id"]
 
 
 @dataclass
@@ -254,7 +272,7 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
         time.sleep(0.1)
     if seed:
         try:
-            _seed_through_api(server.base_url, street)
+            _seed_through_api(server.base_url, street, server.env)
         except BaseException:
             server.stop()
             raise

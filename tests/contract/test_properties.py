@@ -97,6 +97,7 @@ ALSO_SERVER_OWNED = {
 PATH_IDS = {
     "hazard_id": "hazard3", "task_id": "task", "report_id": "report", "enterprise_id": "e1", "org_unit_id": "v1",
     "user_id": "user_village2", "import_id": "import", "subscription_id": "webhook_subscription",
+    "proposal_id": "escalation_proposal", "code": "reminder_rule",
 }
 
 

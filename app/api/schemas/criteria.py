@@ -87,6 +87,52 @@ class CriteriaVersionList(OutputModel):
     items: list[CriteriaVersionRead]
 
 
+class CriteriaSourceFile(InputModel):
+    """Where the wording of a document's articles was checked."""
+
+    id: text(40)
+    official: bool
+    location: text(2000)
+    note: text(2000)
+
+
+class CriteriaStandardFile(InputModel):
+    """A published document, as in app/data/criteria."""
+
+    title: text(300)
+    issuer: text(300)
+    number: text(100)
+    published_on: str | None = Field(default=None, max_length=10)
+    effective_from: str = Field(max_length=10)
+    effective_to: str | None = Field(default=None, max_length=10)
+    source: text(2000) | None = None
+    complete: bool
+    sources: list[CriteriaSourceFile] = Field(default_factory=list, max_length=100)
+    missing: list[text(2000)] = Field(default_factory=list, max_length=500)
+    notes: list[text(4000)] = Field(default_factory=list, max_length=100)
+
+
+class CriterionFile(InputModel):
+    """One criterion of a document, its wording as published."""
+
+    code: text(64)
+    article: text(50) | None = None
+    item: text(50) | None = None
+    article_text: text(4000) | None = None
+    text: text(4000)
+    sectors: list[text(40)] = Field(max_length=20)
+    tags: list[text(40)] = Field(default_factory=list, max_length=20)
+    grade: text(10)
+    source_ids: list[text(40)] = Field(default_factory=list, max_length=50)
+
+
+class CriteriaDocumentFile(InputModel):
+    """One document file of the library: the document and its criteria."""
+
+    standard: CriteriaStandardFile
+    criteria: list[CriterionFile] = Field(max_length=1000)
+
+
 class CriteriaVersionCreate(InputModel):
     """A whole new version of the library: every document file, in the format of
     app/data/criteria (README there)."""
@@ -120,4 +166,4 @@ class CriteriaVersionCreate(InputModel):
     )
 
     note: text(500) | None = None
-    documents: list[dict[str, Any]] = Field(min_length=1, max_length=100, description="One object per published document.")
+    documents: list[CriteriaDocumentFile] = Field(min_length=1, max_length=100, description="One object per published document.")
