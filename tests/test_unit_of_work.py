@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db import migrate
-from app.db.models import AuditLog, Event, Hazard
+from app.db.models import AuditLog, Escalation, Event, Hazard
 from app.db.reference import ensure_reference_data
 from app.db.repositories.users import load_principal
 from app.db.session import Database
@@ -21,7 +21,7 @@ from app.db.unit_of_work import unit_of_work
 from app.domain.access import scope_for
 from app.domain.errors import RuleViolation
 from app.main import create_app
-from app.services import hazards
+from app.services import hazards, org_unit_escalations
 from app.services.audit import verify_chain
 from app.services.context import Context
 from tests.conftest import TEST_AUDIT_KEY, Clock, test_settings
@@ -105,3 +105,24 @@ async def test_the_create_user_command_is_audited(committed):
         rows = (await s.execute(select(AuditLog).where(AuditLog.action == "user.create"))).scalars().all()
         assert [(r.resource, r.resource_id, r.actor_id, r.path) for r in rows] == [("users", user_id, None, None)]
         assert (await verify_chain(s, KEYS)).intact
+
+
+async def test_an_org_unit_escalation_outside_http_is_recorded_and_audited(committed):
+    _, db, enterprise, user = committed
+    step = org_unit_escalations.OrgUnitEscalationInput("letter", "整改迟缓", date(2025, 6, 10))
+    async with unit_of_work(db, KEYS, clock=lambda: NOW) as uow:
+        ctx = await _context(uow, user.id)
+        escalation = await org_unit_escalations.escalate_org_unit(ctx, enterprise.village_id, step)
+    async with db.transaction() as s:
+        row = await s.get(Escalation, escalation.id)
+        assert row is not None and (row.org_unit_id, row.kind, row.effective_on) == (
+            enterprise.village_id, "letter", date(2025, 6, 10))
+        rows = (await s.execute(select(AuditLog))).scalars().all()
+        assert [(r.action, r.resource, r.resource_id, r.actor_id) for r in rows] == [
+            ("org_unit.escalate", "org-units", str(enterprise.village_id), user.id)]
+    with pytest.raises(RuleViolation) as refused:  # H7: never in the future
+        async with unit_of_work(db, KEYS, clock=lambda: NOW) as uow:
+            ctx = await _context(uow, user.id)
+            await org_unit_escalations.escalate_org_unit(
+                ctx, enterprise.village_id, org_unit_escalations.OrgUnitEscalationInput("letter", "x", date(2025, 6, 17)))
+    assert refused.value.errors[0].field == "effective_on"

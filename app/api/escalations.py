@@ -6,19 +6,19 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import CurrentUser, Now, Session, Today, Work
+from app.api.deps import Ctx, CurrentUser, Session
 from app.api.errors import problem_responses
 from app.api.http import answer
 from app.api.idempotency import Idempotent
 from app.api.params import OrgUnitId
 from app.api.routing import TransactionalRoute
 from app.api.schemas.hazards import EscalationCreate, EscalationList, EscalationRead
-from app.db.models import Escalation
 from app.db.repositories import hazards as hazards_repo
 from app.db.repositories import org_units
 from app.domain.access import Principal
 from app.domain.enums import Role
-from app.domain.errors import FieldError, Forbidden, NotFound, RuleViolation
+from app.domain.errors import Forbidden, NotFound
+from app.services import org_unit_escalations as service
 
 router = APIRouter(prefix="/api/v1/org-units", tags=["organisation"], route_class=TransactionalRoute)
 
@@ -43,27 +43,10 @@ async def _unit(session, org_unit_id: uuid.UUID):  # type: ignore[no-untyped-def
     responses={**answer("The escalation recorded; `Location` is the unit's list of escalations.", status=201, location=True), **problem_responses(401, 403, 404, 422)},
     dependencies=[Idempotent],
 )
-async def escalate_org_unit(
-    work: Work, principal: CurrentUser, org_unit_id: OrgUnitId, body: EscalationCreate,
-    response: Response, now: Now, today: Today,
-) -> EscalationRead:
-    session = work.session
-    unit = await _unit(session, org_unit_id)
-    if principal.role not in (Role.street_admin, Role.supervisor):
-        raise Forbidden("only street_admin and supervisor may escalate (H9)")
-    if unit.kind == "street_office":
-        raise RuleViolation("escalations address villages and departments", [FieldError("org_unit_id", "is the street office")])
-    effective_on = body.effective_on or today
-    if effective_on > today:
-        raise RuleViolation("effective_on is in the future", [FieldError("effective_on", "may not be in the future")])
-    escalation = Escalation(
-        org_unit_id=unit.id, kind=body.kind, note=body.note, effective_on=effective_on,
-        created_by=principal.user_id, created_at=now,
-    )
-    session.add(escalation)
-    await session.flush()
-    work.audit("org_unit.escalate", "org-units", unit.id, actor=principal)
-    response.headers["Location"] = f"/api/v1/org-units/{unit.id}/escalations"
+async def escalate_org_unit(ctx: Ctx, org_unit_id: OrgUnitId, body: EscalationCreate, response: Response) -> EscalationRead:
+    step = service.OrgUnitEscalationInput(body.kind, body.note, body.effective_on)
+    escalation = await service.escalate_org_unit(ctx, org_unit_id, step)
+    response.headers["Location"] = f"/api/v1/org-units/{escalation.org_unit_id}/escalations"
     return EscalationRead.model_validate(escalation)
 
 

@@ -48,7 +48,8 @@ from app.db.models import Enterprise, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import HazardFilters, apply_filters, hazard_scope
 from app.db.session import Database
 from app.domain.access import Scope as ScopeValue
-from app.domain.hazards import Grade, HazardStatus, Source, is_overdue
+from app.domain.hazards import is_overdue
+from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS, YES_NO_LABELS
 
 router = APIRouter(prefix="/api/v1/hazards", tags=["exports"], route_class=TransactionalRoute)
 
@@ -75,26 +76,8 @@ COLUMNS = (
 )
 HEADERS = [name for name, _ in COLUMNS]
 
-GRADE_ZH = {Grade.major: "重大", Grade.general: "一般"}
-SOURCE_ZH = {
-    Source.self_inspection: "自查",
-    Source.supervision: "督导检查",
-    Source.enforcement: "执法检查",
-    Source.patrol: "巡查",
-    Source.public_report: "群众举报",
-    Source.other: "其他",
-}
-STATUS_ZH = {
-    HazardStatus.reported: "已上报",
-    HazardStatus.rectifying: "整改中",
-    HazardStatus.pending_review: "待审核",
-    HazardStatus.closed: "已销号",
-    HazardStatus.void: "已作废",
-}
-
-
 def yes_no(value: bool) -> str:
-    return "是" if value else "否"
+    return YES_NO_LABELS[bool(value)]
 
 
 class ExportFormat(StrEnum):
@@ -145,11 +128,11 @@ def cells(row: Any, today: date) -> list[Any]:
         row.credit_code,
         row.village_name,
         row.sector_name,
-        GRADE_ZH[Grade(row.grade)],
-        SOURCE_ZH[Source(row.source)],
+        GRADE_LABELS[row.grade],
+        SOURCE_LABELS[row.source],
         row.discovered_on,
         row.deadline,
-        STATUS_ZH[HazardStatus(row.status)],
+        STATUS_LABELS[row.status],
         yes_no(is_overdue(row.status, row.deadline, today)),
         row.extensions,
         yes_no(row.listed),
@@ -168,8 +151,8 @@ async def row_chunks(engine: AsyncEngine, stmt: Select) -> AsyncIterator[Sequenc
                 yield rows
 
 
-def _zh(column: str, labels: dict[Any, str]) -> str:
-    whens = " ".join(f"WHEN '{k.value}' THEN '{v}'" for k, v in labels.items())
+def _zh(column: str, labels: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items())
     return f"CASE {column} {whens} END"
 
 
@@ -189,11 +172,11 @@ def csv_copy_query(scope: ScopeValue, filters: HazardFilters, today: date) -> tu
     h, e, v, s = "hazard", "enterprise", "org_unit", "sector"
     columns = [
         f"{h}.id", _text(f"{h}.title"), _text(f"{e}.name"), f"{e}.credit_code", _text(f"{v}.name"), f"{s}.name",
-        _zh(f"{h}.grade", GRADE_ZH), _zh(f"{h}.source", SOURCE_ZH), f"{h}.discovered_on", f"{h}.deadline",
-        _zh(f"{h}.status", STATUS_ZH),
+        _zh(f"{h}.grade", GRADE_LABELS), _zh(f"{h}.source", SOURCE_LABELS), f"{h}.discovered_on", f"{h}.deadline",
+        _zh(f"{h}.status", STATUS_LABELS),
     ]
-    overdue = case((hazard_rules.is_overdue(bindparam("overdue_on", today)), "是"), else_="否")
-    tail = [f"{h}.extensions", f"CASE WHEN {h}.listed THEN '是' ELSE '否' END", _text(f"{h}.responsible_person"),
+    overdue = case((hazard_rules.is_overdue(bindparam("overdue_on", today)), YES_NO_LABELS[True]), else_=YES_NO_LABELS[False])
+    tail = [f"{h}.extensions", f"CASE WHEN {h}.listed THEN '{YES_NO_LABELS[True]}' ELSE '{YES_NO_LABELS[False]}' END", _text(f"{h}.responsible_person"),
             f"{h}.closed_on"]
     exprs: list[Any] = [literal_column(c) for c in columns] + [overdue] + [literal_column(c) for c in tail]
     stmt = (

@@ -245,7 +245,7 @@ class Hazard(Base):
         Index(
             "ix_hazard_open_deadline",
             "deadline",
-            postgresql_where=text("status IN ('reported', 'rectifying', 'pending_review')"),
+            postgresql_where=text(f"status IN ({', '.join(repr(v) for v in OPEN_HAZARD_STATES)})"),
         ),
         Index("ix_hazard_major_discovered_on", "discovered_on", postgresql_where=text("grade = 'major'")),
         # T1–T3 read every major hazard: this one answers them from the index alone.

@@ -171,6 +171,12 @@ def sources_for(role: Role) -> frozenset[Source]:
     return frozenset(Source) - {Source.public_report}
 
 
+def check_street_staff(principal: Principal, what: str) -> None:
+    """H9: listings and escalations are the street office's (street_admin, supervisor)."""
+    if principal.role not in (Role.street_admin, Role.supervisor):
+        raise Forbidden(f"only street_admin and supervisor may {what} (H9)")
+
+
 def check_effective_on(effective_on: date, *, today: date, previous: date) -> None:
     """H7: a step's business date defaults to today; it may be earlier, never in the future
     and never before the previous step's."""

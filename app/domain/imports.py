@@ -60,6 +60,7 @@ from app.domain.labels import (
     STATUS_LABELS,
     TAG_LABELS,
     TRAINEE_ROLE_LABELS,
+    YES_NO_LABELS,
 )
 
 Cell = str | int | float | bool | Decimal | date | datetime | None
@@ -896,7 +897,7 @@ def shown(value: Cell, limit: int = 200) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        text = "是" if value else "否"
+        text = YES_NO_LABELS[value]
     elif isinstance(value, datetime):
         text = value.isoformat(sep=" ") if value.time() != datetime.min.time() else value.date().isoformat()
     elif isinstance(value, date):

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.db.hazard_rules import is_overdue
 from app.db.ids import uuid7
 from app.db.models import AppUser, Enterprise, EscalationProposal, Hazard, HazardHistory
 from app.db.repositories.scoping import scope_clause
@@ -29,7 +30,6 @@ from app.domain import escalation as ladder
 from app.domain.calendar import business_date
 from app.domain.enums import Role
 from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
-from app.domain.hazards import OPEN_STATES
 from app.services import hazards as hazards_service
 from app.services.context import Context
 from app.services.events import EventType
@@ -63,7 +63,7 @@ async def scan(uow: UnitOfWork, now: datetime, thresholds: ladder.EscalationThre
     today = business_date(now)
     hazards = list((await session.execute(
         select(Hazard).where(
-            Hazard.grade == ladder.MAJOR, Hazard.status.in_(sorted(OPEN_STATES)), Hazard.deadline < today,
+            Hazard.grade == ladder.MAJOR, is_overdue(today),
         ).order_by(Hazard.id)
     )).scalars())
     if not hazards:

@@ -14,7 +14,6 @@ from app.db.models import Enterprise, Escalation, Hazard, HazardHistory
 from app.db.repositories import enterprises as enterprises_repo
 from app.db.repositories import hazards as repo
 from app.domain import hazards as rules
-from app.domain.access import Principal
 from app.domain.enums import Role
 from app.domain.errors import Conflict, FieldError, Forbidden, NotFound, RuleViolation
 from app.domain.hazards import Action, Grade, HazardStatus, Source
@@ -362,16 +361,10 @@ async def extend(ctx: Context, hazard: Hazard, step: ExtendInput) -> Hazard:
                          deadline=step.deadline)
 
 
-def _require_street_staff(principal: Principal, what: str) -> None:
-    """H9: listings and escalations are the street office's (street_admin, supervisor)."""
-    if principal.role not in (Role.street_admin, Role.supervisor):
-        raise Forbidden(f"only street_admin and supervisor may {what} (H9)")
-
-
 async def escalate(ctx: Context, hazard: Hazard, step: EscalationInput) -> Escalation:
     """H9: escalate a slow rectification of an open hazard."""
     kind, note, effective_on = step.kind, step.note, step.effective_on
-    _require_street_staff(ctx.principal, "escalate")
+    rules.check_street_staff(ctx.principal, "escalate")
     if hazard.status not in rules.OPEN_STATES:
         raise Conflict(f"a {hazard.status} hazard is not escalated", code="hazard_ended",
                        current_status=hazard.status)
@@ -391,7 +384,7 @@ async def escalate(ctx: Context, hazard: Hazard, step: EscalationInput) -> Escal
 async def set_listing(ctx: Context, hazard: Hazard, step: ListingInput) -> Hazard:
     """H9: 挂牌督办 — list an open hazard for supervision, or delist it (摘牌)."""
     listed, comment, effective_on = step.listed, step.comment, step.effective_on
-    _require_street_staff(ctx.principal, "list hazards for supervision")
+    rules.check_street_staff(ctx.principal, "list hazards for supervision")
     if listed == hazard.listed:
         raise Conflict(f"the hazard is {'already' if listed else 'not'} listed", code="listing_unchanged")
     if listed and hazard.status not in rules.OPEN_STATES:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.db.hazard_rules import is_open
 from app.db.ids import uuid7
 from app.db.models import (
     AppUser,
@@ -48,7 +49,6 @@ from app.domain import reminders as rules
 from app.domain.calendar import business_date
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, NotFound
-from app.domain.hazards import OPEN_STATES
 from app.domain.reminders import (
     DueReminder,
     Recipient,
@@ -157,7 +157,7 @@ async def due_reminders(session, today: date, current: Mapping[ReminderRuleCode,
     horizon = max(deadline_rule.offsets_days) if deadline_rule and deadline_rule.enabled else 0
     hazards = await session.execute(
         select(Hazard.id, Hazard.status, Hazard.deadline, Hazard.grade, Hazard.enterprise_id).where(
-            Hazard.status.in_(sorted(OPEN_STATES)), Hazard.deadline.is_not(None),
+            is_open(), Hazard.deadline.is_not(None),
             Hazard.deadline <= today + timedelta(days=horizon),
         )
     )

@@ -5,6 +5,7 @@ rules, on PostgreSQL: the open states and H6 overdue (app/domain/hazards.py), th
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from datetime import date
 
@@ -12,6 +13,7 @@ from sqlalchemy import select, text, update
 
 from app.db import readers
 from app.db.hazard_rules import (
+    OPEN_STATE_VALUES,
     HazardFilters,
     is_open,
     is_overdue,
@@ -100,3 +102,33 @@ async def test_the_fast_path_runs_the_orm_statement(world, session, db):
     finally:
         await db.release_reader(conn)
 
+
+
+_STATUS_LIST = re.compile(r"(?:IN\s*\(|ARRAY\[)([^)\]]*'pending_review'[^)\]]*)[)\]]", re.IGNORECASE)
+
+
+async def test_the_schemas_open_states_are_the_domains(session):  # type: ignore[no-untyped-def]
+    """The statements installed by the migrations (read-model views and trigger functions,
+    the partial index on open deadlines) cannot import the domain: each list of hazard
+    states among them is OPEN_STATES, so a change of the set needs a migration that follows."""
+    definitions = (await session.execute(text(
+        """
+        SELECT 'view ' || c.relname, pg_get_viewdef(c.oid) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+        WHERE c.relkind IN ('v', 'm')
+        UNION ALL
+        SELECT 'function ' || p.proname, p.prosrc FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = current_schema()
+        UNION ALL
+        SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+        """
+    ))).all()
+    found = {
+        name: {frozenset(re.findall(r"'(\w+)'", m)) for m in _STATUS_LIST.findall(sql)}
+        for name, sql in definitions if sql and "'pending_review'" in sql
+    }
+    assert "view rm_hazard_cell_expected" in found and "index ix_hazard_open_deadline" in found, sorted(found)
+    assert any(n.startswith("function ") for n in found), sorted(found)
+    expected = frozenset(s.value for s in rules.OPEN_STATES)
+    assert {name: lists for name, lists in found.items() if lists != {expected}} == {}
+    assert expected == frozenset(OPEN_STATE_VALUES)

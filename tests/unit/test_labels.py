@@ -53,8 +53,16 @@ def test_k4_four_colours():
 
 
 def test_the_exports_labels_are_the_tables():
-    from app.api.exports import GRADE_ZH, SOURCE_ZH, STATUS_ZH
+    """Both exports read the tables: the CSV's CASE expressions name every code's label."""
+    import uuid
+    from datetime import date
 
-    assert {k.value: v for k, v in GRADE_ZH.items()} == labels.GRADE_LABELS
-    assert {k.value: v for k, v in SOURCE_ZH.items()} == labels.SOURCE_LABELS
-    assert {k.value: v for k, v in STATUS_ZH.items()} == labels.STATUS_LABELS
+    from app.api.exports import csv_copy_query
+    from app.db.hazard_rules import HazardFilters
+    from app.domain.access import Scope, ScopeKind
+
+    sql, _ = csv_copy_query(Scope(ScopeKind.enterprise, enterprise_id=uuid.uuid4()), HazardFilters(), date(2025, 7, 1))
+    for table in (labels.GRADE_LABELS, labels.SOURCE_LABELS, labels.STATUS_LABELS):
+        for code, label in table.items():
+            assert f"WHEN '{code}' THEN '{label}'" in sql
+    assert f"THEN '{labels.YES_NO_LABELS[True]}' ELSE '{labels.YES_NO_LABELS[False]}'" in sql

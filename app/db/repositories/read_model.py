@@ -24,6 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.hazard_rules import open_sql, overdue_sql
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.db.repositories.stats import labels
 from app.domain.access import Scope
@@ -33,7 +34,6 @@ REFERENCE: Source = "reference"
 READ_MODEL: Source = "read_model"
 
 TABLES = ("rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year", "rm_supervision_done")
-OPEN = "('reported', 'rectifying', 'pending_review')"
 
 _KEYS = {
     "village": "c.village_id",
@@ -88,8 +88,8 @@ async def hazard_stats(
     sql = f"""
     SELECT {key} AS key, c.days,
            coalesce(sum(c.n), 0)::bigint AS total,
-           coalesce(sum(c.n) FILTER (WHERE c.status IN {OPEN}), 0)::bigint AS open,
-           coalesce(sum(c.n) FILTER (WHERE c.status IN {OPEN} AND c.deadline < :today), 0)::bigint AS overdue,
+           coalesce(sum(c.n) FILTER (WHERE {open_sql('c.status')}), 0)::bigint AS open,
+           coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0)::bigint AS overdue,
            coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0)::bigint AS closed,
            coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0)::bigint AS void
     FROM rm_hazard_cell c

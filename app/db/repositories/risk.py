@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.hazard_rules import open_sql, overdue_sql
 from app.db.models import Enterprise
 from app.db.repositories.compliance import cadence_ctes
 from app.db.repositories.read_model import REFERENCE
@@ -18,13 +19,13 @@ from app.domain.risk import RiskFacts
 from app.domain.targets import same_dates_previous_year
 
 _HAZARDS = text(
-    """
+    f"""
     SELECT enterprise_id,
            count(*) FILTER (WHERE grade = 'major') AS open_major,
-           count(*) FILTER (WHERE grade = 'major' AND deadline < :today) AS overdue_major,
+           count(*) FILTER (WHERE grade = 'major' AND {overdue_sql('status', 'deadline', ':today')}) AS overdue_major,
            count(*) FILTER (WHERE grade = 'general') AS open_general
     FROM hazard
-    WHERE enterprise_id = ANY(CAST(:ids AS uuid[])) AND status IN ('reported', 'rectifying', 'pending_review')
+    WHERE enterprise_id = ANY(CAST(:ids AS uuid[])) AND {open_sql('status')}
     GROUP BY enterprise_id
     """
 )

@@ -9,7 +9,8 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import OPEN_HAZARD_STATES, CriteriaDocument, Criterion, Hazard, OrgUnit, Sector
+from app.db.hazard_rules import HazardFilters, hazard_filter, is_open, is_overdue
+from app.db.models import CriteriaDocument, Criterion, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import hazard_scope
 from app.domain.access import Scope
 
@@ -32,29 +33,25 @@ async def hazard_stats(
     session: AsyncSession, scope: Scope, *, group: str, today: date, first: date | None, last: date | None,
     grade: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Counts per group; the open states, H6 overdue and the date and grade filters are the
+    hazard list's own (app/db/hazard_rules.py)."""
     key = _key(group).label("key")
-    is_open = Hazard.status.in_(OPEN_HAZARD_STATES)
+    filters = HazardFilters(grade=grade, discovered_from=first, discovered_to=last)
     days_to_close = cast(Hazard.closed_on - Hazard.discovered_on, Integer)
     stmt = (
         select(
             key,
             func.count().label("total"),
-            func.count().filter(is_open).label("open"),
-            func.count().filter(is_open & (Hazard.deadline < today)).label("overdue"),
+            func.count().filter(is_open()).label("open"),
+            func.count().filter(is_overdue(today)).label("overdue"),
             func.count().filter(Hazard.status == "closed").label("closed"),
             func.count().filter(Hazard.status == "void").label("void"),
             func.percentile_cont(0.5).within_group(days_to_close).filter(Hazard.status == "closed").label("median_days"),
         )
-        .where(hazard_scope(scope))
+        .where(hazard_scope(scope), *hazard_filter(filters, today))
         .group_by(key)
         .order_by(key)
     )
-    if first is not None:
-        stmt = stmt.where(Hazard.discovered_on >= first)
-    if last is not None:
-        stmt = stmt.where(Hazard.discovered_on <= last)
-    if grade is not None:
-        stmt = stmt.where(Hazard.grade == grade)
     rows = [dict(r._mapping) for r in (await session.execute(stmt)).all()]
     names = await labels(session, group, [r["key"] for r in rows])
     for r in rows:

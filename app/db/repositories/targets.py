@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.hazard_rules import open_sql, overdue_sql
 from app.db.repositories.read_model import READ_MODEL, REFERENCE, Source
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.domain.access import Scope
@@ -38,8 +39,6 @@ def _deadline_on(d: str) -> str:
         f"AND x.effective_on <= {d} AND x.deadline IS NOT NULL ORDER BY x.id DESC LIMIT 1) END"
     )
 
-
-_OPEN = "IN ('reported', 'rectifying', 'pending_review')"
 
 MH_REFERENCE = f"""
     SELECT h.id, h.discovered_on, h.village_id, h.sector,
@@ -71,22 +70,23 @@ MH_READ_MODEL = """
     WHERE m.discovered_on <= :as_of AND {where}
 """
 
+# The open states and H6 overdue come from app/db/hazard_rules.py, on the per-hazard columns.
 TARGETS_SQL = f"""
 WITH mh AS ({{mh}})
 SELECT {{group_key}}
     count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now <> 'void') AS stock_total,
-    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN}) AS open_stock,
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND {open_sql('st_now')}) AS open_stock,
     count(*) FILTER (WHERE st_t1 = 'closed') AS closed_by_deadline,
-    count(*) FILTER (WHERE st_t1 {_OPEN}) AS open_at_deadline,
-    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN} AND dl_now < :as_of) AS overdue_open_stock,
-    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND st_now {_OPEN}
+    count(*) FILTER (WHERE {open_sql('st_t1')}) AS open_at_deadline,
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND {overdue_sql('st_now', 'dl_now', ':as_of')}) AS overdue_open_stock,
+    count(*) FILTER (WHERE discovered_on <= DATE '2023-12-31' AND {open_sql('st_now')}
                      AND (dl_now IS NULL OR dl_now > DATE '2024-12-31')) AS open_without_deadline_by_year_end,
     count(*) FILTER (WHERE st_now <> 'void' AND discovered_on BETWEEN DATE '2024-01-01' AND DATE '2024-12-31') AS count_2024,
     count(*) FILTER (WHERE st_now <> 'void' AND discovered_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31') AS count_2025,
     count(*) FILTER (WHERE st_now <> 'void' AND discovered_on BETWEEN DATE '2024-01-01' AND :prev_same_date) AS count_2024_same_dates,
-    count(*) FILTER (WHERE st_now {_OPEN}) AS open_major,
-    count(*) FILTER (WHERE st_now {_OPEN} AND dl_now < :as_of) AS overdue_open_major,
-    count(*) FILTER (WHERE st_t3 {_OPEN} AND dl_t3 < DATE '2026-12-31') AS overdue_open_major_at_year_end
+    count(*) FILTER (WHERE {open_sql('st_now')}) AS open_major,
+    count(*) FILTER (WHERE {overdue_sql('st_now', 'dl_now', ':as_of')}) AS overdue_open_major,
+    count(*) FILTER (WHERE {overdue_sql('st_t3', 'dl_t3', "DATE '2026-12-31'")}) AS overdue_open_major_at_year_end
 FROM mh
 {{group_by}}
 """

@@ -2443,6 +2443,32 @@ export interface components {
              */
             duplicates: number;
         };
+        /** @description One document file of the library: the document and its criteria. */
+        CriteriaDocumentFile: {
+            standard: components["schemas"]["CriteriaStandardFile"];
+            criteria: components["schemas"]["CriterionFile"][];
+        };
+        /** @description Where the wording of a document's articles was checked. */
+        CriteriaSourceFile: {
+            id: string;
+            official: boolean;
+            location: string;
+            note: string;
+        };
+        /** @description A published document, as in app/data/criteria. */
+        CriteriaStandardFile: {
+            title: string;
+            issuer: string;
+            number: string;
+            published_on?: string | null;
+            effective_from: string;
+            effective_to?: string | null;
+            source?: string | null;
+            complete: boolean;
+            sources?: components["schemas"]["CriteriaSourceFile"][];
+            missing?: string[];
+            notes?: string[];
+        };
         /**
          * @description A whole new version of the library: every document file, in the format of
          *     app/data/criteria (README there).
@@ -2484,9 +2510,7 @@ export interface components {
         CriteriaVersionCreate: {
             note?: string | null;
             /** @description One object per published document. */
-            documents: {
-                [key: string]: unknown;
-            }[];
+            documents: components["schemas"]["CriteriaDocumentFile"][];
         };
         /**
          * @example {
@@ -2521,6 +2545,18 @@ export interface components {
             loaded_by: string | null;
             /** Format: date-time */
             loaded_at: string;
+        };
+        /** @description One criterion of a document, its wording as published. */
+        CriterionFile: {
+            code: string;
+            article?: string | null;
+            item?: string | null;
+            article_text?: string | null;
+            text: string;
+            sectors: string[];
+            tags?: string[];
+            grade: string;
+            source_ids?: string[];
         };
         /**
          * @example {
