@@ -41,7 +41,9 @@ IfNoneMatch = Annotated[
 
 
 def etag_of(c: Checklist) -> str:
-    return f'"{c.version}.{c.revision}"'
+    """The version and its in-place revision, as the contract's ETag pattern has it (hex
+    digits): the version, then the revision in eight digits."""
+    return f'"{c.version:x}{c.revision:08x}"'
 
 
 def _matches(header: str | None, tag: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from app.api.deps import Ctx, Now, Scope, Scoring, Session, Today, Work, Writer
 from app.api.errors import problem_responses
@@ -101,6 +101,13 @@ async def list_enterprises(
         return EnterprisePage(items=[to_read(e) for e, _ in page.rows], next_cursor=next_cursor)
     rows = await repo.list_page(session, scope, filters, limit=limit, after=decode_id_cursor(cursor))
     return EnterprisePage(items=[to_read(e) for e in rows], next_cursor=next_id_cursor(rows, limit))
+
+
+@router.api_route("/geojson", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def geojson_other_methods() -> None:
+    """/enterprises/geojson is the map, not an enterprise: other methods answer 405 (without
+    this, PATCH would reach update_enterprise and answer 422 on the id "geojson")."""
+    raise HTTPException(405)
 
 
 @router.get(

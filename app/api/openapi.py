@@ -71,6 +71,19 @@ RULE_REJECTIONS: dict[str, str] = {
     "record_supervision_findings": "an enterprise the caller cannot see; a deadline before `discovered_on`; "
     "`discovered_on` in the future or before the task was created",
     "create_task_referral": "`referred_on` in the future or before the task was created",
+    "list_criteria": "a library `version` that was never loaded",
+    "get_criterion": "a library `version` that was never loaded",
+    "load_version": "a library that does not load: dates that are not dates or out of order, unknown sectors, "
+    "tags or grades, duplicate codes, source ids that no source defines",
+    "create_checklist": "no sector and no tag; an item's criterion unknown or of none of the checklist's sectors",
+    "replace_checklist": "no sector and no tag; an item's criterion unknown or of none of the checklist's sectors",
+    "change_reminder_rule": "offsets outside the range of the rule's occasion, or recipients that do not apply to it",
+    "create_subscription": "a URL whose host does not resolve, or resolves to a loopback, link-local or private "
+    "address not allowed by the settings",
+    "update_subscription": "a URL whose host does not resolve, or resolves to a loopback, link-local or private "
+    "address not allowed by the settings",
+    "put_robot": "a URL whose host does not resolve, or resolves to a loopback, link-local or private address not "
+    "allowed by the settings",
 }
 
 # OpenAPI links: what an answer opens next, for clients and for the stateful contract run.
@@ -230,11 +243,18 @@ _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 
 def clean_schema(schema: Any) -> None:
     """Drops the titles pydantic derives from field and class names ("Village Id"): a
-    generator would turn them into type names; the component names are the names."""
+    generator would turn them into type names; the component names are the names. Writes
+    an integer's bounds as integers."""
     if not isinstance(schema, dict):
         return
     if isinstance(schema.get("title"), str):
         del schema["title"]
+    if schema.get("type") == "integer":
+        # FastAPI's schema objects hold bounds as floats (365.0); an integer's bounds are
+        # integers, else generators send 364.0 where the service wants a whole number
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
+            if isinstance(schema.get(key), float) and schema[key].is_integer():
+                schema[key] = int(schema[key])
     for key in _SUBSCHEMA_MAPS:
         for sub in (schema.get(key) or {}).values():
             clean_schema(sub)

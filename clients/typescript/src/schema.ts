@@ -14430,7 +14430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: a library `version` that was never loaded */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14589,7 +14589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            /** @description Invalid input; `errors` names the fields. Also refused: a library that does not load: dates that are not dates or out of order, unknown sectors, tags or grades, duplicate codes, source ids that no source defines; an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14684,7 +14684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: a library `version` that was never loaded */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14919,7 +14919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            /** @description Invalid input; `errors` names the fields. Also refused: no sector and no tag; an item's criterion unknown or of none of the checklist's sectors; an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15174,7 +15174,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: no sector and no tag; an item's criterion unknown or of none of the checklist's sectors */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15526,7 +15526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            /** @description Invalid input; `errors` names the fields. Also refused: offsets outside the range of the rule's occasion, or recipients that do not apply to it; an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -16539,7 +16539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            /** @description Invalid input; `errors` names the fields. Also refused: a URL whose host does not resolve, or resolves to a loopback, link-local or private address not allowed by the settings; an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -16752,7 +16752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: a URL whose host does not resolve, or resolves to a loopback, link-local or private address not allowed by the settings */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -17186,7 +17186,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields */
+            /** @description Invalid input; `errors` names the fields. Also refused: a URL whose host does not resolve, or resolves to a loopback, link-local or private address not allowed by the settings */
             422: {
                 headers: {
                     [name: string]: unknown;
