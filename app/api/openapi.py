@@ -82,6 +82,7 @@ RULE_REJECTIONS: dict[str, str] = {
     "address not allowed by the settings",
     "update_subscription": "a URL whose host does not resolve, or resolves to a loopback, link-local or private "
     "address not allowed by the settings",
+    "resend": "an in-app notification (it is not sent)",
     "put_robot": "a URL whose host does not resolve, or resolves to a loopback, link-local or private address not "
     "allowed by the settings",
 }

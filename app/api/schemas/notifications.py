@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from app.api.schemas import examples as ex
-from app.api.schemas.common import InputModel, OutputModel, text
+from app.api.schemas.common import InputModel, OutputModel, omittable, text
 from app.channels.redact import mask_address
 
 
@@ -148,11 +148,11 @@ class WebhookSubscriptionCreate(InputModel):
 class WebhookSubscriptionPatch(InputModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "active"}]})
 
-    url: text(2000) | None = None
-    event_types: list[text(40)] | None = Field(default=None, min_length=1, max_length=50)
+    url: text(2000) = omittable()
+    event_types: list[text(40)] = omittable(min_length=1, max_length=50)
     description: text(200) | None = None
-    status: SubscriptionStatus | None = Field(default=None, description="`active` enables a disabled subscription "
-                                              "again: its pending deliveries go out at once, in order.")
+    status: SubscriptionStatus = omittable(description="`active` enables a disabled subscription again: its "
+                                           "pending deliveries go out at once, in order.")
 
 
 class WebhookSubscriptionRead(OutputModel):

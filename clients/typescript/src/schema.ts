@@ -6124,11 +6124,11 @@ export interface components {
          *     }
          */
         WebhookSubscriptionPatch: {
-            url?: string | null;
-            event_types?: string[] | null;
+            url?: string;
+            event_types?: string[];
             description?: string | null;
             /** @description `active` enables a disabled subscription again: its pending deliveries go out at once, in order. */
-            status?: components["schemas"]["SubscriptionStatus"] | null;
+            status?: components["schemas"]["SubscriptionStatus"];
         };
         /**
          * @example {
@@ -16380,7 +16380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names the fields. Also refused: an `Idempotency-Key` already used with another request */
+            /** @description Invalid input; `errors` names the fields. Also refused: an in-app notification (it is not sent); an `Idempotency-Key` already used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
