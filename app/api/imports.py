@@ -2,21 +2,21 @@
 validation's progress and preview (counts and every error), get the failing rows back as a
 spreadsheet, commit.
 
-Validation and commit run in the API process after the answer has been sent (a background
-task of the response, app/services/imports.validate and .commit, each opening units of work
-of its own), so progress is readable while they run. Visible (A2) to the street office's
+Validation and commit are jobs of the job engine (app/jobs/import_tasks.py: `imports.validate`
+queued by the upload with the stored file, `imports.commit` by the commit request), run by a
+worker (in the API process under ./scripts/run, or `python -m app.cli worker`); the service's
+units of work commit the progress as it goes, so it is readable while they run. Visible (A2) to the street office's
 admins and to the officers of the office that uploaded; to anybody else an import id
 answers 404."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, BackgroundTasks, File, Header, Path, Query, Request, Response
+from fastapi import APIRouter, File, Header, Path, Query, Request, Response
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 
@@ -44,8 +44,6 @@ from app.domain.errors import Forbidden
 from app.services import import_files, import_sheets
 from app.services import imports as service
 
-log = logging.getLogger("anquan.imports")
-
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"], route_class=TransactionalRoute)
 
 
@@ -70,17 +68,6 @@ def read(imp: LedgerImport) -> ImportRead:
             "created_count": imp.created_count, "created_at": imp.created_at, "committed_at": imp.committed_at,
         }
     )
-
-
-async def _run(request: Request, job: Any, import_id: uuid.UUID) -> None:
-    """A validation or commit after the answer: logged, never raised into the server."""
-    state = request.app.state
-    try:
-        await job(state.db, state.audit_keys, import_id, clock=state.clock)
-    except Exception:
-        log.exception("import %s: %s failed", import_id, job.__name__)
-        if job is service.validate:
-            await service.mark_failed(state.db, state.audit_keys, import_id, clock=state.clock)
 
 
 def _importer(ctx: Any) -> None:
@@ -153,7 +140,7 @@ for _kind in rules.ImportKind:
         "file strictly). The type is read from the content: anything else, and spreadsheets with macros (.xlsm, a "
         "VBA project inside), answer 415; a file over the limit (20 MiB by default), a workbook that expands "
         "beyond its limit or whose sheet spans too many cells (a zip bomb), 413. Nothing is written to the ledger: "
-        "the rows are validated in the background (`status` `validating`, with `progress`), then the import is "
+        "the rows are validated by a job of the job engine (`imports.validate`; `status` `validating`, with `progress`), then the import is "
         "`ready` with its `counts` and errors (I2). A file already committed answers 409 `already_imported`, with "
         "`import_id` when the caller may see that import. For street_admin, department and village officers, for "
         "the enterprises in their scope (403 for other roles)."
@@ -172,7 +159,6 @@ async def upload_import(
     request: Request,
     ctx: Ctx,
     response: Response,
-    background: BackgroundTasks,
     form: Annotated[ImportUpload, File()],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ImportRead:
@@ -200,7 +186,6 @@ async def upload_import(
     fingerprint = f"import\n{form.kind.value}\n{filename or ''}\n{service.file_hash(content)}".encode()
     await claim(request, ctx.session, f"user:{ctx.principal.user_id}", idempotency_key, fingerprint_body=fingerprint)
     imp = await service.create(ctx, form.kind.value, filename=filename, content=content, info=info)
-    background.add_task(_run, request, service.validate, imp.id)
     response.headers["Location"] = f"/api/v1/imports/{imp.id}"
     set_etag(response, imp.version)
     return read(imp)
@@ -301,7 +286,7 @@ async def list_import_errors(
     status_code=202,
     summary="Commit an import",
     description=(
-        "Writes every valid row, or nothing (I2), in the background: the answer is the import `committing`; follow "
+        "Writes every valid row, or nothing (I2), in a job of the job engine (`imports.commit`): the answer is the import `committing`; follow "
         "it until `committed` (or back to `ready`, when the database changed since the validation and rows fail "
         "its checks now: see the errors). An import with errors commits only with `skip_invalid: true`; otherwise "
         "409 `import_has_errors`, never silently. Idempotent: an import committing or committed answers as it "
@@ -317,12 +302,10 @@ async def list_import_errors(
     dependencies=[Idempotent],
 )
 async def commit_import(
-    request: Request, ctx: Ctx, import_id: ImportId, body: CommitRequest, response: Response,
-    background: BackgroundTasks,
+    ctx: Ctx, import_id: ImportId, body: CommitRequest, response: Response,
 ) -> ImportRead:
     imp = await service.load(ctx, import_id, for_update=True)
-    if await service.request_commit(ctx, imp, skip_invalid=body.skip_invalid):
-        background.add_task(_run, request, service.commit, imp.id)
+    await service.request_commit(ctx, imp, skip_invalid=body.skip_invalid)
     response.headers["ETag"] = etag(imp.version)
     return read(imp)
 

@@ -37,3 +37,4 @@ async def scan_escalation_proposals(env: JobEnv, now: datetime) -> str:
 
 
 from app.jobs import delivery_tasks  # noqa: E402,F401  (notifications and webhooks)
+from app.jobs import import_tasks  # noqa: E402,F401  (ledger imports)

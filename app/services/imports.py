@@ -54,6 +54,8 @@ from app.services.events import EventType
 log = logging.getLogger("anquan.imports")
 
 RESOURCE = "imports"
+VALIDATE_TASK = "imports.validate"
+COMMIT_TASK = "imports.commit"
 CHUNK_ROWS = 5000
 ERROR_VALUE_LIMIT = 200
 
@@ -118,6 +120,8 @@ async def create(
     ctx.session.add(imp)
     await ctx.session.flush()
     ctx.audit("import.create", RESOURCE, imp.id)
+    # the validation is a job of the engine, queued with the stored file (R7)
+    ctx.uow.enqueue(VALIDATE_TASK, {"import_id": str(imp.id)}, dedupe_key=f"import-validate:{imp.id}")
     return imp
 
 
@@ -524,6 +528,7 @@ async def request_commit(ctx: Context, imp: LedgerImport, *, skip_invalid: bool)
     imp.updated_at = ctx.now
     ctx.audit("import.commit", RESOURCE, imp.id)
     await ctx.session.flush()
+    ctx.uow.enqueue(COMMIT_TASK, {"import_id": str(imp.id)}, dedupe_key=f"import-commit:{imp.id}")
     return True
 
 

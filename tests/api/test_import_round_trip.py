@@ -1,7 +1,8 @@
 """I1: an export of the hazard ledger (xlsx and csv) imports into an empty street unchanged:
 the street's enterprises are imported first (through the import too), then the export; the
 new street's export is the old one's, id for id and cell for cell. The export streams from a
-connection of its own, so both streets are committed databases of their own."""
+connection of its own, so both streets are committed databases of their own; the new one's
+imports are validated and committed by a real worker of the job engine."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.main import create_app
 from tests.api.helpers import drive
 from tests.api.test_imports import committed, csv_bytes, uploaded
 from tests.conftest import Clock, LiveWorld, test_settings
+from tests.jobs.conftest import worker
 
 NOW = datetime(2025, 6, 16, 2, 0, tzinfo=timezone.utc)
 
@@ -96,7 +98,7 @@ async def test_i1_an_export_imports_into_an_empty_street_unchanged(old_street, l
             return world.headers(await world.user("street_admin"))
 
         admin = await new.build(build)
-        async with new.client() as c:
+        async with worker(new.db, new.db.raw_url, clock=Clock(NOW)), new.client() as c:
             imp = await uploaded(c, admin, "enterprises", enterprises_file(old_street), "enterprises.csv")
             assert imp["counts"] == {"valid": 2, "invalid": 0, "duplicates": 0}, imp
             assert (await committed(c, admin, imp["id"]))["status"] == "committed"

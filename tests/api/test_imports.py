@@ -1,23 +1,32 @@
 """Ledger imports through HTTP (I1–I3): upload → preview with the exact errors → fix →
 commit → the rows exist with their history; bad files; access.
 
-The validation and the commit run after the answer (background tasks of the response);
-ASGITransport returns once they are done, so each test reads the finished state."""
+The validation and the commit are jobs (imports.validate, imports.commit) run by a real
+worker of the job engine on a committed database of the module's own: the client commits the
+test's world before each request, and the helpers follow the import until its job is done."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import zipfile
-from datetime import date
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timezone
 
+import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.db.models import AuditLog, Enterprise, Event, Hazard, HazardHistory, LedgerImport
+from app.db import migrate
+from app.db.reference import ensure_reference_data
+from app.db.session import Database
 from app.domain.imports import HAZARD_EXPORT_HEADERS, headers
+from tests.conftest import Clock
 from tests.factories import assert_problem
+from tests.jobs.conftest import worker
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,13 +54,62 @@ async def upload(client, auth, kind, content, filename="ledger.xlsx"):  # type: 
     )
 
 
+NOW = datetime(2025, 6, 16, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+async def imports_db(scratch_database) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
+    """A committed database of the module's own, with a real worker of the job engine on it."""
+    url = scratch_database()
+    await asyncio.to_thread(migrate.upgrade, url)
+    database = Database.from_url(url, pool_size=8, max_overflow=4)
+    async with database.transaction() as s:
+        await ensure_reference_data(s)
+    try:
+        async with worker(database, url, clock=Clock(NOW)):
+            yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def db(imports_db: Database) -> Database:
+    return imports_db
+
+
+@pytest.fixture
+async def client(app, session) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """Commits the test's world before each request, so the worker sees it."""
+
+    async def commit_world(_: httpx.Request) -> None:
+        await session.commit()
+
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"request": [commit_world]}
+    ) as c:
+        yield c
+
+
+async def followed(client, auth, location, *, while_status, timeout=120.0):  # type: ignore[no-untyped-def]
+    """The import once its job is done: polled while its status is `while_status`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        got = await client.get(location, headers=auth)
+        assert got.status_code == 200, got.text
+        if got.json()["status"] != while_status:
+            return got.json()
+        assert loop.time() < deadline, f"the import is still {while_status}"
+        await asyncio.sleep(0.05)
+
+
 async def uploaded(client, auth, kind, content, filename="ledger.xlsx"):  # type: ignore[no-untyped-def]
     response = await upload(client, auth, kind, content, filename)
     assert response.status_code == 201, response.text
+    assert response.json()["status"] == "validating"
     assert response.headers["Location"] == f"/api/v1/imports/{response.json()['id']}"
-    got = await client.get(response.headers["Location"], headers=auth)
-    assert got.status_code == 200, got.text
-    return got.json()
+    return await followed(client, auth, response.headers["Location"], while_status="validating")
 
 
 async def errors_of(client, auth, import_id):  # type: ignore[no-untyped-def]
@@ -63,8 +121,7 @@ async def errors_of(client, auth, import_id):  # type: ignore[no-untyped-def]
 async def committed(client, auth, import_id, **body):  # type: ignore[no-untyped-def]
     response = await client.post(f"/api/v1/imports/{import_id}/commit", headers=auth, json=body)
     assert response.status_code == 202, response.text
-    got = await client.get(f"/api/v1/imports/{import_id}", headers=auth)
-    return got.json()
+    return await followed(client, auth, f"/api/v1/imports/{import_id}", while_status="committing")
 
 
 def hazard_line(enterprise, **overrides):  # type: ignore[no-untyped-def]

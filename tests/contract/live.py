@@ -244,6 +244,7 @@ def start_server(database_url: str, *, extra_env: dict[str, str] | None = None, 
         "ANQUAN_DB_MAX_OVERFLOW": "10",
         **GENEROUS_LIMITS,
         "ANQUAN_WEBHOOK_ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "ANQUAN_WORKER_IN_PROCESS": "true",  # the job engine's worker, as under ./scripts/run
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"

@@ -1,5 +1,6 @@
-"""I2: the validation runs after the upload's answer, and its progress is readable while it
-runs — on the real service (uvicorn), where the API process serves the polls meanwhile."""
+"""I2: the validation runs after the upload's answer, as a job of the job engine, and its
+progress is readable while it runs — on the real service (uvicorn) with its worker in the API
+process (as under ./scripts/run), which serves the polls meanwhile."""
 
 from __future__ import annotations
 
