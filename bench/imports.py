@@ -1,7 +1,8 @@
 """import_50k: a ledger of 50,000 hazards (.xlsx, the export's headers) uploaded to the
-service (one uvicorn worker, as in production), validated and committed, timed from the
-upload to `committed`; the worker's memory growth is its peak resident size (VmHWM) less
-its size before the upload. Targets: ≤ 60 s and ≤ 200 MiB.
+service (one uvicorn process) and validated and committed by a job worker
+(`python -m app.cli worker`, a second process, as in production), timed from the upload to
+`committed`; the job worker's memory growth is its peak resident size (VmHWM) less its size
+before the upload (the API process's growth is reported beside it). Targets: ≤ 60 s and ≤ 200 MiB.
 
 It works in the bench database of its own (BENCH_DATABASE_NAME): recreated, migrated, the
 reference data, 8 villages and 500 enterprises, one street_admin."""
@@ -136,6 +137,8 @@ async def run_import_bench(server: Any, root: Path, *, log: Callable[[str], None
          "--no-access-log", "--log-level", "warning"],
         cwd=root, env=env,
     )
+    # the job worker, a second process of the same image as in production: it validates and commits
+    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=root, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=120) as client:
@@ -149,7 +152,9 @@ async def run_import_bench(server: Any, root: Path, *, log: Callable[[str], None
             settings = Settings(env="production", jwt_secret=secret, audit_key=secret[::-1])
             auth = {"Authorization": f"Bearer {TokenService(settings).issue(admin_id, 'street_admin')}"}
             await client.get("/api/v1/imports/templates/hazards", headers=auth)  # warm the worker up
-            baseline = _status_kib(process.pid, "VmRSS")
+            await asyncio.sleep(2)  # the worker has started and connected
+            baseline = _status_kib(worker.pid, "VmRSS")
+            api_baseline = _status_kib(process.pid, "VmRSS")
             started = time.monotonic()
             r = await client.post("/api/v1/imports", headers=auth, data={"kind": "hazards"},
                                   files={"file": ("ledger.xlsx", content, "application/octet-stream")})
@@ -171,10 +176,13 @@ async def run_import_bench(server: Any, root: Path, *, log: Callable[[str], None
             assert r.status_code == 202, r.text
             done = await until("committed")
             finished = time.monotonic()
-            peak = _status_kib(process.pid, "VmHWM")
+            peak = _status_kib(worker.pid, "VmHWM")
+            api_peak = _status_kib(process.pid, "VmHWM")
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for proc in (worker, process):
+            proc.terminate()
+        for proc in (worker, process):
+            proc.wait(timeout=30)
     result = {
         "scenario": "import_50k",
         "rows": ROWS,
@@ -186,6 +194,7 @@ async def run_import_bench(server: Any, root: Path, *, log: Callable[[str], None
         "total_seconds": round(finished - started, 2),
         "worker_rss_before_mib": round(baseline / 1024, 1),
         "worker_peak_growth_mib": round((peak - baseline) / 1024, 1),
+        "api_peak_growth_mib": round((api_peak - api_baseline) / 1024, 1),
         "targets": {"total_seconds <= 60": finished - started <= SECONDS_TARGET,
                     "worker_peak_growth_mib <= 200": (peak - baseline) / 1024 <= MIB_TARGET},
         "load_average": os.getloadavg(),
