@@ -18,8 +18,10 @@ CONNECT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncp
                   asyncpg.TooManyConnectionsError, asyncpg.InterfaceError)
 
 # Raised on an open connection: the server went away under it.
+# InternalClientError: the server dropped the connection in the middle of a statement and
+# left its protocol in a state no statement can follow ("cannot switch to state ...").
 _LOST = (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
-         asyncpg.CannotConnectNowError, ConnectionResetError, BrokenPipeError)
+         asyncpg.CannotConnectNowError, ConnectionResetError, BrokenPipeError, asyncpg.InternalClientError)
 
 
 def connection_lost(exc: BaseException) -> bool:

@@ -89,6 +89,23 @@ def _engine(url: str, server_settings: dict[str, str], **kw: Any) -> AsyncEngine
     return engine
 
 
+def _unusable(conn: asyncpg.Connection) -> bool:
+    """Closed, or no longer this request's (a proxy the pool has taken back)."""
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _terminate(conn: asyncpg.Connection) -> None:
+    """Close a broken connection at once, so that the pool replaces it instead of handing
+    it to the next request in the state it was left in."""
+    try:
+        conn.terminate()
+    except asyncpg.InterfaceError:  # already given back: the pool checks it on release
+        pass
+
+
 class ReadConnection:
     """The plain asyncpg connection of a request's reads. Reads are autocommit SELECTs, so
     one that fails because the connection died is run again, once, on a fresh one."""
@@ -104,10 +121,12 @@ class ReadConnection:
         try:
             return await getattr(self.conn, name)(*args, **kwargs)
         except Exception as exc:
-            if self._retried or not (connection_lost(exc) or self.conn.is_closed()):
+            if self._retried or not (connection_lost(exc) or _unusable(self.conn)):
                 raise
             self._retried = True
-            dead, self.conn = self.conn, await self._db._acquire_raw()
+            dead = self.conn
+            _terminate(dead)
+            self.conn = await self._db._acquire_raw()
             await self._db._release_raw(dead)
             return await getattr(self.conn, name)(*args, **kwargs)
 
@@ -239,9 +258,9 @@ class Database:
             pass
         except asyncpg.InternalClientError:
             # A connection the server dropped in the middle of a statement is left in a
-            # protocol state no reset can leave; asyncpg has terminated it, and the pool opens
-            # a new one when next needed.
-            pass
+            # protocol state no reset can leave: closed here, and the pool opens a new one
+            # when next needed.
+            _terminate(conn)
 
     async def _pool(self) -> asyncpg.Pool:
         if self._raw_pool is not None:
