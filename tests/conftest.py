@@ -11,11 +11,13 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import migrate
@@ -166,9 +168,41 @@ def settings() -> Settings:
     return test_settings()
 
 
+def _revealed(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {k: _revealed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_revealed(v) for v in value]
+    return value
+
+
+def _settings_key(settings: Settings) -> str:
+    return repr(sorted((name, _revealed(getattr(settings, name))) for name in type(settings).model_fields))
+
+
+_APPS: dict[str, Any] = {}
+
+
 @pytest.fixture
 def app(db: Database, settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
-    return create_app(settings, database=db, clock=clock)
+    """The app of `settings`, made once for equal settings and given this test's database
+    and clock. FastAPI builds an included route's dependencies on an app's first request
+    that passes it (~15 ms a route); a new app per test paid that again in every test."""
+    from app.services.auth import AuthService
+
+    key = _settings_key(settings)
+    made = _APPS.get(key)
+    if made is None:
+        made = _APPS[key] = create_app(settings, database=db, clock=clock)
+    # everything create_app derives from the database and the clock, anew; the rest
+    # derives from the settings, which are equal
+    made.state.settings = settings
+    made.state.db = db
+    made.state.clock = clock
+    made.state.auth = AuthService(db, settings, made.state.passwords, made.state.tokens)
+    return made
 
 
 @pytest.fixture
@@ -217,3 +251,35 @@ async def live(scratch_database) -> AsyncIterator[LiveWorld]:  # type: ignore[no
     app = create_app(test_settings(), database=db, clock=Clock(datetime(2025, 6, 16, 2, 0, tzinfo=timezone.utc)))
     yield LiveWorld(db, app)
     await db.dispose()
+
+
+SCHEMATHESIS_SUITE = "test_schemathesis.py"
+
+
+@pytest.fixture(scope="session")
+def background_schemathesis_runs(scratch_database, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The schemathesis runs of tests/contract/test_schemathesis.py: the CLI in subprocesses,
+    each against a server of its own (tests/contract/fuzz.py). They take minutes, so they
+    start with the session (_start_background_runs) and work while the rest of the suite does."""
+    import json
+
+    from tests.contract.conftest import COMMITTED
+    from tests.contract.fuzz import start_runs, stop_runs
+
+    contract = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    runs = start_runs(scratch_database, contract, lambda name: tmp_path_factory.mktemp(name))
+    try:
+        yield runs
+    finally:
+        stop_runs(runs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_background_runs(request):  # type: ignore[no-untyped-def]
+    """Starts the schemathesis runs at the first test when their suite is selected and not skipped."""
+    selected = any(
+        item.path.name == SCHEMATHESIS_SUITE and item.get_closest_marker("skip") is None
+        for item in request.session.items
+    )
+    if selected:
+        request.getfixturevalue("background_schemathesis_runs")

@@ -23,15 +23,21 @@ class PasswordHashing:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1
         )
-        # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords.
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
+
+    def _dummy_hash(self) -> str:
+        # Verifying against a dummy hash keeps unknown usernames as slow as wrong passwords;
+        # made on the first unknown username (not at start-up, which it would slow down).
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
+            return self._hasher.verify(password_hash or self._dummy_hash(), password) and password_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

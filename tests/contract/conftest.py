@@ -67,15 +67,10 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def schemathesis_runs(scratch_database, contract, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """The two schemathesis runs (tests/contract/fuzz.py), side by side in the background."""
-    from tests.contract.fuzz import start_runs, stop_runs
-
-    runs = start_runs(scratch_database, contract, lambda name: tmp_path_factory.mktemp(name))
-    try:
-        yield runs
-    finally:
-        stop_runs(runs)
+def schemathesis_runs(background_schemathesis_runs):  # type: ignore[no-untyped-def]
+    """The schemathesis runs (tests/contract/fuzz.py), started with the session by
+    tests/conftest.py, in the background while the rest of the suite runs."""
+    return background_schemathesis_runs
 
 
 SCHEMATHESIS_SUMMARIES: list[str] = []
