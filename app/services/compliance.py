@@ -378,7 +378,7 @@ async def differentiated_compliance(
     (app/domain/differentiated.py, `level_history`)."""
     page = await enterprises_repo.list_page(session, scope, filters, limit=limit, after=after)
     ids = [e.id for e in page]
-    facts = await risk_repo.facts(session, page, as_of)
+    facts = await risk_repo.facts(session, page, as_of, REFERENCE)
     states, overrides, inspections = await differentiated_repo.facts(session, ids, as_of)
     items = []
     for e in page:

@@ -1,6 +1,8 @@
 """Enterprise risk levels (K4): facts from app/db/repositories/risk.py, the score from the
 pure rules (app/domain/risk.py), overrides by street_admin and the lead departments with a
-reason, kept as history. Also the enterprise list's `risk_level` filter and the map (K6)."""
+reason, kept as history. Also the enterprise list's `risk_level` filter, the map (K6), and
+the levels of every enterprise in a scope (`levels_in_scope`) that the export's filter, the
+statistics by level and the dashboard's panel read."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Enterprise, RiskOverride
 from app.db.repositories import enterprises as enterprises_repo
 from app.db.repositories import risk as repo
+from app.db.repositories.read_model import READ_MODEL, Source
 from app.domain.access import Scope
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, RuleViolation
 from app.domain.risk import (
     DEFAULT_SCORING,
     RiskAssessment,
+    RiskLevel,
     RiskScoring,
     assess_risk,
     override_problems,
@@ -32,9 +36,10 @@ SCAN_BUDGET = 5000  # enterprises looked at per page of a risk-filtered list
 
 
 async def assess_many(
-    session: AsyncSession, enterprises: list[Enterprise], today: date, scoring: RiskScoring = DEFAULT_SCORING
+    session: AsyncSession, enterprises: list[Enterprise], today: date, scoring: RiskScoring = DEFAULT_SCORING,
+    source: Source = READ_MODEL,
 ) -> dict[uuid.UUID, RiskAssessment]:
-    facts = await repo.facts(session, enterprises, today)
+    facts = await repo.facts(session, enterprises, today, source)
     latest = await repo.overrides(session, list(facts))
     out = {}
     for e in enterprises:
@@ -138,3 +143,32 @@ async def map_features(
         cursor = batch[-1].id
         if len(batch) < BATCH:
             return features
+
+
+@dataclass(frozen=True)
+class Level:
+    """An enterprise's level in force (the override's when overridden)."""
+
+    level: RiskLevel
+    overridden: bool
+
+
+async def levels_in_scope(
+    session: AsyncSession, scope: Scope, *, today: date, scoring: RiskScoring = DEFAULT_SCORING,
+    source: Source = READ_MODEL, filters: enterprises_repo.EnterpriseFilters | None = None,
+) -> dict[uuid.UUID, Level]:
+    """K4: the level of every enterprise the caller sees, assessed in batches of BATCH (a
+    few statements each, whatever the number of enterprises); only the levels are kept."""
+    filters = filters or enterprises_repo.EnterpriseFilters()
+    out: dict[uuid.UUID, Level] = {}
+    cursor = None
+    while True:
+        batch = await enterprises_repo.list_page(session, scope, filters, limit=BATCH, after=cursor)
+        if not batch:
+            return out
+        assessed = await assess_many(session, batch, today, scoring, source)
+        for e in batch:
+            out[e.id] = Level(assessed[e.id].level, assessed[e.id].overridden)
+        cursor = batch[-1].id
+        if len(batch) < BATCH:
+            return out

@@ -1,0 +1,86 @@
+"""K4 at the scale of a street: the facts of the score come from the analytics read model
+and are those of the ledger; the hazard export filters by level; the hazard statistics are
+cut by level and the dashboard counts the enterprises at each level, within the scope (A1)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from app.db.repositories import risk as risk_repo
+from app.db.repositories.read_model import READ_MODEL, REFERENCE
+from tests.factories import problem_fields
+
+TODAY = date(2025, 6, 16)  # the clock fixture's business date
+
+
+@pytest.fixture
+async def street(world, client):  # type: ignore[no-untyped-def]
+    v1, v2 = await world.village(), await world.village()
+    admin = await world.as_("street_admin")
+    e = {
+        # an open major hazard past its deadline, an open general one, a closed and a void one
+        "overdue": await world.enterprise(v1, "hazardous_chemicals", standardization_level="3"),
+        # open major hazards not yet due (one due today: not overdue, H6), general ones in each open state
+        "open": await world.enterprise(v1, "industry_trade", tags=["dust_explosion"]),
+        # only closed or void hazards; principal-led inspections and drills on time
+        "tidy": await world.enterprise(v1, "commerce", high_risk=True, registered_on=date(2024, 5, 20)),
+        # no hazards, nothing held since 2020: periods missed
+        "idle": await world.enterprise(v2, "construction", high_risk=False),
+        # closed since 2025: owes nothing now
+        "closed": await world.enterprise(v2, "fire", status="closed"),
+        # a red one by its hazards, in the other village
+        "red": await world.enterprise(v2, "gas", benchmark=True),
+    }
+    h = world.hazard
+    await h(e["overdue"], status="rectifying", discovered_on=date(2025, 4, 1), deadline=date(2025, 6, 1))
+    await h(e["overdue"], status="reported", grade="general", discovered_on=date(2025, 6, 2))
+    await h(e["overdue"], status="closed", discovered_on=date(2025, 1, 2), deadline=date(2025, 2, 1))
+    await h(e["overdue"], status="void", grade="general", discovered_on=date(2025, 3, 2))
+    await h(e["open"], status="rectifying", discovered_on=date(2025, 5, 1), deadline=TODAY)
+    await h(e["open"], status="pending_review", discovered_on=date(2025, 5, 3), deadline=date(2025, 8, 1))
+    for status in ("reported", "rectifying", "pending_review"):
+        await h(e["open"], status=status, grade="general", discovered_on=date(2025, 5, 10), deadline=date(2025, 9, 1))
+    await h(e["tidy"], status="closed", discovered_on=date(2024, 8, 1), deadline=date(2024, 9, 1))
+    await h(e["tidy"], status="void", discovered_on=date(2024, 9, 1))
+    for _ in range(3):  # one counter row of the read model holding three
+        await h(e["red"], status="rectifying", discovered_on=date(2025, 1, 5), deadline=date(2025, 3, 1))
+    # C1 monthly (high-risk) for `tidy`: every month from June 2024 to May 2025 but one; C2 twice
+    for month in [m for m in range(6, 18) if m != 9]:
+        day = date(2024 + (month - 1) // 12, (month - 1) % 12 + 1, 15)
+        r = await client.post("/api/v1/inspections", headers=admin, json={
+            "enterprise_id": str(e["tidy"].id), "kind": "principal_self", "performed_on": day.isoformat(),
+            "led_by_principal": True})
+        assert r.status_code == 201, r.text
+    for day in ("2024-10-10", "2025-03-03"):
+        r = await client.post("/api/v1/drills", headers=admin, json={
+            "enterprise_id": str(e["tidy"].id), "kind": "evacuation", "held_on": day, "participants": 30,
+            "scenario": "仓库起火"})
+        assert r.status_code == 201, r.text
+    return {
+        "v1": v1, "v2": v2, "e": e, "admin": admin,
+        "village1": await world.as_("village_officer", org_unit=v1),
+        "village2": await world.as_("village_officer", org_unit=v2),
+        "ent_red": await world.as_("enterprise_user", enterprise=e["red"]),
+    }
+
+
+async def test_k4_the_facts_from_the_read_model_are_the_ledgers(session, street):
+    enterprises = list(street["e"].values())
+    for today in (TODAY, date(2025, 6, 1), date(2025, 6, 2), date(2024, 12, 31), date(2025, 1, 1), date(2026, 3, 1)):
+        want = await risk_repo.facts(session, enterprises, today, REFERENCE)
+        got = await risk_repo.facts(session, enterprises, today, READ_MODEL)
+        assert got == want, today
+    facts = await risk_repo.facts(session, enterprises, TODAY, READ_MODEL)
+    e = street["e"]
+    # the set is varied enough for the comparison to mean something
+    assert (facts[e["overdue"].id].open_major, facts[e["overdue"].id].overdue_major, facts[e["overdue"].id].open_general) == (1, 1, 1)
+    assert (facts[e["open"].id].open_major, facts[e["open"].id].overdue_major, facts[e["open"].id].open_general) == (2, 0, 3)
+    assert (facts[e["tidy"].id].open_major, facts[e["tidy"].id].open_general) == (0, 0)
+    assert (facts[e["red"].id].open_major, facts[e["red"].id].overdue_major) == (3, 3)
+    assert facts[e["idle"].id].missed_periods == 4 + 1  # quarterly C1 and yearly C2 in the 12 months before
+    assert 0 < facts[e["tidy"].id].missed_periods < facts[e["idle"].id].missed_periods
+    assert facts[e["closed"].id].missed_periods == 0
