@@ -84,3 +84,91 @@ async def test_k4_the_facts_from_the_read_model_are_the_ledgers(session, street)
     assert facts[e["idle"].id].missed_periods == 4 + 1  # quarterly C1 and yearly C2 in the 12 months before
     assert 0 < facts[e["tidy"].id].missed_periods < facts[e["idle"].id].missed_periods
     assert facts[e["closed"].id].missed_periods == 0
+
+
+async def _levels(client, headers, enterprises):  # type: ignore[no-untyped-def]
+    out = {}
+    for key, e in enterprises.items():
+        r = await client.get(f"/api/v1/enterprises/{e.id}/risk", headers=headers)
+        assert r.status_code == 200, r.text
+        out[key] = r.json()
+    return out
+
+
+async def test_k4_hazard_statistics_by_the_enterprises_level(client, street, world):
+    e, admin = street["e"], street["admin"]
+    levels = {k: v["level"] for k, v in (await _levels(client, admin, e)).items()}
+    assert len(set(levels.values())) >= 3  # several rows to tell apart
+    r = await client.get("/api/v1/stats/hazards?group_by=risk_level", headers=admin)
+    assert r.status_code == 200, r.text
+    rows = r.json()["items"]
+    by_grade = {}
+    for g in ("village", "sector"):  # the same hazards, cut another way
+        by_grade[g] = sum(x["total"] for x in (await client.get(f"/api/v1/stats/hazards?group_by={g}", headers=admin)).json()["items"])
+    assert sum(x["total"] for x in rows) == by_grade["village"] == by_grade["sector"]
+    order = ["red", "orange", "yellow", "blue"]
+    assert [x["key"] for x in rows] == sorted({x["key"] for x in rows}, key=order.index)  # most severe first
+    labels = {"red": "重大风险", "orange": "较大风险", "yellow": "一般风险", "blue": "低风险"}
+    assert all(x["label"] == labels[x["key"]] for x in rows)
+    # each level's row counts the hazards of the enterprises at that level
+    for row in rows:
+        ids = [k for k, v in levels.items() if v == row["key"]]
+        want = {"total": 0, "open": 0, "overdue": 0}
+        for k in ids:
+            hazards = (await client.get(f"/api/v1/hazards?enterprise_id={e[k].id}&limit=200", headers=admin)).json()["items"]
+            want["total"] += len(hazards)
+            want["open"] += sum(h["status"] in ("reported", "rectifying", "pending_review") for h in hazards)
+            want["overdue"] += sum(bool(h["overdue"]) for h in hazards)
+        assert {f: row[f] for f in want} == want, row["key"]
+    # an override moves an enterprise's hazards to the official's level
+    r = await client.put(f"/api/v1/enterprises/{e['open'].id}/risk", headers=admin,
+                         json={"level": "red", "reason": "近期发生险情，提级管控"})
+    assert r.status_code == 200, r.text
+    red = {x["key"]: x for x in (await client.get("/api/v1/stats/hazards?group_by=risk_level", headers=admin)).json()["items"]}["red"]
+    before = {x["key"]: x for x in rows}.get("red", {"total": 0})
+    assert red["total"] == before["total"] + (5 if levels["open"] != "red" else 0)
+    # A1: a village officer's rows count his village's hazards only
+    v2 = (await client.get("/api/v1/stats/hazards?group_by=risk_level", headers=street["village2"])).json()["items"]
+    assert sum(x["total"] for x in v2) == 3 and [x["key"] for x in v2] == [levels["red"]]
+
+
+async def test_k4_the_dashboard_counts_the_enterprises_at_each_level(client, street):
+    e, admin = street["e"], street["admin"]
+    assessed = await _levels(client, admin, e)
+    r = await client.put(f"/api/v1/enterprises/{e['idle'].id}/risk", headers=admin,
+                         json={"level": "orange", "reason": "专项检查发现问题较多"})
+    assert r.status_code == 200, r.text
+    assessed["idle"] = r.json()
+
+    def counts(keys):  # type: ignore[no-untyped-def]
+        out = {level: sum(assessed[k]["level"] == level for k in keys) for level in ("red", "orange", "yellow", "blue")}
+        return out | {"overridden": sum(assessed[k]["overridden"] for k in keys)}
+
+    # the street admin sees every enterprise: those of this test's street, and perhaps none other
+    panel = (await client.get("/api/v1/dashboard", headers=admin)).json()["risk_levels"]
+    assert panel == counts(e)
+    assert panel["overridden"] == 1 and len({k for k, v in panel.items() if v and k != "overridden"}) >= 2
+    # A1: a village officer counts his village's enterprises only; the levels are today's whatever as_of
+    v1 = [k for k in e if e[k].village_id == street["v1"].id]
+    v2 = [k for k in e if e[k].village_id == street["v2"].id]
+    for as_of in ("", "?as_of=2024-12-31"):
+        assert (await client.get(f"/api/v1/dashboard{as_of}", headers=street["village1"])).json()["risk_levels"] == counts(v1)
+        assert (await client.get(f"/api/v1/dashboard{as_of}", headers=street["village2"])).json()["risk_levels"] == counts(v2)
+    assert (await client.get("/api/v1/dashboard", headers=street["ent_red"])).json()["risk_levels"] == counts(["red"])
+    assert counts(v1) != counts(v2)
+
+
+async def test_k4_statistics_by_level_are_the_same_from_either_source(client, street, db, clock):
+    import httpx
+
+    from app.main import create_app
+    from tests.conftest import test_settings
+
+    app = create_app(test_settings(analytics_source="reference"), database=db, clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as reference:
+        for who in ("admin", "village1", "village2", "ent_red"):
+            for path in ("/api/v1/stats/hazards?group_by=risk_level", "/api/v1/stats/hazards?group_by=risk_level&grade=major",
+                         "/api/v1/dashboard"):
+                got, want = await client.get(path, headers=street[who]), await reference.get(path, headers=street[who])
+                assert got.status_code == want.status_code == 200, got.text
+                assert got.content == want.content, (who, path)
