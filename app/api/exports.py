@@ -28,7 +28,16 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
-from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, case, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    case,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 

@@ -4,15 +4,12 @@ cut by level and the dashboard counts the enterprises at each level, within the 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import pytest
 
 from app.db.repositories import risk as risk_repo
 from app.db.repositories.read_model import READ_MODEL, REFERENCE
-from tests.factories import problem_fields
 
 TODAY = date(2025, 6, 16)  # the clock fixture's business date
 
