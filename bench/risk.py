@@ -74,7 +74,7 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
                 "batch_list_page": lambda s: enterprises_repo.list_page(
                     s, street, enterprises_repo.EnterpriseFilters(), limit=risk.BATCH, after=None),
                 "batch_hazards": lambda s, src=source: s.execute(risk_repo._HAZARDS[src], {"ids": ids, "today": today}),
-                "batch_missed_once": lambda s, src=source: risk_repo._missed(s, ids, today, src),
+                "batch_missed_once": lambda s, src=source: risk_repo._missed(s, risk_repo._MISSED[src], {"ids": ids}, today),
                 "batch_overrides": lambda s: risk_repo.overrides(s, ids),
                 "batch_facts": lambda s, src=source: risk_repo.facts(s, batch, today, src),
             }

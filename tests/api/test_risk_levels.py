@@ -10,6 +10,7 @@ import pytest
 
 from app.db.repositories import risk as risk_repo
 from app.db.repositories.read_model import READ_MODEL, REFERENCE
+from app.domain.access import Scope, ScopeKind
 
 TODAY = date(2025, 6, 16)  # the clock fixture's business date
 
@@ -67,10 +68,17 @@ async def street(world, client):  # type: ignore[no-untyped-def]
 
 async def test_k4_the_facts_from_the_read_model_are_the_ledgers(session, street):
     enterprises = list(street["e"].values())
+    street_scope = Scope(ScopeKind.all)
+    village2 = Scope(ScopeKind.village, village_id=street["v2"].id)
     for today in (TODAY, date(2025, 6, 1), date(2025, 6, 2), date(2024, 12, 31), date(2025, 1, 1), date(2026, 3, 1)):
         want = await risk_repo.facts(session, enterprises, today, REFERENCE)
         got = await risk_repo.facts(session, enterprises, today, READ_MODEL)
         assert got == want, today
+        # the whole scope at once reads the same facts, from either source
+        for source in (REFERENCE, READ_MODEL):
+            assert (await risk_repo.facts_in_scope(session, street_scope, today, source))[0] == want, (today, source)
+            in_village2 = (await risk_repo.facts_in_scope(session, village2, today, source))[0]
+            assert in_village2 == {e.id: want[e.id] for e in enterprises if e.village_id == street["v2"].id}
     facts = await risk_repo.facts(session, enterprises, TODAY, READ_MODEL)
     e = street["e"]
     # the set is varied enough for the comparison to mean something
