@@ -3,8 +3,10 @@
 The cost of K4's risk levels for a whole scope (no cache, no HTTP): every enterprise the
 street admin sees, and those of one village officer, assessed in batches as the hazard
 export's `risk_level` filter, `/stats/hazards?group_by=risk_level` and the dashboard's
-`risk_levels` do (app/services/risk.levels_in_scope), from the read model and from the
-reference computation over the ledger; and one batch of 500 split into its statements.
+`risk_levels` do (app/services/risk.levels_in_scope: the facts of the whole scope at once),
+from the read model and from the reference computation over the ledger; and, for
+comparison, one page of 500 as the enterprise list's filter assesses it, split into its
+statements.
 The median of N sequential computations in one process, after one that warms the caches.
 Results: var/bench/risk.json."""
 
@@ -77,6 +79,8 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
                 "batch_missed_once": lambda s, src=source: risk_repo._missed(s, risk_repo._MISSED[src], {"ids": ids}, today),
                 "batch_overrides": lambda s: risk_repo.overrides(s, ids),
                 "batch_facts": lambda s, src=source: risk_repo.facts(s, batch, today, src),
+                "batch_assess_many": lambda s, src=source: risk.assess_many(s, batch, today, source=src),
+                "street_facts_in_scope": lambda s, src=source: risk_repo.facts_in_scope(s, street, today, src),
             }
             for name, ask in parts.items():
                 out.setdefault(name, {})[source] = await _timed(db, ask, repeat)
