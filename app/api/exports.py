@@ -3,7 +3,7 @@ spreadsheets. Scoped (A1) and filtered exactly like list_hazards, and streamed: 
 through a server-side cursor in chunks, so memory does not grow with the ledger.
 
 `risk_level` keeps the hazards of the enterprises at that level (K4): the enterprises in
-scope are assessed once, in batches, and the export reads `enterprise_id = ANY(<their ids>)`.
+scope are assessed once, set-based, and the export reads `enterprise_id = ANY(<their ids>)`.
 
 The body of a streamed response is produced after the request's transaction has closed,
 so it reads on a connection of its own, in a read-only REPEATABLE READ transaction: one
