@@ -72,6 +72,7 @@ class Analytics:
         self.session, self.db, self.principal, self.scope = session, db, principal, scope
         self.enabled = request.app.state.settings.analytics_cache
         self.source = request.app.state.settings.analytics_source
+        self.scoring = request.app.state.risk_scoring
 
     async def answer(self, name: str, compute: Callable[[], Awaitable[BaseModel]], **params: Any) -> Response:
         """The JSON of `compute()`, from the cache while no write has happened since."""
@@ -251,7 +252,8 @@ async def get_targets(ax: Ax, as_of: AsOf, village_id: VillageFilter = None, sec
     "`from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village. "
     "`group_by=criterion`: one row per cited criterion code (no criterion: key null), the label its document "
     "number, article and item and the document's title (`/api/v1/criteria/{code}` has the rest); always counted "
-    "from the ledger.",
+    "from the ledger. `group_by=risk_level`: one row per level of the hazards' enterprises today (K4, overrides "
+    "included), most severe first, each enterprise in scope assessed once.",
     responses={**answer("One row per group.", data_version=True), **problem_responses(401, 422)},
 )
 async def get_hazard_stats(
@@ -259,7 +261,8 @@ async def get_hazard_stats(
     today: Today,
     group_by: Annotated[
         StatsGroup,
-        Query(description="What the rows are: one per village, sector, … month, or criterion code (K2).", examples=["village"]),
+        Query(description="What the rows are: one per village, sector, … month, criterion code (K2), or the "
+              "enterprise's risk level (K4).", examples=["village"]),
     ],
     from_: Annotated[
         Day | None, Query(alias="from", description="Only hazards discovered on or after this date.", examples=["2025-01-01"])
@@ -272,7 +275,8 @@ async def get_hazard_stats(
 
     async def compute() -> HazardStats:
         items = await service.hazard_stats(
-            ax.session, ax.scope, group_by=group_by, today=today, first=from_, last=to, grade=grade, source=ax.source
+            ax.session, ax.scope, group_by=group_by, today=today, first=from_, last=to, grade=grade, source=ax.source,
+            scoring=ax.scoring,
         )
         return HazardStats(group_by=group_by, from_=from_, to=to, items=items)
 
@@ -285,14 +289,17 @@ async def get_hazard_stats(
     tags=["dashboard"],
     summary="The first screen of a dashboard, in one round trip",
     description="Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and "
-    "per village and per sector figures, on `as_of`, within the caller's scope.",
+    "per village and per sector figures, on `as_of`, within the caller's scope; and how many of the caller's "
+    "enterprises are at each risk level today (K4, `risk_levels`).",
     responses={**answer("The dashboard's figures on `as_of`.", data_version=True), **problem_responses(401, 422)},
 )
-async def get_dashboard(ax: Ax, as_of: AsOf) -> Dashboard:
+async def get_dashboard(ax: Ax, as_of: AsOf, today: Today) -> Dashboard:
     async def compute() -> Dashboard:
-        return Dashboard(**await service.dashboard(ax.session, ax.principal, ax.scope, as_of, ax.source))
+        return Dashboard(**await service.dashboard(
+            ax.session, ax.principal, ax.scope, as_of, ax.source, today=today, scoring=ax.scoring
+        ))
 
-    return await ax.answer("dashboard", compute, as_of=as_of)
+    return await ax.answer("dashboard", compute, as_of=as_of, today=today)
 
 
 @router.get(

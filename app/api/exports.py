@@ -2,6 +2,9 @@
 spreadsheets. Scoped (A1) and filtered exactly like list_hazards, and streamed: rows come
 through a server-side cursor in chunks, so memory does not grow with the ledger.
 
+`risk_level` keeps the hazards of the enterprises at that level (K4): the enterprises in
+scope are assessed once, set-based, and the export reads `enterprise_id = ANY(<their ids>)`.
+
 The body of a streamed response is produced after the request's transaction has closed,
 so it reads on a connection of its own, in a read-only REPEATABLE READ transaction: one
 consistent snapshot from the first row to the last."""
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from enum import StrEnum
@@ -24,11 +28,20 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Select, bindparam, case, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    case,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
-from app.api.deps import Scope, Today
+from app.api.deps import Scope, Scoring, Session, Today
 from app.api.errors import problem_responses
 from app.api.hazards import GradeFilter, SourceFilter, StatusFilter
 from app.api.params import (
@@ -50,6 +63,8 @@ from app.db.session import Database
 from app.domain.access import Scope as ScopeValue
 from app.domain.hazards import is_overdue
 from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS, YES_NO_LABELS
+from app.domain.risk import RiskLevel
+from app.services import risk
 
 router = APIRouter(prefix="/api/v1/hazards", tags=["exports"], route_class=TransactionalRoute)
 
@@ -91,8 +106,24 @@ MEDIA_TYPES = {
 }
 
 
-def export_statement(scope: ScopeValue, filters: HazardFilters, today: date) -> Select:  # type: ignore[type-arg]
-    """The ledger rows the caller may see, with the names a reader needs, newest first."""
+RiskLevelFilter = Annotated[
+    RiskLevel | None,
+    Query(description="Only the hazards of enterprises at this risk level today (K4, overrides included).",
+          examples=["red"]),
+]
+
+
+def _of_enterprises(stmt: Select, enterprise_ids: list[uuid.UUID] | None) -> Select:  # type: ignore[type-arg]
+    if enterprise_ids is None:
+        return stmt
+    return stmt.where(Hazard.enterprise_id == any_(bindparam("risk_enterprise_ids", enterprise_ids, type_=ARRAY(Uuid))))
+
+
+def export_statement(
+    scope: ScopeValue, filters: HazardFilters, today: date, enterprise_ids: list[uuid.UUID] | None = None
+) -> Select:  # type: ignore[type-arg]
+    """The ledger rows the caller may see, with the names a reader needs, newest first
+    (only those of `enterprise_ids` when given)."""
     stmt = (
         select(
             Hazard.id,
@@ -116,7 +147,7 @@ def export_statement(scope: ScopeValue, filters: HazardFilters, today: date) -> 
         .join(Sector, Sector.code == Hazard.sector)
         .where(hazard_scope(scope))
     )
-    return apply_filters(stmt, filters, today).order_by(Hazard.id.desc())
+    return _of_enterprises(apply_filters(stmt, filters, today), enterprise_ids).order_by(Hazard.id.desc())
 
 
 def cells(row: Any, today: date) -> list[Any]:
@@ -165,7 +196,9 @@ def _text(column: str) -> str:
     return f"CASE WHEN left({column}, 1) IN {_FORMULA_START} THEN '''' || {column} ELSE {column} END"
 
 
-def csv_copy_query(scope: ScopeValue, filters: HazardFilters, today: date) -> tuple[str, list[Any]]:
+def csv_copy_query(
+    scope: ScopeValue, filters: HazardFilters, today: date, enterprise_ids: list[uuid.UUID] | None = None
+) -> tuple[str, list[Any]]:
     """The ledger as one SELECT for COPY ... TO STDOUT (CSV): labels, overdue and the
     formula guard computed by PostgreSQL, so rows stream at database speed. Scope and
     filters are the list's own (export_statement's), compiled for asyncpg."""
@@ -187,7 +220,7 @@ def csv_copy_query(scope: ScopeValue, filters: HazardFilters, today: date) -> tu
         .join(Sector, Sector.code == Hazard.sector)
         .where(hazard_scope(scope))
     )
-    compiled = compile_for_asyncpg(apply_filters(stmt, filters, today).order_by(Hazard.id.desc()))
+    compiled = compile_for_asyncpg(_of_enterprises(apply_filters(stmt, filters, today), enterprise_ids).order_by(Hazard.id.desc()))
     return compiled.sql, compiled.args()
 
 
@@ -262,6 +295,7 @@ async def xlsx_body(engine: AsyncEngine, stmt: Select, today: date) -> AsyncIter
         "The hazards the caller can see (A1), with the filters of list_hazards, newest first, as a spreadsheet "
         "with Chinese headers and values: 隐患编号, 隐患名称, 所属单位, 统一社会信用代码, 所属村居, 行业领域, 等级, "
         "来源, 发现日期, 整改期限, 状态, 是否逾期 (H6, today in Asia/Shanghai), 延期次数, 挂牌督办, 整改责任人, 销号日期. "
+        "`risk_level` keeps the hazards of the enterprises at that level today (K4). "
         "`csv` is UTF-8 with a BOM; `xlsx` is an Excel workbook. Read from one consistent snapshot and streamed."
     ),
     responses={
@@ -291,8 +325,10 @@ async def xlsx_body(engine: AsyncEngine, stmt: Select, today: date) -> AsyncIter
 )
 async def export_hazards(
     request: Request,
+    session: Session,
     scope: Scope,
     today: Today,
+    scoring: Scoring,
     format: Annotated[
         ExportFormat,
         Query(description="`csv` (UTF-8 with a BOM, `text/csv`) or `xlsx` (an Excel workbook).", examples=["xlsx"]),
@@ -308,14 +344,19 @@ async def export_hazards(
     discovered_from: DiscoveredFrom = None,
     discovered_to: DiscoveredTo = None,
     q: TitleSearch = None,
+    risk_level: RiskLevelFilter = None,
 ) -> StreamingResponse:
     filters = HazardFilters(
         status, grade, source, village_id, sector, enterprise_id, overdue, listed, discovered_from, discovered_to, q
     )
+    ids = None
+    if risk_level is not None:
+        levels = await risk.levels_in_scope(session, scope, today=today, scoring=scoring)
+        ids = [e for e, at in levels.items() if at.level is risk_level]
     if format is ExportFormat.csv:
-        body = csv_body(request.app.state.db, *csv_copy_query(scope, filters, today))
+        body = csv_body(request.app.state.db, *csv_copy_query(scope, filters, today, ids))
     else:
-        body = xlsx_body(request.app.state.db.engine, export_statement(scope, filters, today), today)
+        body = xlsx_body(request.app.state.db.engine, export_statement(scope, filters, today, ids), today)
     filename = f"hazards-{today:%Y%m%d}.{format.value}"
     return StreamingResponse(
         body,

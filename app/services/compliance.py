@@ -31,8 +31,9 @@ from app.domain.compliance import period_label, rate
 from app.domain.differentiated import C5_INSPECTION_KIND, c5_kind, evaluate_c5, level_history
 from app.domain.enums import Role
 from app.domain.errors import FieldError, Forbidden, RuleViolation
-from app.domain.labels import GRADE_LABELS, SOURCE_LABELS, STATUS_LABELS
-from app.domain.risk import DEFAULT_SCORING, assess_risk
+from app.domain.labels import GRADE_LABELS, RISK_LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS
+from app.domain.risk import DEFAULT_SCORING, SEVERITY, RiskScoring, assess_risk
+from app.services import risk
 
 OBLIGATIONS = {"c1": ("principal_inspection", c1_kind), "c2": ("drill", c2_kind)}
 
@@ -286,11 +287,25 @@ def _compliance_summary(cell: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+async def risk_level_counts(
+    session: AsyncSession, scope: Scope, today: date, scoring: RiskScoring = DEFAULT_SCORING,
+    source: Source = READ_MODEL,
+) -> dict[str, int]:
+    """K4: how many enterprises in scope are at each level today, and how many by override."""
+    counts = {level.value: 0 for level in SEVERITY} | {"overridden": 0}
+    for at in (await risk.levels_in_scope(session, scope, today=today, scoring=scoring, source=source)).values():
+        counts[at.level.value] += 1
+        counts["overridden"] += at.overridden
+    return counts
+
+
 async def dashboard(
-    session: AsyncSession, principal: Principal, scope: Scope, as_of: date, source: Source = READ_MODEL
+    session: AsyncSession, principal: Principal, scope: Scope, as_of: date, source: Source = READ_MODEL, *,
+    today: date | None = None, scoring: RiskScoring = DEFAULT_SCORING,
 ) -> dict[str, Any]:
     """One pass of the cadence engine and one of the targets, per (village, sector) cell,
-    rolled up here into the street's, each village's and each sector's figures."""
+    rolled up here into the street's, each village's and each sector's figures; the risk
+    levels of today (default: `as_of`)."""
     cells = await compliance_repo.compliance_cells(session, scope, as_of, source)
     target_cells = await targets_repo.target_figures(
         session, scope, as_of=as_of, prev_same_date=target_rules.same_dates_previous_year(as_of), by_cell=True,
@@ -341,21 +356,31 @@ async def dashboard(
         "targets": _targets_from(total_t, as_of),
         "compliance": _compliance_summary(total_c),
         "supervision": supervision,
+        "risk_levels": await risk_level_counts(session, scope, today or as_of, scoring, source),
         **out_groups,
     }
 
 
-_ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
+_ENUM_LABELS = {"source": SOURCE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS, "risk_level": RISK_LEVEL_LABELS}
+_SEVERITY_ORDER = {level.value: i for i, level in enumerate(SEVERITY)}
 
 
 async def hazard_stats(
     session: AsyncSession, scope: Scope, *, group_by: str, today: date, first: date | None, last: date | None,
-    grade: str | None, source: Source = READ_MODEL,
+    grade: str | None, source: Source = READ_MODEL, scoring: RiskScoring = DEFAULT_SCORING,
 ) -> list[dict[str, Any]]:
     """The rows of /stats/hazards: counts, closure rate and median days to close per group.
-    By criterion from the ledger always: the read model's counters are not keyed by criterion."""
+    By criterion from the ledger always: the read model's counters are not keyed by criterion.
+    By risk level: each hazard under its enterprise's level today (K4, overrides included),
+    the enterprises in scope assessed once; most severe first."""
     fetch = stats_repo.hazard_stats if source == REFERENCE or group_by == "criterion" else read_model.hazard_stats
-    rows = await fetch(session, scope, group=group_by, today=today, first=first, last=last, grade=grade)
+    levels = None
+    if group_by == "risk_level":
+        found = await risk.levels_in_scope(session, scope, today=today, scoring=scoring, source=source)
+        levels = {e: at.level.value for e, at in found.items()}
+    rows = await fetch(session, scope, group=group_by, today=today, first=first, last=last, grade=grade, levels=levels)
+    if group_by == "risk_level":
+        rows.sort(key=lambda r: _SEVERITY_ORDER.get(r["key"], len(_SEVERITY_ORDER)))
     items = []
     for r in rows:
         key = str(r["key"]) if r["key"] is not None else None
@@ -378,7 +403,7 @@ async def differentiated_compliance(
     (app/domain/differentiated.py, `level_history`)."""
     page = await enterprises_repo.list_page(session, scope, filters, limit=limit, after=after)
     ids = [e.id for e in page]
-    facts = await risk_repo.facts(session, page, as_of)
+    facts = await risk_repo.facts(session, page, as_of, REFERENCE)
     states, overrides, inspections = await differentiated_repo.facts(session, ids, as_of)
     items = []
     for e in page:

@@ -1,6 +1,8 @@
 """Enterprise risk levels (K4): facts from app/db/repositories/risk.py, the score from the
 pure rules (app/domain/risk.py), overrides by street_admin and the lead departments with a
-reason, kept as history. Also the enterprise list's `risk_level` filter and the map (K6)."""
+reason, kept as history. Also the enterprise list's `risk_level` filter and the map (K6),
+page by page, and the levels of every enterprise in a scope at once (`levels_in_scope`)
+that the export's filter, the statistics by level and the dashboard's panel read."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Enterprise, RiskOverride
 from app.db.repositories import enterprises as enterprises_repo
 from app.db.repositories import risk as repo
+from app.db.repositories.read_model import READ_MODEL, Source
 from app.domain.access import Scope
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, RuleViolation
 from app.domain.risk import (
     DEFAULT_SCORING,
     RiskAssessment,
+    RiskFacts,
+    RiskLevel,
     RiskScoring,
     assess_risk,
     override_problems,
@@ -32,16 +37,18 @@ SCAN_BUDGET = 5000  # enterprises looked at per page of a risk-filtered list
 
 
 async def assess_many(
-    session: AsyncSession, enterprises: list[Enterprise], today: date, scoring: RiskScoring = DEFAULT_SCORING
+    session: AsyncSession, enterprises: list[Enterprise], today: date, scoring: RiskScoring = DEFAULT_SCORING,
+    source: Source = READ_MODEL,
 ) -> dict[uuid.UUID, RiskAssessment]:
-    facts = await repo.facts(session, enterprises, today)
+    facts = await repo.facts(session, enterprises, today, source)
     latest = await repo.overrides(session, list(facts))
-    out = {}
-    for e in enterprises:
-        row = latest.get(e.id)
-        override = Override(row.level, row.reason) if row is not None and row.level is not None else None
-        out[e.id] = assess_risk(facts[e.id], scoring, override)
-    return out
+    return {e.id: _assess(facts[e.id], latest.get(e.id), scoring) for e in enterprises}
+
+
+def _assess(facts: RiskFacts, latest: Any, scoring: RiskScoring) -> RiskAssessment:
+    """K4 on the facts, with the latest override row if it sets a level (null: cleared)."""
+    override = Override(latest.level, latest.reason) if latest is not None and latest.level is not None else None
+    return assess_risk(facts, scoring, override)
 
 
 async def assess(
@@ -138,3 +145,26 @@ async def map_features(
         cursor = batch[-1].id
         if len(batch) < BATCH:
             return features
+
+
+@dataclass(frozen=True)
+class Level:
+    """An enterprise's level in force (the override's when overridden)."""
+
+    level: RiskLevel
+    overridden: bool
+
+
+async def levels_in_scope(
+    session: AsyncSession, scope: Scope, *, today: date, scoring: RiskScoring = DEFAULT_SCORING,
+    source: Source = READ_MODEL,
+) -> dict[uuid.UUID, Level]:
+    """K4: the level of every enterprise the caller sees, assessed once: the facts of the
+    whole scope in a few set-based statements (app/db/repositories/risk.facts_in_scope),
+    the score of each in Python; only the levels are kept."""
+    facts, latest = await repo.facts_in_scope(session, scope, today, source)
+    out: dict[uuid.UUID, Level] = {}
+    for enterprise_id, f in facts.items():
+        assessed = _assess(f, latest.get(enterprise_id), scoring)
+        out[enterprise_id] = Level(assessed.level, assessed.overridden)
+    return out

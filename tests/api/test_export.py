@@ -193,3 +193,26 @@ async def test_export_reads_a_read_only_repeatable_read_snapshot(live):
     # and the pooled connection is handed back as it was
     async with live.db.engine.connect() as conn:
         assert (await conn.execute(stmt)).one() == ("read committed", "off")
+
+
+async def test_k4_export_filters_by_the_enterprises_risk_level(client, ledger):
+    admin, h = ledger["admin"], ledger["rows"]
+    levels = {}
+    for key in ("e1", "e2"):
+        r = await client.get(f"/api/v1/enterprises/{ledger[key].id}/risk", headers=admin)
+        levels[key] = r.json()["level"]
+    assert levels["e1"] != levels["e2"]  # the filter has something to tell apart
+    ours = {str(x.id) for x in h.values()}  # the live database holds other tests' hazards too
+    for level in ("red", "orange", "yellow", "blue"):
+        want = {str(x.id) for x in h.values() if levels["e1" if x.enterprise_id == ledger["e1"].id else "e2"] == level}
+        for fmt, read in (("csv", read_csv), ("xlsx", read_xlsx)):
+            rows = read(await client.get(f"/api/v1/hazards/export?format={fmt}&risk_level={level}", headers=admin))
+            assert {row[0] for row in rows[1:]} & ours == want, (level, fmt)
+    # with the other filters, and within the caller's scope (A1)
+    r = await client.get(f"/api/v1/hazards/export?risk_level={levels['e1']}&status=closed", headers=admin)
+    assert {row[0] for row in read_csv(r)[1:]} & ours == {str(h["closed"].id)}
+    r = await client.get(f"/api/v1/hazards/export?risk_level={levels['e1']}", headers=ledger["other_officer"])
+    assert read_csv(r)[1:] == []
+    r = await client.get(f"/api/v1/hazards/export?risk_level={levels['e2']}", headers=ledger["officer"])
+    assert read_csv(r)[1:] == []
+    assert problem_fields(await client.get("/api/v1/hazards/export?risk_level=purple", headers=admin)) == ["risk_level"]

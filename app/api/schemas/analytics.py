@@ -51,6 +51,7 @@ class StatsGroup(StrEnum):
     status = "status"
     month = "month"
     criterion = "criterion"
+    risk_level = "risk_level"
 
 
 class ObligationStatus(OutputModel):
@@ -257,6 +258,18 @@ class MajorHazardFigures(OutputModel):
     listed: int
 
 
+class RiskLevelCounts(OutputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"red": 3, "orange": 12, "yellow": 140, "blue": 845, "overridden": 4}]}
+    )
+
+    red: int = Field(description="Enterprises at 重大风险 (red).")
+    orange: int = Field(description="Enterprises at 较大风险 (orange).")
+    yellow: int = Field(description="Enterprises at 一般风险 (yellow).")
+    blue: int = Field(description="Enterprises at 低风险 (blue).")
+    overridden: int = Field(description="Of them, those whose level is an official's override (K4).")
+
+
 class GroupFigures(OutputModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ex.GROUP_FIGURES]})
 
@@ -270,7 +283,7 @@ class GroupFigures(OutputModel):
 
 
 class Dashboard(OutputModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "campaign_phase": "special_rectification", "major_hazards": {"open": 4, "overdue": 1, "listed": 2}, "targets": ex.TARGETS, "compliance": ex.COMPLIANCE_SUMMARY, "supervision": ex.SUPERVISION_SUMMARY, "by_village": [ex.GROUP_FIGURES], "by_sector": [{**ex.GROUP_FIGURES, "key": "hazardous_chemicals", "label": "危险化学品"}]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"as_of": "2025-06-30", "campaign_phase": "special_rectification", "major_hazards": {"open": 4, "overdue": 1, "listed": 2}, "targets": ex.TARGETS, "compliance": ex.COMPLIANCE_SUMMARY, "supervision": ex.SUPERVISION_SUMMARY, "risk_levels": {"red": 3, "orange": 12, "yellow": 140, "blue": 845, "overridden": 4}, "by_village": [ex.GROUP_FIGURES], "by_sector": [{**ex.GROUP_FIGURES, "key": "hazardous_chemicals", "label": "危险化学品"}]}]})
 
     as_of: date
     campaign_phase: str | None
@@ -278,6 +291,10 @@ class Dashboard(OutputModel):
     targets: list[Target]
     compliance: ComplianceSummary
     supervision: SupervisionSummary
+    risk_levels: RiskLevelCounts = Field(
+        description="The enterprises in scope at each risk level today (K4, overrides included), whatever `as_of`: "
+        "the levels of `GET /api/v1/enterprises?risk_level=…`, which add up to the enterprises in scope."
+    )
     by_village: list[GroupFigures]
     by_sector: list[GroupFigures]
 

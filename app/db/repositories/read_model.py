@@ -17,6 +17,8 @@ and repairs. The reference computation (today's SQL over the ledger) is selected
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -42,6 +44,7 @@ _KEYS = {
     "grade": "c.grade",
     "status": "c.status",
     "month": "to_char(c.discovered_on, 'YYYY-MM')",
+    "risk_level": "lv.level",
 }
 
 
@@ -68,11 +71,17 @@ def percentile_cont(histogram: list[tuple[int, int]], fraction: float) -> float 
 
 async def hazard_stats(
     session: AsyncSession, scope: Scope, *, group: str, today: date, first: date | None, last: date | None,
-    grade: str | None = None,
+    grade: str | None = None, levels: Mapping[uuid.UUID, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of app.db.repositories.stats.hazard_stats (the reference), from the counters:
     one row per (group, days to close), folded here."""
     params: dict[str, Any] = {"today": today}
+    join = ""
+    if group == "risk_level":
+        levels = levels or {}
+        params["risk_ids"], params["risk_levels"] = list(levels), list(levels.values())
+        join = ("LEFT JOIN unnest(CAST(:risk_ids AS uuid[]), CAST(:risk_levels AS text[])) AS lv(enterprise_id, level) "
+                "ON lv.enterprise_id = c.enterprise_id")
     where = [enterprise_scope_sql(scope, params, enterprise_id="c.enterprise_id", village_id="c.village_id",
                                   sector="c.sector")]
     if first is not None:
@@ -92,7 +101,7 @@ async def hazard_stats(
            coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0)::bigint AS overdue,
            coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0)::bigint AS closed,
            coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0)::bigint AS void
-    FROM rm_hazard_cell c
+    FROM rm_hazard_cell c {join}
     WHERE {' AND '.join(where)}
     GROUP BY 1, 2
     ORDER BY 1, 2

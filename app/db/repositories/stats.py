@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import ARRAY, Integer, String, Uuid, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,15 @@ from app.db.models import CriteriaDocument, Criterion, Hazard, OrgUnit, Sector
 from app.db.repositories.hazards import hazard_scope
 from app.domain.access import Scope
 
-GROUPS = ("village", "sector", "source", "grade", "status", "month", "criterion")
+GROUPS = ("village", "sector", "source", "grade", "status", "month", "criterion", "risk_level")
+
+
+def enterprise_levels(levels: Mapping[uuid.UUID, str]):  # type: ignore[no-untyped-def]
+    """The enterprises' levels as a table (enterprise_id, level) to join hazards to."""
+    ids, values = list(levels), list(levels.values())
+    return func.unnest(
+        bindparam("risk_ids", ids, type_=ARRAY(Uuid)), bindparam("risk_levels", values, type_=ARRAY(String))
+    ).table_valued("enterprise_id", "level").render_derived("lv", with_types=False)
 
 
 def _key(group: str):  # type: ignore[no-untyped-def]
@@ -31,11 +41,13 @@ def _key(group: str):  # type: ignore[no-untyped-def]
 
 async def hazard_stats(
     session: AsyncSession, scope: Scope, *, group: str, today: date, first: date | None, last: date | None,
-    grade: str | None = None,
+    grade: str | None = None, levels: Mapping[uuid.UUID, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Counts per group; the open states, H6 overdue and the date and grade filters are the
-    hazard list's own (app/db/hazard_rules.py)."""
-    key = _key(group).label("key")
+    hazard list's own (app/db/hazard_rules.py). By `risk_level`: each hazard counts under
+    its enterprise's level in `levels` (none there: key null)."""
+    lv = enterprise_levels(levels or {}) if group == "risk_level" else None
+    key = (lv.c.level if lv is not None else _key(group)).label("key")
     filters = HazardFilters(grade=grade, discovered_from=first, discovered_to=last)
     days_to_close = cast(Hazard.closed_on - Hazard.discovered_on, Integer)
     stmt = (
@@ -48,10 +60,13 @@ async def hazard_stats(
             func.count().filter(Hazard.status == "void").label("void"),
             func.percentile_cont(0.5).within_group(days_to_close).filter(Hazard.status == "closed").label("median_days"),
         )
+        .select_from(Hazard)
         .where(hazard_scope(scope), *hazard_filter(filters, today))
         .group_by(key)
         .order_by(key)
     )
+    if lv is not None:
+        stmt = stmt.outerjoin(lv, lv.c.enterprise_id == Hazard.enterprise_id)
     rows = [dict(r._mapping) for r in (await session.execute(stmt)).all()]
     names = await labels(session, group, [r["key"] for r in rows])
     for r in rows:

@@ -359,7 +359,7 @@ export interface paths {
         };
         /**
          * Export the hazard ledger (CSV or XLSX)
-         * @description The hazards the caller can see (A1), with the filters of list_hazards, newest first, as a spreadsheet with Chinese headers and values: 隐患编号, 隐患名称, 所属单位, 统一社会信用代码, 所属村居, 行业领域, 等级, 来源, 发现日期, 整改期限, 状态, 是否逾期 (H6, today in Asia/Shanghai), 延期次数, 挂牌督办, 整改责任人, 销号日期. `csv` is UTF-8 with a BOM; `xlsx` is an Excel workbook. Read from one consistent snapshot and streamed.
+         * @description The hazards the caller can see (A1), with the filters of list_hazards, newest first, as a spreadsheet with Chinese headers and values: 隐患编号, 隐患名称, 所属单位, 统一社会信用代码, 所属村居, 行业领域, 等级, 来源, 发现日期, 整改期限, 状态, 是否逾期 (H6, today in Asia/Shanghai), 延期次数, 挂牌督办, 整改责任人, 销号日期. `risk_level` keeps the hazards of the enterprises at that level today (K4). `csv` is UTF-8 with a BOM; `xlsx` is an Excel workbook. Read from one consistent snapshot and streamed.
          */
         get: operations["export_hazards"];
         put?: never;
@@ -935,7 +935,7 @@ export interface paths {
         };
         /**
          * Hazard statistics
-         * @description Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; `from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village. `group_by=criterion`: one row per cited criterion code (no criterion: key null), the label its document number, article and item and the document's title (`/api/v1/criteria/{code}` has the rest); always counted from the ledger.
+         * @description Counts (total, open, overdue, closed, void), closure rate and median days to close, grouped; `from`/`to` bound the discovery date. Scoped: a village officer's figures count only its village. `group_by=criterion`: one row per cited criterion code (no criterion: key null), the label its document number, article and item and the document's title (`/api/v1/criteria/{code}` has the rest); always counted from the ledger. `group_by=risk_level`: one row per level of the hazards' enterprises today (K4, overrides included), most severe first, each enterprise in scope assessed once.
          */
         get: operations["get_hazard_stats"];
         put?: never;
@@ -955,7 +955,7 @@ export interface paths {
         };
         /**
          * The first screen of a dashboard, in one round trip
-         * @description Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and per village and per sector figures, on `as_of`, within the caller's scope.
+         * @description Open, overdue and listed major hazards, targets, cadence compliance, supervision coverage, and per village and per sector figures, on `as_of`, within the caller's scope; and how many of the caller's enterprises are at each risk level today (K4, `risk_levels`).
          */
         get: operations["get_dashboard"];
         put?: never;
@@ -2724,6 +2724,13 @@ export interface components {
          *         "with_missed": 1,
          *         "coverage": 0.833
          *       },
+         *       "risk_levels": {
+         *         "red": 3,
+         *         "orange": 12,
+         *         "yellow": 140,
+         *         "blue": 845,
+         *         "overridden": 4
+         *       },
          *       "by_village": [
          *         {
          *           "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
@@ -2820,6 +2827,8 @@ export interface components {
             targets: components["schemas"]["Target"][];
             compliance: components["schemas"]["ComplianceSummary"];
             supervision: components["schemas"]["SupervisionSummary"];
+            /** @description The enterprises in scope at each risk level today (K4, overrides included), whatever `as_of`: the levels of `GET /api/v1/enterprises?risk_level=…`, which add up to the enterprises in scope. */
+            risk_levels: components["schemas"]["RiskLevelCounts"];
             by_village: components["schemas"]["GroupFigures"][];
             by_sector: components["schemas"]["GroupFigures"][];
         };
@@ -5085,6 +5094,27 @@ export interface components {
         RiskLevel: "red" | "orange" | "yellow" | "blue";
         /**
          * @example {
+         *       "red": 3,
+         *       "orange": 12,
+         *       "yellow": 140,
+         *       "blue": 845,
+         *       "overridden": 4
+         *     }
+         */
+        RiskLevelCounts: {
+            /** @description Enterprises at 重大风险 (red). */
+            red: number;
+            /** @description Enterprises at 较大风险 (orange). */
+            orange: number;
+            /** @description Enterprises at 一般风险 (yellow). */
+            yellow: number;
+            /** @description Enterprises at 低风险 (blue). */
+            blue: number;
+            /** @description Of them, those whose level is an official's override (K4). */
+            overridden: number;
+        };
+        /**
+         * @example {
          *       "level": "red",
          *       "reason": "近期发生险情，提级管控"
          *     }
@@ -5320,7 +5350,7 @@ export interface components {
          * @description What hazard statistics are grouped by.
          * @enum {string}
          */
-        StatsGroup: "village" | "sector" | "source" | "grade" | "status" | "month" | "criterion";
+        StatsGroup: "village" | "sector" | "source" | "grade" | "status" | "month" | "criterion" | "risk_level";
         /**
          * @example {
          *       "key": "0193a5c0-1a2b-7c3d-8e4f-5a6b7c8d9e01",
@@ -8225,6 +8255,11 @@ export interface operations {
                  * @example 报警器
                  */
                 q?: string;
+                /**
+                 * @description Only the hazards of enterprises at this risk level today (K4, overrides included).
+                 * @example red
+                 */
+                risk_level?: components["schemas"]["RiskLevel"];
             };
             header?: never;
             path?: never;
@@ -11658,7 +11693,7 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description What the rows are: one per village, sector, … month, or criterion code (K2).
+                 * @description What the rows are: one per village, sector, … month, criterion code (K2), or the enterprise's risk level (K4).
                  * @example village
                  */
                 group_by: components["schemas"]["StatsGroup"];
@@ -11828,6 +11863,13 @@ export interface operations {
                      *         "due": 3,
                      *         "with_missed": 1,
                      *         "coverage": 0.833
+                     *       },
+                     *       "risk_levels": {
+                     *         "red": 3,
+                     *         "orange": 12,
+                     *         "yellow": 140,
+                     *         "blue": 845,
+                     *         "overridden": 4
                      *       },
                      *       "by_village": [
                      *         {
