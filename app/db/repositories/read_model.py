@@ -1,9 +1,15 @@
 """The analytics read model (migration 0016): counters and facts that statement-level
 triggers keep in the writing transaction, so a snapshot's figures are exact for it.
 
+- rm_hazard_roll (migration 0020): hazards per grouping set (ROLLUP_SETS: village, sector,
+  source, village × sector, source × sector, discovery month, or none) × grade × status ×
+  shard, with an open hazard's deadline (what becomes overdue when) and a closed one's days
+  to close (the histogram behind the medians). It answers the statistics without a
+  discovery-day bound for every scope but an enterprise's, reading only the rows of the
+  smallest set that holds the group and the scope's dimension.
 - rm_hazard_cell: hazards per enterprise × village × sector × source × grade × status ×
-  discovery day, with an open hazard's deadline (what becomes overdue when) and a closed
-  one's days to close (the histogram behind the medians).
+  discovery day, with the same deadline and days: the other statistics (a `from`/`to`
+  bound, an enterprise's scope, by month within a village or departments' sectors).
 - rm_major, rm_major_span: per major hazard, its (status, deadline) in spans of business
   dates, so a past `as_of` reads the span holding it (targets T1–T3).
 - rm_event_day: principal-led inspections (code 1) and evacuation drills (code 2) per
@@ -27,13 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.hazard_rules import open_sql, overdue_sql
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.db.repositories.stats import labels
-from app.domain.access import Scope
+from app.domain.access import Scope, ScopeKind
 
 Source = Literal["reference", "read_model"]
 REFERENCE: Source = "reference"
 READ_MODEL: Source = "read_model"
 
-TABLES = ("rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year", "rm_supervision_done")
+TABLES = ("rm_hazard_roll", "rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year", "rm_supervision_done")
 
 _KEYS = {
     "village": "c.village_id",
@@ -43,6 +49,32 @@ _KEYS = {
     "status": "c.status",
     "month": "to_char(c.discovered_on, 'YYYY-MM')",
 }
+
+# rm_hazard_roll's grouping sets (migration 0020): number -> the dimensions it keeps besides
+# grade and status, smallest first.
+ROLLUP_SETS: dict[int, frozenset[str]] = {
+    0: frozenset(),
+    1: frozenset({"village"}),
+    2: frozenset({"sector"}),
+    3: frozenset({"source"}),
+    4: frozenset({"village", "sector"}),
+    5: frozenset({"source", "sector"}),
+    6: frozenset({"month"}),
+}
+
+
+def rollup_set(group: str, scope: Scope, *, bounded: bool) -> int | None:
+    """The smallest grouping set holding the group and the scope's dimension, or None when
+    the question needs rm_hazard_cell (a discovery-day bound, an enterprise's scope, or a
+    pair of dimensions no set keeps)."""
+    if bounded or scope.kind is ScopeKind.enterprise:
+        return None
+    need = {group} & {"village", "sector", "source", "month"}
+    if scope.kind is ScopeKind.village:
+        need.add("village")
+    elif scope.kind is ScopeKind.sectors:
+        need.add("sector")
+    return next((gs for gs, dims in ROLLUP_SETS.items() if need <= dims), None)
 
 
 def percentile_cont(histogram: list[tuple[int, int]], fraction: float) -> float | None:
@@ -73,8 +105,16 @@ async def hazard_stats(
     """The rows of app.db.repositories.stats.hazard_stats (the reference), from the counters:
     one row per (group, days to close), folded here."""
     params: dict[str, Any] = {"today": today}
-    where = [enterprise_scope_sql(scope, params, enterprise_id="c.enterprise_id", village_id="c.village_id",
-                                  sector="c.sector")]
+    gs = rollup_set(group, scope, bounded=first is not None or last is not None)
+    if gs is None:
+        table, key = "rm_hazard_cell", _KEYS[group]
+        where = [enterprise_scope_sql(scope, params, enterprise_id="c.enterprise_id", village_id="c.village_id",
+                                      sector="c.sector")]
+    else:
+        table, key = "rm_hazard_roll", _KEYS[group] if group != "month" else "to_char(c.month, 'YYYY-MM')"
+        params["gs"] = gs
+        where = ["c.gs = :gs", enterprise_scope_sql(scope, params, enterprise_id="NULL", village_id="c.village_id",
+                                                    sector="c.sector")]
     if first is not None:
         params["first"] = first
         where.append("c.discovered_on >= :first")
@@ -84,7 +124,6 @@ async def hazard_stats(
     if grade is not None:
         params["grade"] = grade
         where.append("c.grade = :grade")
-    key = _KEYS[group]
     sql = f"""
     SELECT {key} AS key, c.days,
            coalesce(sum(c.n), 0)::bigint AS total,
@@ -92,7 +131,7 @@ async def hazard_stats(
            coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0)::bigint AS overdue,
            coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0)::bigint AS closed,
            coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0)::bigint AS void
-    FROM rm_hazard_cell c
+    FROM {table} c
     WHERE {' AND '.join(where)}
     GROUP BY 1, 2
     ORDER BY 1, 2
