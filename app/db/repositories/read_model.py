@@ -103,7 +103,7 @@ async def hazard_stats(
     grade: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of app.db.repositories.stats.hazard_stats (the reference), from the counters:
-    one row per (group, days to close), folded here."""
+    rm_hazard_roll's smallest grouping set that answers (rollup_set), else rm_hazard_cell."""
     params: dict[str, Any] = {"today": today}
     gs = rollup_set(group, scope, bounded=first is not None or last is not None)
     if gs is None:
@@ -124,26 +124,31 @@ async def hazard_stats(
     if grade is not None:
         params["grade"] = grade
         where.append("c.grade = :grade")
+    # Per (group, days to close) first, then per group with the closed hazards' histogram
+    # as two arrays sorted by days: one row per group leaves the database.
     sql = f"""
-    SELECT {key} AS key, c.days,
-           coalesce(sum(c.n), 0)::bigint AS total,
-           coalesce(sum(c.n) FILTER (WHERE {open_sql('c.status')}), 0)::bigint AS open,
-           coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0)::bigint AS overdue,
-           coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0)::bigint AS closed,
-           coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0)::bigint AS void
-    FROM {table} c
-    WHERE {' AND '.join(where)}
-    GROUP BY 1, 2
-    ORDER BY 1, 2
+    SELECT key, sum(total)::bigint AS total, sum(open)::bigint AS open, sum(overdue)::bigint AS overdue,
+           sum(closed)::bigint AS closed, sum(void)::bigint AS void,
+           array_agg(days ORDER BY days) FILTER (WHERE days IS NOT NULL AND closed <> 0) AS days,
+           array_agg(closed ORDER BY days) FILTER (WHERE days IS NOT NULL AND closed <> 0) AS counts
+    FROM (
+        SELECT {key} AS key, c.days,
+               coalesce(sum(c.n), 0) AS total,
+               coalesce(sum(c.n) FILTER (WHERE {open_sql('c.status')}), 0) AS open,
+               coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0) AS overdue,
+               coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0) AS closed,
+               coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0) AS void
+        FROM {table} c
+        WHERE {' AND '.join(where)}
+        GROUP BY 1, 2
+    ) g
+    GROUP BY key
+    ORDER BY key
     """
     rows: dict[Any, dict[str, Any]] = {}
     for r in (await session.execute(text(sql), params)).all():
-        row = rows.setdefault(r.key, {"key": r.key, "total": 0, "open": 0, "overdue": 0, "closed": 0, "void": 0,
-                                      "histogram": []})
-        for f in ("total", "open", "overdue", "closed", "void"):
-            row[f] += getattr(r, f)
-        if r.days is not None and r.closed:
-            row["histogram"].append((r.days, r.closed))
+        rows[r.key] = {"key": r.key, "total": r.total, "open": r.open, "overdue": r.overdue, "closed": r.closed,
+                       "void": r.void, "histogram": list(zip(r.days or [], r.counts or [], strict=True))}
     out = [r for r in rows.values() if r["total"] != 0]
     names = await labels(session, group, [r["key"] for r in out])
     for r in out:
