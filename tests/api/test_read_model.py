@@ -61,6 +61,7 @@ async def street(world):  # type: ignore[no-untyped-def]
 QUESTIONS = [
     "/api/v1/dashboard", "/api/v1/dashboard?as_of=2024-12-31", "/api/v1/dashboard?as_of=2025-03-15",
     *(f"/api/v1/stats/hazards?group_by={g}" for g in ("village", "sector", "source", "grade", "status", "month")),
+    "/api/v1/stats/hazards?group_by=village&grade=major", "/api/v1/stats/hazards?group_by=source&grade=general",
     "/api/v1/stats/hazards?group_by=village&from=2024-01-01&to=2024-12-31&grade=major",
     "/api/v1/stats/hazards?group_by=month&from=2024-06-15&grade=general",
     "/api/v1/compliance", "/api/v1/compliance?as_of=2024-12-31", "/api/v1/compliance?status=missed",
