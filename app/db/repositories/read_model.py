@@ -1,4 +1,4 @@
-"""The analytics read model (migration 0016): counters and facts that statement-level
+"""The analytics read model (migrations 0016, 0020): counters and facts that statement-level
 triggers keep in the writing transaction, so a snapshot's figures are exact for it.
 
 - rm_hazard_roll (migration 0020): hazards per grouping set (ROLLUP_SETS: village, sector,
@@ -39,7 +39,10 @@ Source = Literal["reference", "read_model"]
 REFERENCE: Source = "reference"
 READ_MODEL: Source = "read_model"
 
-TABLES = ("rm_hazard_roll", "rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year", "rm_supervision_done")
+TABLES = (
+    "rm_hazard_roll", "rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year",
+    "rm_supervision_done",
+)
 
 _KEYS = {
     "village": "c.village_id",
