@@ -1121,6 +1121,13 @@ rm_hazard_cell = _counter(
 )
 Index("ix_rm_hazard_cell_village", rm_hazard_cell.c.village_id)
 Index("ix_rm_hazard_cell_sector", rm_hazard_cell.c.sector)
+rm_hazard_roll = _counter(
+    "rm_hazard_roll",
+    Column("gs", SmallInteger), Column("village_id", UUID(as_uuid=True)), Column("sector", String),
+    Column("source", String), Column("month", Date), Column("grade", String), Column("status", String),
+    Column("deadline", Date), Column("days", Integer), Column("shard", SmallInteger),
+)
+Index("ix_rm_hazard_roll_sector", rm_hazard_roll.c.gs, rm_hazard_roll.c.sector)
 rm_event_day = _counter(
     "rm_event_day", Column("enterprise_id", UUID(as_uuid=True)), Column("code", SmallInteger), Column("day", Date)
 )

@@ -62,6 +62,7 @@ QUESTIONS = [
     "/api/v1/dashboard", "/api/v1/dashboard?as_of=2024-12-31", "/api/v1/dashboard?as_of=2025-03-15",
     *(f"/api/v1/stats/hazards?group_by={g}" for g in ("village", "sector", "source", "grade", "status", "month", "risk_level")),
     "/api/v1/stats/hazards?group_by=risk_level&grade=major&from=2024-06-01",
+    "/api/v1/stats/hazards?group_by=village&grade=major", "/api/v1/stats/hazards?group_by=source&grade=general",
     "/api/v1/stats/hazards?group_by=village&from=2024-01-01&to=2024-12-31&grade=major",
     "/api/v1/stats/hazards?group_by=month&from=2024-06-15&grade=general",
     "/api/v1/compliance", "/api/v1/compliance?as_of=2024-12-31", "/api/v1/compliance?status=missed",
@@ -240,15 +241,18 @@ async def test_the_rebuild_finds_and_repairs_a_corrupted_row(client, reference, 
         await writer.step()
     await writer.inspection()
     assert all(d.clean for d in await read_model.differences(session))
-    # One counter off by one (not a row the writes left at zero), one major hazard's span with
-    # another status.
+    # One counter off by one in each hazard table (not a row the writes left at zero), one
+    # major hazard's span with another status.
     await session.execute(text("UPDATE rm_hazard_cell SET n = n + 1 WHERE ctid = (SELECT min(ctid) FROM rm_hazard_cell WHERE n > 0)"))
+    await session.execute(text(
+        "UPDATE rm_hazard_roll SET n = n + 1 WHERE ctid = (SELECT min(ctid) FROM rm_hazard_roll WHERE gs = 0 AND n > 0)"))
     await session.execute(text("UPDATE rm_major_span SET status = 'closed' WHERE status <> 'closed'"))
     stats = "/api/v1/stats/hazards?group_by=grade"
     assert (await client.get(stats, headers=street["admin"])).content != (
         await reference.get(stats, headers=street["admin"])).content
     found = {d.table: d for d in await read_model.rebuild(session)}
     assert found["rm_hazard_cell"].missing == 1 and found["rm_hazard_cell"].extra == 1
+    assert found["rm_hazard_roll"].missing == 1 and found["rm_hazard_roll"].extra == 1
     assert found["rm_major_span"].missing >= 1
     assert found["rm_event_day"].clean
     assert all(d.clean for d in await read_model.differences(session))

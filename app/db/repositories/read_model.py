@@ -1,9 +1,15 @@
-"""The analytics read model (migration 0016): counters and facts that statement-level
+"""The analytics read model (migrations 0016, 0020): counters and facts that statement-level
 triggers keep in the writing transaction, so a snapshot's figures are exact for it.
 
+- rm_hazard_roll (migration 0020): hazards per grouping set (ROLLUP_SETS: village, sector,
+  source, village × sector, source × sector, discovery month, or none) × grade × status ×
+  shard, with an open hazard's deadline (what becomes overdue when) and a closed one's days
+  to close (the histogram behind the medians). It answers the statistics without a
+  discovery-day bound for every scope but an enterprise's, reading only the rows of the
+  smallest set that holds the group and the scope's dimension.
 - rm_hazard_cell: hazards per enterprise × village × sector × source × grade × status ×
-  discovery day, with an open hazard's deadline (what becomes overdue when) and a closed
-  one's days to close (the histogram behind the medians).
+  discovery day, with the same deadline and days: the other statistics (a `from`/`to`
+  bound, an enterprise's scope, by month within a village or departments' sectors).
 - rm_major, rm_major_span: per major hazard, its (status, deadline) in spans of business
   dates, so a past `as_of` reads the span holding it (targets T1–T3).
 - rm_event_day: principal-led inspections (code 1) and evacuation drills (code 2) per
@@ -29,13 +35,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.hazard_rules import open_sql, overdue_sql
 from app.db.repositories.scoping import enterprise_scope_sql
 from app.db.repositories.stats import labels
-from app.domain.access import Scope
+from app.domain.access import Scope, ScopeKind
 
 Source = Literal["reference", "read_model"]
 REFERENCE: Source = "reference"
 READ_MODEL: Source = "read_model"
 
-TABLES = ("rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year", "rm_supervision_done")
+TABLES = (
+    "rm_hazard_roll", "rm_hazard_cell", "rm_major", "rm_major_span", "rm_event_day", "rm_training_year",
+    "rm_supervision_done",
+)
 
 _KEYS = {
     "village": "c.village_id",
@@ -46,6 +55,32 @@ _KEYS = {
     "month": "to_char(c.discovered_on, 'YYYY-MM')",
     "risk_level": "lv.level",
 }
+
+# rm_hazard_roll's grouping sets (migration 0020): number -> the dimensions it keeps besides
+# grade and status, smallest first.
+ROLLUP_SETS: dict[int, frozenset[str]] = {
+    0: frozenset(),
+    1: frozenset({"village"}),
+    2: frozenset({"sector"}),
+    3: frozenset({"source"}),
+    4: frozenset({"village", "sector"}),
+    5: frozenset({"source", "sector"}),
+    6: frozenset({"month"}),
+}
+
+
+def rollup_set(group: str, scope: Scope, *, bounded: bool) -> int | None:
+    """The smallest grouping set holding the group and the scope's dimension, or None when
+    the question needs rm_hazard_cell (a discovery-day bound, an enterprise's scope, or a
+    pair of dimensions no set keeps)."""
+    if bounded or scope.kind is ScopeKind.enterprise or group == "risk_level":
+        return None
+    need = {group} & {"village", "sector", "source", "month"}
+    if scope.kind is ScopeKind.village:
+        need.add("village")
+    elif scope.kind is ScopeKind.sectors:
+        need.add("sector")
+    return next((gs for gs, dims in ROLLUP_SETS.items() if need <= dims), None)
 
 
 def percentile_cont(histogram: list[tuple[int, int]], fraction: float) -> float | None:
@@ -74,16 +109,24 @@ async def hazard_stats(
     grade: str | None = None, levels: Mapping[uuid.UUID, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of app.db.repositories.stats.hazard_stats (the reference), from the counters:
-    one row per (group, days to close), folded here."""
+    rm_hazard_roll's smallest grouping set that answers (rollup_set), else rm_hazard_cell."""
     params: dict[str, Any] = {"today": today}
+    gs = rollup_set(group, scope, bounded=first is not None or last is not None)
     join = ""
     if group == "risk_level":
         levels = levels or {}
         params["risk_ids"], params["risk_levels"] = list(levels), list(levels.values())
         join = ("LEFT JOIN unnest(CAST(:risk_ids AS uuid[]), CAST(:risk_levels AS text[])) AS lv(enterprise_id, level) "
                 "ON lv.enterprise_id = c.enterprise_id")
-    where = [enterprise_scope_sql(scope, params, enterprise_id="c.enterprise_id", village_id="c.village_id",
-                                  sector="c.sector")]
+    if gs is None:
+        table, key = "rm_hazard_cell", _KEYS[group]
+        where = [enterprise_scope_sql(scope, params, enterprise_id="c.enterprise_id", village_id="c.village_id",
+                                      sector="c.sector")]
+    else:
+        table, key = "rm_hazard_roll", _KEYS[group] if group != "month" else "to_char(c.month, 'YYYY-MM')"
+        params["gs"] = gs
+        where = ["c.gs = :gs", enterprise_scope_sql(scope, params, enterprise_id="NULL", village_id="c.village_id",
+                                                    sector="c.sector")]
     if first is not None:
         params["first"] = first
         where.append("c.discovered_on >= :first")
@@ -93,27 +136,31 @@ async def hazard_stats(
     if grade is not None:
         params["grade"] = grade
         where.append("c.grade = :grade")
-    key = _KEYS[group]
+    # Per (group, days to close) first, then per group with the closed hazards' histogram
+    # as two arrays sorted by days: one row per group leaves the database.
     sql = f"""
-    SELECT {key} AS key, c.days,
-           coalesce(sum(c.n), 0)::bigint AS total,
-           coalesce(sum(c.n) FILTER (WHERE {open_sql('c.status')}), 0)::bigint AS open,
-           coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0)::bigint AS overdue,
-           coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0)::bigint AS closed,
-           coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0)::bigint AS void
-    FROM rm_hazard_cell c {join}
-    WHERE {' AND '.join(where)}
-    GROUP BY 1, 2
-    ORDER BY 1, 2
+    SELECT key, sum(total)::bigint AS total, sum(open)::bigint AS open, sum(overdue)::bigint AS overdue,
+           sum(closed)::bigint AS closed, sum(void)::bigint AS void,
+           array_agg(days ORDER BY days) FILTER (WHERE days IS NOT NULL AND closed <> 0) AS days,
+           array_agg(closed ORDER BY days) FILTER (WHERE days IS NOT NULL AND closed <> 0) AS counts
+    FROM (
+        SELECT {key} AS key, c.days,
+               coalesce(sum(c.n), 0) AS total,
+               coalesce(sum(c.n) FILTER (WHERE {open_sql('c.status')}), 0) AS open,
+               coalesce(sum(c.n) FILTER (WHERE {overdue_sql('c.status', 'c.deadline', ':today')}), 0) AS overdue,
+               coalesce(sum(c.n) FILTER (WHERE c.status = 'closed'), 0) AS closed,
+               coalesce(sum(c.n) FILTER (WHERE c.status = 'void'), 0) AS void
+        FROM {table} c {join}
+        WHERE {' AND '.join(where)}
+        GROUP BY 1, 2
+    ) g
+    GROUP BY key
+    ORDER BY key
     """
     rows: dict[Any, dict[str, Any]] = {}
     for r in (await session.execute(text(sql), params)).all():
-        row = rows.setdefault(r.key, {"key": r.key, "total": 0, "open": 0, "overdue": 0, "closed": 0, "void": 0,
-                                      "histogram": []})
-        for f in ("total", "open", "overdue", "closed", "void"):
-            row[f] += getattr(r, f)
-        if r.days is not None and r.closed:
-            row["histogram"].append((r.days, r.closed))
+        rows[r.key] = {"key": r.key, "total": r.total, "open": r.open, "overdue": r.overdue, "closed": r.closed,
+                       "void": r.void, "histogram": list(zip(r.days or [], r.counts or [], strict=True))}
     out = [r for r in rows.values() if r["total"] != 0]
     names = await labels(session, group, [r["key"] for r in out])
     for r in out:
