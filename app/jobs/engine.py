@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from pgqueuer.core.executors import (
 from pgqueuer.domain.models import Job, utc_now
 from pgqueuer.domain.types import QueueExecutionMode
 
+from app.channels import channels_from_settings
+from app.channels.http import shared_client
 from app.jobs import tasks as _tasks  # noqa: F401  (registers the tasks and schedules)
 from app.jobs.registry import TASKS, JobEnv, Task
 from app.jobs.schedules import SCHEDULES, Schedule, next_fire
@@ -41,6 +44,11 @@ class ShanghaiCron(ScheduleExecutor):
 
     def get_next(self) -> datetime:
         return next_fire(self.parameters.expression, utc_now())
+
+
+# One dequeue picks this many jobs; a worker runs this many at once (see run_worker).
+BATCH_SIZE = 50
+MAX_CONCURRENT_TASKS = 100
 
 
 def _retrying(task: Task):  # type: ignore[no-untyped-def]
@@ -106,10 +114,19 @@ async def run_worker(
     drain: bool = False,
     schedules: bool = True,
     heartbeat_timeout: timedelta = timedelta(seconds=30),
-    batch_size: int = 10,
-    max_concurrent_tasks: int | None = 20,
+    batch_size: int = BATCH_SIZE,
+    max_concurrent_tasks: int | None = MAX_CONCURRENT_TASKS,
 ) -> None:
-    """Runs a worker until `stop` is set (or, with `drain`, until no job is ready)."""
+    """Runs a worker until `stop` is set (or, with `drain`, until no job is ready).
+
+    It picks up to `batch_size` jobs per dequeue and runs at most `max_concurrent_tasks`
+    at once: a delivery mostly waits (on PostgreSQL, on a peer), so many of them share one
+    process; those beyond the unit-of-work pool wait for a connection. Its sends to the SMS
+    gateway share one HTTP client (kept-alive connections) for the worker's lifetime."""
+    client = None
+    if env.channels is None:
+        client = shared_client(timeout=env.settings.channel_timeout_seconds)
+        env = dataclasses.replace(env, channels=channels_from_settings(env.settings, client=client))
     pool = await engine_pool(url)
     try:
         pgq = build(pool, env, schedules=schedules and not drain)
@@ -136,6 +153,8 @@ async def run_worker(
                 watcher.cancel()
     finally:
         await pool.close()
+        if client is not None:
+            await client.aclose()
 
 
 async def run_scheduled(env: JobEnv, name: str) -> str:

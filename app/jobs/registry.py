@@ -3,11 +3,12 @@ tried before it ends `failed`. A task is three lines: open a unit of work, call 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from app.channels import Channel
 from app.db.session import Database
 from app.settings import Settings
 
@@ -19,11 +20,15 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class JobEnv:
     """What a task runs with: the database, the settings and the clock (injected, so tests
-    move time instead of waiting)."""
+    move time instead of waiting), and the outbound channels, which a worker builds once
+    around one HTTP client of its own (None: built from the settings for each send)."""
 
     db: Database
     settings: Settings
     clock: Callable[[], datetime] = field(default=utc_now)
+    channels: Mapping[str, Channel] | None = None
+    # the tasks' coalescers (app/jobs/batching.py), one set per worker
+    coalescers: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 TaskFn = Callable[[JobEnv, dict[str, Any]], Awaitable[None]]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.db.hazard_rules import is_open
@@ -281,44 +281,52 @@ def _as_due(row: Reminder, current: Mapping[ReminderRuleCode, ReminderRule]) -> 
     )
 
 
-async def _users(session, *conditions) -> list[NotifyRecipient]:  # type: ignore[no-untyped-def]
-    stmt = select(AppUser.id, AppUser.display_name, AppUser.username).where(AppUser.is_active.is_(True), *conditions)
-    return [NotifyRecipient.user(u.id, name=u.display_name or u.username) for u in await session.execute(stmt)]
-
-
 async def _recipients(session, wanted: Iterable[Recipient], *, enterprise: Enterprise | None,  # type: ignore[no-untyped-def]
                       task: SupervisionTask | None) -> list[NotifyRecipient]:
-    """R1's recipients as the people, users and units that notify() reaches."""
-    out: list[NotifyRecipient] = []
+    """R1's recipients as the people, users and units that notify() reaches, in R1's order
+    (each once). The users of every kind are read in one query; a user of several kinds
+    counts where it comes first."""
+    parts: list[NotifyRecipient | int] = []  # a recipient, or the index of a kind of users
+    kinds: list[Any] = []
+
+    def users(*conditions: Any) -> None:
+        parts.append(len(kinds))
+        kinds.append(and_(*conditions))
+
     for who in wanted:
         if who is Recipient.enterprise_principal and enterprise is not None:
-            out.append(NotifyRecipient.person(enterprise.principal_name, role="principal",
-                                              phone=enterprise.principal_phone))
+            parts.append(NotifyRecipient.person(enterprise.principal_name, role="principal",
+                                                phone=enterprise.principal_phone))
         elif who is Recipient.enterprise_users and enterprise is not None:
-            out += await _users(session, AppUser.role == Role.enterprise_user.value,
-                                AppUser.enterprise_id == enterprise.id)
+            users(AppUser.role == Role.enterprise_user.value, AppUser.enterprise_id == enterprise.id)
         elif who is Recipient.village_officers and enterprise is not None:
-            out += await _users(session, AppUser.role == Role.village_officer.value,
-                                AppUser.org_unit_id == enterprise.village_id)
+            users(AppUser.role == Role.village_officer.value, AppUser.org_unit_id == enterprise.village_id)
         elif who is Recipient.lead_department_officers and enterprise is not None:
-            lead = await session.scalar(select(Sector.lead_department_id).where(Sector.code == enterprise.sector))
-            if lead is not None:
-                out += await _users(session, AppUser.role == Role.department_officer.value, AppUser.org_unit_id == lead)
+            lead = select(Sector.lead_department_id).where(Sector.code == enterprise.sector).scalar_subquery()
+            users(AppUser.role == Role.department_officer.value, AppUser.org_unit_id == lead)
         elif who is Recipient.street_office:
             office = await street_office(session)
-            out += await _users(session, AppUser.org_unit_id == office.id)
-            out.append(NotifyRecipient.org_unit(office.id))
+            users(AppUser.org_unit_id == office.id)
+            parts.append(NotifyRecipient.org_unit(office.id))
         elif who is Recipient.street_admins:
-            out += await _users(session, AppUser.role == Role.street_admin.value)
+            users(AppUser.role == Role.street_admin.value)
         elif who is Recipient.assignee_unit_users and task is not None:
-            out += await _users(session, AppUser.org_unit_id == task.assignee_org_unit_id)
-            out.append(NotifyRecipient.org_unit(task.assignee_org_unit_id))
+            users(AppUser.org_unit_id == task.assignee_org_unit_id)
+            parts.append(NotifyRecipient.org_unit(task.assignee_org_unit_id))
+    found: dict[int, list[NotifyRecipient]] = {}
+    if kinds:
+        kind = case(*((c, i) for i, c in enumerate(kinds)))
+        stmt = select(AppUser.id, AppUser.display_name, AppUser.username, kind.label("kind")).where(
+            AppUser.is_active.is_(True), or_(*kinds))
+        for u in await session.execute(stmt):
+            found.setdefault(u.kind, []).append(NotifyRecipient.user(u.id, name=u.display_name or u.username))
     seen: set[str] = set()
     unique = []
-    for r in out:
-        if r.key not in seen:
-            seen.add(r.key)
-            unique.append(r)
+    for part in parts:
+        for r in found.get(part, []) if isinstance(part, int) else [part]:
+            if r.key not in seen:
+                seen.add(r.key)
+                unique.append(r)
     return unique
 
 
@@ -327,8 +335,11 @@ def _cancel(row: Reminder, now: datetime, why: str) -> str:
     return f"cancelled: {why}"
 
 
-async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime) -> str:
-    """A reminder's delivery job: sent once, or cancelled when its cause has gone (R2)."""
+async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime,
+                  *, current: Mapping[ReminderRuleCode, ReminderRule] | None = None) -> str:
+    """A reminder's delivery job: sent once, or cancelled when its cause has gone (R2).
+    `current`: the rules as load_rules() read them in this unit of work (read here if not
+    given)."""
     session = uow.session
     row = await session.scalar(select(Reminder).where(Reminder.id == reminder_id).with_for_update())
     if row is None:
@@ -338,18 +349,21 @@ async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime) -> str
     if now < row.send_at or is_quiet(now):
         return "not yet: waits for its send time"
     today = business_date(now)
-    current = await load_rules(session)
+    if current is None:
+        current = await load_rules(session)
     reminder = _as_due(row, current)
     enterprise = task = None
     template_args: dict[str, Any]
     if reminder.subject is Subject.hazard:
-        hazard = await session.get(Hazard, uuid.UUID(row.subject_id))
-        if hazard is None:
+        found = (await session.execute(
+            select(Hazard, Enterprise).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .where(Hazard.id == uuid.UUID(row.subject_id))
+        )).first()
+        if found is None:
             return _cancel(row, now, "the hazard is gone")
+        hazard, enterprise = found
         if not still_due(reminder, rules.hazard_reminders(_hazard_facts(hazard), today, current)):
             return _cancel(row, now, f"no longer due: the hazard is {hazard.status}, deadline {hazard.deadline}")
-        enterprise = await session.get(Enterprise, hazard.enterprise_id)
-        assert enterprise is not None
         subject_id = hazard.id
         template = reminder.rule.value
         if reminder.rule is ReminderRuleCode.hazard_deadline:
