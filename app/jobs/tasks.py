@@ -33,10 +33,7 @@ async def _deliver_reminders(env: JobEnv, ids: list[uuid.UUID]) -> dict[uuid.UUI
         return await each_alone(ids, alone)
     try:
         async with unit_of_work(env.db, env.settings.audit_keys, clock=env.clock) as uow:
-            now = env.clock()
-            current = await reminders.load_rules(uow.session)
-            for reminder_id in sorted(ids):  # locked in one order: two such groups never deadlock
-                await reminders.deliver(uow, reminder_id, now, current=current)
+            await reminders.deliver_many(uow, ids, env.clock())
     except Exception:
         log.warning("%d reminders together failed; each is tried alone", len(ids), exc_info=True)
         return await each_alone(ids, alone)

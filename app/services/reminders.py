@@ -14,7 +14,9 @@ reminder once, and its delivery as notifications.
 - A delivery job locks its reminder, recomputes what is due for its object from the current
   facts, and cancels the reminder when its cause has gone (R2: a closed hazard, an extended
   deadline, a submitted task); otherwise it writes the notifications (in-app and the rule's
-  channels, app/services/notifications.py) and marks the reminder sent.
+  channels, app/services/notifications.py) and marks the reminder sent. The jobs a worker
+  runs at the same moment do this together (`deliver_many`): one unit of work, the rows
+  locked in one statement, each reminder still checked and sent on its own.
 """
 
 from __future__ import annotations
@@ -335,35 +337,53 @@ def _cancel(row: Reminder, now: datetime, why: str) -> str:
     return f"cancelled: {why}"
 
 
-async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime,
-                  *, current: Mapping[ReminderRuleCode, ReminderRule] | None = None) -> str:
-    """A reminder's delivery job: sent once, or cancelled when its cause has gone (R2).
-    `current`: the rules as load_rules() read them in this unit of work (read here if not
-    given)."""
-    session = uow.session
-    row = await session.scalar(select(Reminder).where(Reminder.id == reminder_id).with_for_update())
+async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime) -> str:
+    """A reminder's delivery job: sent once, or cancelled when its cause has gone (R2)."""
+    row = await uow.session.scalar(select(Reminder).where(Reminder.id == reminder_id).with_for_update())
     if row is None:
         return "no such reminder"
+    return await _deliver_row(uow, row, now, await load_rules(uow.session))
+
+
+async def deliver_many(uow: UnitOfWork, reminder_ids: Iterable[uuid.UUID], now: datetime) -> dict[uuid.UUID, str]:
+    """deliver() for several reminders in one unit of work (the delivery jobs a worker runs
+    at the same moment): their rows locked in one statement (in id order, so two such calls
+    never deadlock), the rules read once, their hazards and enterprises read together."""
+    session = uow.session
+    rows = list((await session.execute(
+        select(Reminder).where(Reminder.id.in_(list(reminder_ids))).order_by(Reminder.id).with_for_update()
+    )).scalars())
+    current = await load_rules(session)
+    hazard_ids = [uuid.UUID(r.subject_id) for r in rows if r.status == "pending" and r.subject == Subject.hazard.value]
+    loaded: list[Any] = []  # held here: the session's identity map, where session.get() finds them, is weak
+    if hazard_ids:
+        loaded += (await session.execute(select(Hazard).where(Hazard.id.in_(hazard_ids)))).scalars()
+        enterprise_ids = list({h.enterprise_id for h in loaded})
+        loaded += (await session.execute(select(Enterprise).where(Enterprise.id.in_(enterprise_ids)))).scalars()
+    out = {r.id: await _deliver_row(uow, r, now, current) for r in rows}
+    del loaded
+    return {rid: out.get(rid, "no such reminder") for rid in reminder_ids}
+
+
+async def _deliver_row(uow: UnitOfWork, row: Reminder, now: datetime,
+                       current: Mapping[ReminderRuleCode, ReminderRule]) -> str:
+    session = uow.session
     if row.status != "pending":
         return f"already {row.status}"
     if now < row.send_at or is_quiet(now):
         return "not yet: waits for its send time"
     today = business_date(now)
-    if current is None:
-        current = await load_rules(session)
     reminder = _as_due(row, current)
     enterprise = task = None
     template_args: dict[str, Any]
     if reminder.subject is Subject.hazard:
-        found = (await session.execute(
-            select(Hazard, Enterprise).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-            .where(Hazard.id == uuid.UUID(row.subject_id))
-        )).first()
-        if found is None:
+        hazard = await session.get(Hazard, uuid.UUID(row.subject_id))
+        if hazard is None:
             return _cancel(row, now, "the hazard is gone")
-        hazard, enterprise = found
         if not still_due(reminder, rules.hazard_reminders(_hazard_facts(hazard), today, current)):
             return _cancel(row, now, f"no longer due: the hazard is {hazard.status}, deadline {hazard.deadline}")
+        enterprise = await session.get(Enterprise, hazard.enterprise_id)
+        assert enterprise is not None
         subject_id = hazard.id
         template = reminder.rule.value
         if reminder.rule is ReminderRuleCode.hazard_deadline:
