@@ -283,15 +283,55 @@ def _as_due(row: Reminder, current: Mapping[ReminderRuleCode, ReminderRule]) -> 
     )
 
 
+KnownUsers = Mapping[tuple[Recipient, Any], list[NotifyRecipient]]
+
+
+async def _known_users(session, enterprises: Iterable[Enterprise]) -> KnownUsers:  # type: ignore[no-untyped-def]
+    """The users R1 names by an enterprise (its users, its village's officers, its sector's
+    lead department's officers) for several enterprises, read in two queries."""
+    enterprises = list(enterprises)
+    leads = dict((await session.execute(select(Sector.code, Sector.lead_department_id).where(
+        Sector.code.in_({e.sector for e in enterprises})))).all())
+    known: dict[tuple[Recipient, Any], list[NotifyRecipient]] = {}
+    for e in enterprises:
+        known[(Recipient.enterprise_users, e.id)] = []
+        known[(Recipient.village_officers, e.village_id)] = []
+        known[(Recipient.lead_department_officers, e.sector)] = []
+    lead_ids = {lead for lead in leads.values() if lead is not None}
+    rows = await session.execute(
+        select(AppUser.id, AppUser.display_name, AppUser.username, AppUser.role, AppUser.enterprise_id,
+               AppUser.org_unit_id).where(
+            AppUser.is_active.is_(True),
+            or_(and_(AppUser.role == Role.enterprise_user.value, AppUser.enterprise_id.in_([e.id for e in enterprises])),
+                and_(AppUser.role == Role.village_officer.value,
+                     AppUser.org_unit_id.in_({e.village_id for e in enterprises})),
+                and_(AppUser.role == Role.department_officer.value, AppUser.org_unit_id.in_(lead_ids)))))
+    by_lead: dict[Any, list[NotifyRecipient]] = {}
+    for u in rows:
+        r = NotifyRecipient.user(u.id, name=u.display_name or u.username)
+        if u.role == Role.enterprise_user.value:
+            known[(Recipient.enterprise_users, u.enterprise_id)].append(r)
+        elif u.role == Role.village_officer.value:
+            known[(Recipient.village_officers, u.org_unit_id)].append(r)
+        else:
+            by_lead.setdefault(u.org_unit_id, []).append(r)
+    for sector, lead in leads.items():
+        known[(Recipient.lead_department_officers, sector)] = by_lead.get(lead, []) if lead is not None else []
+    return known
+
+
 async def _recipients(session, wanted: Iterable[Recipient], *, enterprise: Enterprise | None,  # type: ignore[no-untyped-def]
-                      task: SupervisionTask | None) -> list[NotifyRecipient]:
+                      task: SupervisionTask | None, known: KnownUsers | None = None) -> list[NotifyRecipient]:
     """R1's recipients as the people, users and units that notify() reaches, in R1's order
-    (each once). The users of every kind are read in one query; a user of several kinds
-    counts where it comes first."""
-    parts: list[NotifyRecipient | int] = []  # a recipient, or the index of a kind of users
+    (each once). The users of every kind not in `known` (_known_users) are read in one
+    query; a user of several kinds counts where it comes first."""
+    parts: list[NotifyRecipient | int | list[NotifyRecipient]] = []  # a recipient, a kind's index, or known users
     kinds: list[Any] = []
 
-    def users(*conditions: Any) -> None:
+    def users(*conditions: Any, known_as: tuple[Recipient, Any] | None = None) -> None:
+        if known is not None and known_as in known:
+            parts.append(known[known_as])
+            return
         parts.append(len(kinds))
         kinds.append(and_(*conditions))
 
@@ -300,12 +340,15 @@ async def _recipients(session, wanted: Iterable[Recipient], *, enterprise: Enter
             parts.append(NotifyRecipient.person(enterprise.principal_name, role="principal",
                                                 phone=enterprise.principal_phone))
         elif who is Recipient.enterprise_users and enterprise is not None:
-            users(AppUser.role == Role.enterprise_user.value, AppUser.enterprise_id == enterprise.id)
+            users(AppUser.role == Role.enterprise_user.value, AppUser.enterprise_id == enterprise.id,
+                  known_as=(who, enterprise.id))
         elif who is Recipient.village_officers and enterprise is not None:
-            users(AppUser.role == Role.village_officer.value, AppUser.org_unit_id == enterprise.village_id)
+            users(AppUser.role == Role.village_officer.value, AppUser.org_unit_id == enterprise.village_id,
+                  known_as=(who, enterprise.village_id))
         elif who is Recipient.lead_department_officers and enterprise is not None:
             lead = select(Sector.lead_department_id).where(Sector.code == enterprise.sector).scalar_subquery()
-            users(AppUser.role == Role.department_officer.value, AppUser.org_unit_id == lead)
+            users(AppUser.role == Role.department_officer.value, AppUser.org_unit_id == lead,
+                  known_as=(who, enterprise.sector))
         elif who is Recipient.street_office:
             office = await street_office(session)
             users(AppUser.org_unit_id == office.id)
@@ -325,7 +368,8 @@ async def _recipients(session, wanted: Iterable[Recipient], *, enterprise: Enter
     seen: set[str] = set()
     unique = []
     for part in parts:
-        for r in found.get(part, []) if isinstance(part, int) else [part]:
+        group = found.get(part, []) if isinstance(part, int) else part if isinstance(part, list) else [part]
+        for r in group:
             if r.key not in seen:
                 seen.add(r.key)
                 unique.append(r)
@@ -356,17 +400,20 @@ async def deliver_many(uow: UnitOfWork, reminder_ids: Iterable[uuid.UUID], now: 
     current = await load_rules(session)
     hazard_ids = [uuid.UUID(r.subject_id) for r in rows if r.status == "pending" and r.subject == Subject.hazard.value]
     loaded: list[Any] = []  # held here: the session's identity map, where session.get() finds them, is weak
+    known: KnownUsers | None = None
     if hazard_ids:
         loaded += (await session.execute(select(Hazard).where(Hazard.id.in_(hazard_ids)))).scalars()
         enterprise_ids = list({h.enterprise_id for h in loaded})
-        loaded += (await session.execute(select(Enterprise).where(Enterprise.id.in_(enterprise_ids)))).scalars()
-    out = {r.id: await _deliver_row(uow, r, now, current) for r in rows}
+        enterprises = list((await session.execute(select(Enterprise).where(Enterprise.id.in_(enterprise_ids)))).scalars())
+        loaded += enterprises
+        known = await _known_users(session, enterprises)
+    out = {r.id: await _deliver_row(uow, r, now, current, known) for r in rows}
     del loaded
     return {rid: out.get(rid, "no such reminder") for rid in reminder_ids}
 
 
 async def _deliver_row(uow: UnitOfWork, row: Reminder, now: datetime,
-                       current: Mapping[ReminderRuleCode, ReminderRule]) -> str:
+                       current: Mapping[ReminderRuleCode, ReminderRule], known: KnownUsers | None = None) -> str:
     session = uow.session
     if row.status != "pending":
         return f"already {row.status}"
@@ -421,7 +468,7 @@ async def _deliver_row(uow: UnitOfWork, row: Reminder, now: datetime,
         return await _deliver_digest(uow, row, reminder, today, now)
     else:
         return _cancel(row, now, f"{reminder.subject.value} reminders are not delivered by this job")
-    people = await _recipients(session, reminder.recipients, enterprise=enterprise, task=task)
+    people = await _recipients(session, reminder.recipients, enterprise=enterprise, task=task, known=known)
     made = await notify(
         uow, recipients=people, kind=reminder.rule.value, subject_type=SUBJECT_RESOURCE[reminder.subject],
         subject_id=subject_id, channels=[c.value for c in reminder.channels], template=template,
