@@ -339,9 +339,12 @@ async def run_fanout_bench(server: Any, root: Path, *, log: Callable[[str], None
         "targets": {
             "all sent": sent >= HAZARDS and receiver.count >= HAZARDS,
             "total_seconds <= 60": total <= SECONDS_TARGET,
-            # "unaffected": the writes' p95 during the fan-out within 1.5 times their p95 without it
-            "api write p95 during fan-out <= 1.5 x without": bool(
-                during_p.get("p95_ms") and during_p["p95_ms"] <= 1.5 * quiet_p["p95_ms"]) and writer.failed == 0,
+            # "unaffected": the writes' p50 and p95 during the fan-out within 1.5 times their
+            # p50 and p95 without it (both: a p95 of 100 writes moves with one outside stall)
+            "api write p50 and p95 during fan-out <= 1.5 x without": bool(
+                during_p.get("p95_ms") and quiet_p.get("p95_ms")
+                and during_p["p50_ms"] <= 1.5 * quiet_p["p50_ms"]
+                and during_p["p95_ms"] <= 1.5 * quiet_p["p95_ms"]) and writer.failed == 0,
             "enqueue adds <= 1 ms p50": enqueue["added_p50_ms"] <= 1.0,
         },
         "load_average": [round(x, 2) for x in os.getloadavg()],
