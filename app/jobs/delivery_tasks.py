@@ -24,7 +24,7 @@ DELIVER_WEBHOOK = "webhooks.deliver"
 log = logging.getLogger("anquan.jobs")
 
 
-@task(DELIVER_NOTIFICATION, max_attempts=3)
+@task(DELIVER_NOTIFICATION, max_attempts=3, together=True)
 async def deliver_notification(env: JobEnv, payload: dict[str, Any]) -> None:
     """One notification; the worker's jobs of this task that run at the same moment are
     sent together (app/jobs/batching.py): one transaction, their messages concurrently."""

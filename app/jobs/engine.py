@@ -46,9 +46,12 @@ class ShanghaiCron(ScheduleExecutor):
         return next_fire(self.parameters.expression, utc_now())
 
 
-# One dequeue picks this many jobs; a worker runs this many at once (see run_worker).
+# One dequeue picks this many jobs; a worker runs this many at once (see run_worker), of
+# which at most ALONE_AT_ONCE of the tasks whose jobs do not coalesce (each holds a database
+# connection of its own: the unit-of-work pool's size, ANQUAN_DB_POOL_SIZE + overflow).
 BATCH_SIZE = 50
 MAX_CONCURRENT_TASKS = 100
+ALONE_AT_ONCE = 20
 
 
 def _retrying(task: Task):  # type: ignore[no-untyped-def]
@@ -71,11 +74,16 @@ def payload_of(job: Job) -> dict[str, Any]:
 def build(pool: asyncpg.Pool, env: JobEnv, *, schedules: bool = True) -> PgQueuer:
     """A PgQueuer with every registered task, and the schedules unless told otherwise."""
     pgq = PgQueuer.from_asyncpg_pool(pool)
+    alone = asyncio.Semaphore(ALONE_AT_ONCE)
 
     for task in TASKS.values():
         def bind(task: Task = task):  # type: ignore[no-untyped-def]
             async def run(job: Job) -> None:
-                await task.fn(env, payload_of(job))
+                if task.together:
+                    await task.fn(env, payload_of(job))
+                    return
+                async with alone:
+                    await task.fn(env, payload_of(job))
 
             return run
 

@@ -16,7 +16,7 @@ from app.services import escalation_proposals, reminders
 log = logging.getLogger("anquan.jobs")
 
 
-@task(reminders.DELIVER_TASK)
+@task(reminders.DELIVER_TASK, together=True)
 async def deliver_reminder(env: JobEnv, payload: dict[str, Any]) -> None:
     """One reminder; the worker's jobs of this task that run at the same moment share one
     unit of work (app/jobs/batching.py), each reminder still locked, checked and sent once."""

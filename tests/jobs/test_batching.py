@@ -1,13 +1,20 @@
 """The coalescer of the delivery jobs (app/jobs/batching.py): jobs that run at the same
-moment share one call, and each still ends on its own."""
+moment share one call, and each still ends on its own; the jobs of the other tasks, each
+holding a database connection, run at most ALONE_AT_ONCE at a time per worker."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
+from app.db.unit_of_work import unit_of_work
 from app.jobs.batching import Coalescer, each_alone
+from app.jobs.engine import ALONE_AT_ONCE
+from app.jobs.registry import JobEnv, task
+from tests.conftest import test_settings
+from tests.jobs.conftest import drain
 
 
 async def test_jobs_at_the_same_moment_share_one_call_and_each_gets_its_own_outcome() -> None:
@@ -65,3 +72,25 @@ def test_max_size_must_be_positive() -> None:
 
     with pytest.raises(ValueError):
         Coalescer(run_many, max_size=0)
+
+
+_running = {"now": 0, "most": 0}
+
+
+@task("test.holds_a_connection")
+async def _holds_a_connection(env: JobEnv, payload: dict[str, Any]) -> None:
+    _running["now"] += 1
+    _running["most"] = max(_running["most"], _running["now"])
+    try:
+        await asyncio.sleep(0.05)
+    finally:
+        _running["now"] -= 1
+
+
+async def test_a_worker_runs_at_most_alone_at_once_jobs_of_the_tasks_that_do_not_coalesce(jobs_db, jobs_url) -> None:  # type: ignore[no-untyped-def]
+    async with unit_of_work(jobs_db, test_settings().audit_keys) as uow:
+        for i in range(ALONE_AT_ONCE + 15):
+            uow.enqueue("test.holds_a_connection", {"i": i})
+    await drain(jobs_db, jobs_url)
+    # the worker runs 100 jobs at once; these each hold a connection of the unit-of-work pool
+    assert 1 < _running["most"] <= ALONE_AT_ONCE
