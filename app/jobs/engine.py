@@ -128,9 +128,11 @@ async def run_worker(
     """Runs a worker until `stop` is set (or, with `drain`, until no job is ready).
 
     It picks up to `batch_size` jobs per dequeue and runs at most `max_concurrent_tasks`
-    at once: a delivery mostly waits (on PostgreSQL, on a peer), so many of them share one
-    process; those beyond the unit-of-work pool wait for a connection. Its sends to the SMS
-    gateway share one HTTP client (kept-alive connections) for the worker's lifetime."""
+    at once. The delivery jobs among them coalesce (app/jobs/batching.py: those running at
+    the same moment share one transaction, so a hundred hold a few connections); the jobs
+    of the other tasks each hold a connection, so at most ALONE_AT_ONCE of them run at a
+    time. Its sends to the SMS gateway share one HTTP client (kept-alive connections) for
+    the worker's lifetime."""
     client = None
     if env.channels is None:
         client = shared_client(timeout=env.settings.channel_timeout_seconds)
