@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
+
 from app.channels.base import Channel, ChannelNotConfigured, DeliveryResult, Outcome, OutboundMessage
 from app.channels.dingtalk import DingTalkRobot
 from app.channels.email import SmtpChannel
@@ -49,11 +51,13 @@ __all__ = [
 ]
 
 
-def channels_from_settings(settings: Settings) -> dict[str, Channel]:
+def channels_from_settings(settings: Settings, *, client: httpx.AsyncClient | None = None) -> dict[str, Channel]:
     """The text channels of R5 by name; an unconfigured one is a ChannelNotConfigured.
-    (`in_app` is not here: it is a row in the database, not an outbound peer.)"""
+    (`in_app` is not here: it is a row in the database, not an outbound peer.) With
+    `client` (a worker's `shared_client()`), the SMS gateway's sends reuse its connections;
+    the robots, whose URLs org units gave, always connect afresh through the SSRF guard."""
     return {
-        "sms": SmsGateway.from_settings(settings),
+        "sms": SmsGateway.from_settings(settings, client=client),
         "email": SmtpChannel.from_settings(settings),
         "wecom": WeComRobot.from_settings(settings),
         "dingtalk": DingTalkRobot.from_settings(settings),

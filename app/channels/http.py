@@ -93,6 +93,21 @@ async def post_json(
         raise last
 
 
+def shared_client(*, timeout: float, max_connections: int = 16) -> httpx.AsyncClient:
+    """One client for a worker's sends to the peers the operator configured (the SMS
+    gateway): its connections are kept open and reused, instead of a TCP (and TLS)
+    handshake per message. Never for URLs that users gave us (`policy`): those get a fresh
+    connection to a checked address each time."""
+    transport = httpx.AsyncHTTPTransport(
+        verify=default_ssl_context(), retries=0,
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
+                            keepalive_expiry=30.0),
+    )
+    return httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False
+    )
+
+
 def _one_shot_client(timeout: float, verify: ssl.SSLContext | None) -> httpx.AsyncClient:
     transport = httpx.AsyncHTTPTransport(verify=verify or default_ssl_context(), retries=0)
     return httpx.AsyncClient(

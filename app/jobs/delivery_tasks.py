@@ -6,12 +6,14 @@ and per subscription."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
 
 from app.channels.webhooks import WebhookSender
 from app.db.unit_of_work import unit_of_work
+from app.jobs.batching import coalescer, each_alone
 from app.jobs.registry import JobEnv, task
 from app.jobs.schedules import schedule
 from app.services import deliveries, webhooks
@@ -19,10 +21,30 @@ from app.services import deliveries, webhooks
 DELIVER_NOTIFICATION = "notifications.deliver"
 DELIVER_WEBHOOK = "webhooks.deliver"
 
+log = logging.getLogger("anquan.jobs")
 
-@task(DELIVER_NOTIFICATION, max_attempts=3)
+
+@task(DELIVER_NOTIFICATION, max_attempts=3, together=True)
 async def deliver_notification(env: JobEnv, payload: dict[str, Any]) -> None:
-    await deliveries.deliver_notification(env.db, env.settings, uuid.UUID(payload["id"]), now=env.clock())
+    """One notification; the worker's jobs of this task that run at the same moment are
+    sent together (app/jobs/batching.py): one transaction, their messages concurrently."""
+    await coalescer(env, DELIVER_NOTIFICATION, lambda ids: _deliver_notifications(env, ids)).submit(
+        uuid.UUID(payload["id"]))
+
+
+async def _deliver_notifications(env: JobEnv, ids: list[uuid.UUID]) -> dict[uuid.UUID, BaseException | None]:
+    async def alone(nid: uuid.UUID) -> None:
+        await deliveries.deliver_notification(env.db, env.settings, nid, now=env.clock(), channels=env.channels)
+
+    if len(ids) == 1:
+        return await each_alone(ids, alone)
+    try:
+        outcome = await deliveries.deliver_notifications(env.db, env.settings, ids, now=env.clock(),
+                                                         channels=env.channels)
+    except Exception:
+        log.warning("%d notifications together failed; each is tried alone", len(ids), exc_info=True)
+        return await each_alone(ids, alone)
+    return {nid: status for nid, status in outcome.items() if isinstance(status, BaseException)}
 
 
 @task(DELIVER_WEBHOOK, max_attempts=3)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from pgqueuer.core.executors import (
 from pgqueuer.domain.models import Job, utc_now
 from pgqueuer.domain.types import QueueExecutionMode
 
+from app.channels import channels_from_settings
+from app.channels.http import shared_client
 from app.jobs import tasks as _tasks  # noqa: F401  (registers the tasks and schedules)
 from app.jobs.registry import TASKS, JobEnv, Task
 from app.jobs.schedules import SCHEDULES, Schedule, next_fire
@@ -41,6 +44,14 @@ class ShanghaiCron(ScheduleExecutor):
 
     def get_next(self) -> datetime:
         return next_fire(self.parameters.expression, utc_now())
+
+
+# One dequeue picks this many jobs; a worker runs this many at once (see run_worker), of
+# which at most ALONE_AT_ONCE of the tasks whose jobs do not coalesce (each holds a database
+# connection of its own: the unit-of-work pool's size, ANQUAN_DB_POOL_SIZE + overflow).
+BATCH_SIZE = 50
+MAX_CONCURRENT_TASKS = 100
+ALONE_AT_ONCE = 20
 
 
 def _retrying(task: Task):  # type: ignore[no-untyped-def]
@@ -63,11 +74,16 @@ def payload_of(job: Job) -> dict[str, Any]:
 def build(pool: asyncpg.Pool, env: JobEnv, *, schedules: bool = True) -> PgQueuer:
     """A PgQueuer with every registered task, and the schedules unless told otherwise."""
     pgq = PgQueuer.from_asyncpg_pool(pool)
+    alone = asyncio.Semaphore(ALONE_AT_ONCE)
 
     for task in TASKS.values():
         def bind(task: Task = task):  # type: ignore[no-untyped-def]
             async def run(job: Job) -> None:
-                await task.fn(env, payload_of(job))
+                if task.together:
+                    await task.fn(env, payload_of(job))
+                    return
+                async with alone:
+                    await task.fn(env, payload_of(job))
 
             return run
 
@@ -106,10 +122,21 @@ async def run_worker(
     drain: bool = False,
     schedules: bool = True,
     heartbeat_timeout: timedelta = timedelta(seconds=30),
-    batch_size: int = 10,
-    max_concurrent_tasks: int | None = 20,
+    batch_size: int = BATCH_SIZE,
+    max_concurrent_tasks: int | None = MAX_CONCURRENT_TASKS,
 ) -> None:
-    """Runs a worker until `stop` is set (or, with `drain`, until no job is ready)."""
+    """Runs a worker until `stop` is set (or, with `drain`, until no job is ready).
+
+    It picks up to `batch_size` jobs per dequeue and runs at most `max_concurrent_tasks`
+    at once. The delivery jobs among them coalesce (app/jobs/batching.py: those running at
+    the same moment share one transaction, so a hundred hold a few connections); the jobs
+    of the other tasks each hold a connection, so at most ALONE_AT_ONCE of them run at a
+    time. Its sends to the SMS gateway share one HTTP client (kept-alive connections) for
+    the worker's lifetime."""
+    client = None
+    if env.channels is None:
+        client = shared_client(timeout=env.settings.channel_timeout_seconds)
+        env = dataclasses.replace(env, channels=channels_from_settings(env.settings, client=client))
     pool = await engine_pool(url)
     try:
         pgq = build(pool, env, schedules=schedules and not drain)
@@ -136,6 +163,8 @@ async def run_worker(
                 watcher.cancel()
     finally:
         await pool.close()
+        if client is not None:
+            await client.aclose()
 
 
 async def run_scheduled(env: JobEnv, name: str) -> str:

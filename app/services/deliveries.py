@@ -14,12 +14,18 @@ channel (app/channels) and records what happened:
   channel within the hour (a counter in PostgreSQL) → it waits for the next hour, without
   using up an attempt.
 
+`deliver_notifications()` does the same for many at once (the delivery jobs that a worker
+runs at the same moment): one transaction, one statement for their rate-limit counters,
+their messages sent concurrently (through the worker's shared HTTP client for the SMS
+gateway).
+
 The row stays locked while its one attempt runs: a worker that dies mid-send leaves it
 pending, and the next run sends it. Logs name the address masked (138****8000), never in
 full."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
@@ -48,6 +54,9 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 RATE_WINDOW_SECONDS = 3600
+# how many of one call's messages are in flight at once (the shared HTTP client keeps twice
+# as many connections, for two such calls side by side)
+SENDS_AT_ONCE = 8
 
 
 def next_attempt_after(attempts: int) -> timedelta | None:
@@ -69,40 +78,86 @@ async def deliver_notification(
 ) -> str | None:
     """One attempt at one notification, when it is pending and due; answers its status
     afterwards (None when there was nothing to do: not pending, not due, or being sent)."""
+    outcome = await deliver_notifications(db, settings, [notification_id], now=now, channels=channels)
+    status = outcome.get(notification_id)
+    if isinstance(status, BaseException):
+        raise status
+    return status
+
+
+async def deliver_notifications(
+    db: Database,
+    settings: Settings,
+    notification_ids: list[uuid.UUID],
+    *,
+    now: datetime,
+    channels: Mapping[str, Channel] | None = None,
+) -> dict[uuid.UUID, str | BaseException | None]:
+    """One attempt at each of the notifications that is pending and due, in one
+    transaction: their rows locked together, the rate-limit counters counted in one
+    statement, the messages sent at the same time. Answers each one's status afterwards
+    (None: nothing to do; an exception: its channel raised it, and the row is as it was)."""
     chans = channels if channels is not None else channels_from_settings(settings)
+    outcome: dict[uuid.UUID, str | BaseException | None] = dict.fromkeys(notification_ids)
     async with db.transaction() as session:
-        n = (
+        rows = (
             await session.execute(
                 select(Notification)
-                .where(Notification.id == notification_id, Notification.status == "pending",
+                .where(Notification.id.in_(notification_ids), Notification.status == "pending",
                        Notification.channel != "in_app")
+                .order_by(Notification.id)
                 .with_for_update(skip_locked=True)
             )
-        ).scalar_one_or_none()
-        if n is None or (n.next_attempt_at is not None and n.next_attempt_at > now):
-            return None
-        message, reason = await _message(session, n)
-        if message is None:
-            _finish(n, "cancelled", now, error=reason)
-            return n.status
-        count, window_end = await rate_limits.hit(session, _bucket(n.channel, message.to), RATE_WINDOW_SECONDS, now)
-        if count > settings.notify_rate_limit_per_hour:
-            n.next_attempt_at = window_end
-            n.last_error = f"more than {settings.notify_rate_limit_per_hour} messages an hour to this recipient; waits"
-            n.updated_at = now
-            log.info("notification deferred", extra={"notification_id": str(n.id), "channel": n.channel,
-                                                     "to": mask_address(message.to)})
-            return n.status
-        channel = chans.get(n.channel)
-        if channel is None:
-            result = DeliveryResult.not_configured(f"channel {n.channel} is not available")
-        else:
-            result = await channel.send(message)
-        _record(n, result, now)
-        log.info("notification delivery", extra={"notification_id": str(n.id), "channel": n.channel,
-                                                 "to": mask_address(message.to), "status": n.status,
-                                                 "attempts": n.attempts, "error": n.last_error})
-        return n.status
+        ).scalars().all()
+        ready: list[tuple[Notification, OutboundMessage]] = []
+        for n in rows:
+            if n.next_attempt_at is not None and n.next_attempt_at > now:
+                continue
+            message, reason = await _message(session, n)
+            if message is None:
+                _finish(n, "cancelled", now, error=reason)
+                outcome[n.id] = n.status
+                continue
+            ready.append((n, message))
+        counts, window_end = await rate_limits.hit_many(
+            session, [_bucket(n.channel, message.to) for n, message in ready], RATE_WINDOW_SECONDS, now)
+        sending: list[tuple[Notification, OutboundMessage]] = []
+        for (n, message), count in zip(ready, counts, strict=True):
+            if count > settings.notify_rate_limit_per_hour:
+                n.next_attempt_at = window_end
+                n.last_error = f"more than {settings.notify_rate_limit_per_hour} messages an hour to this recipient; waits"
+                n.updated_at = now
+                outcome[n.id] = n.status
+                log.info("notification deferred", extra={"notification_id": str(n.id), "channel": n.channel,
+                                                         "to": mask_address(message.to)})
+                continue
+            sending.append((n, message))
+        at_once = asyncio.Semaphore(SENDS_AT_ONCE)
+
+        async def send(n: Notification, message: OutboundMessage) -> DeliveryResult:
+            async with at_once:
+                return await _send(chans, n, message)
+
+        results = await asyncio.gather(*(send(n, message) for n, message in sending), return_exceptions=True)
+        for (n, message), result in zip(sending, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                outcome[n.id] = result
+                continue
+            _record(n, result, now)
+            outcome[n.id] = n.status
+            log.info("notification delivery", extra={"notification_id": str(n.id), "channel": n.channel,
+                                                     "to": mask_address(message.to), "status": n.status,
+                                                     "attempts": n.attempts, "error": n.last_error})
+    return outcome
+
+
+async def _send(chans: Mapping[str, Channel], n: Notification, message: OutboundMessage) -> DeliveryResult:
+    channel = chans.get(n.channel)
+    if channel is None:
+        return DeliveryResult.not_configured(f"channel {n.channel} is not available")
+    return await channel.send(message)
 
 
 async def _message(session, n: Notification) -> tuple[OutboundMessage | None, str | None]:  # type: ignore[no-untyped-def]

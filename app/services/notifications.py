@@ -188,8 +188,9 @@ async def notify(
             )
     if not rows:
         return []
-    stmt = pg_insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    made = (await uow.session.execute(stmt.returning(Notification.id, Notification.channel))).all()
+    # the rows as parameters of one statement (compiled once, not once per number of rows)
+    stmt = pg_insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"]).execution_options(render_nulls=True)
+    made = (await uow.session.execute(stmt.returning(Notification.id, Notification.channel), rows)).all()
     for nid, channel in made:
         if channel != "in_app":
             uow.enqueue(DELIVER_JOB, {"id": str(nid)}, dedupe_key=f"notification:{nid}")  # at commit (R7)

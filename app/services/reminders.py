@@ -14,7 +14,9 @@ reminder once, and its delivery as notifications.
 - A delivery job locks its reminder, recomputes what is due for its object from the current
   facts, and cancels the reminder when its cause has gone (R2: a closed hazard, an extended
   deadline, a submitted task); otherwise it writes the notifications (in-app and the rule's
-  channels, app/services/notifications.py) and marks the reminder sent.
+  channels, app/services/notifications.py) and marks the reminder sent. The jobs a worker
+  runs at the same moment do this together (`deliver_many`): one unit of work, the rows
+  locked in one statement, each reminder still checked and sent on its own.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.db.hazard_rules import is_open
@@ -281,44 +283,96 @@ def _as_due(row: Reminder, current: Mapping[ReminderRuleCode, ReminderRule]) -> 
     )
 
 
-async def _users(session, *conditions) -> list[NotifyRecipient]:  # type: ignore[no-untyped-def]
-    stmt = select(AppUser.id, AppUser.display_name, AppUser.username).where(AppUser.is_active.is_(True), *conditions)
-    return [NotifyRecipient.user(u.id, name=u.display_name or u.username) for u in await session.execute(stmt)]
+KnownUsers = Mapping[tuple[Recipient, Any], list[NotifyRecipient]]
+
+
+async def _known_users(session, enterprises: Iterable[Enterprise]) -> KnownUsers:  # type: ignore[no-untyped-def]
+    """The users R1 names by an enterprise (its users, its village's officers, its sector's
+    lead department's officers) for several enterprises, read in two queries."""
+    enterprises = list(enterprises)
+    leads = dict((await session.execute(select(Sector.code, Sector.lead_department_id).where(
+        Sector.code.in_({e.sector for e in enterprises})))).all())
+    known: dict[tuple[Recipient, Any], list[NotifyRecipient]] = {}
+    for e in enterprises:
+        known[(Recipient.enterprise_users, e.id)] = []
+        known[(Recipient.village_officers, e.village_id)] = []
+        known[(Recipient.lead_department_officers, e.sector)] = []
+    lead_ids = {lead for lead in leads.values() if lead is not None}
+    rows = await session.execute(
+        select(AppUser.id, AppUser.display_name, AppUser.username, AppUser.role, AppUser.enterprise_id,
+               AppUser.org_unit_id).where(
+            AppUser.is_active.is_(True),
+            or_(and_(AppUser.role == Role.enterprise_user.value, AppUser.enterprise_id.in_([e.id for e in enterprises])),
+                and_(AppUser.role == Role.village_officer.value,
+                     AppUser.org_unit_id.in_({e.village_id for e in enterprises})),
+                and_(AppUser.role == Role.department_officer.value, AppUser.org_unit_id.in_(lead_ids)))))
+    by_lead: dict[Any, list[NotifyRecipient]] = {}
+    for u in rows:
+        r = NotifyRecipient.user(u.id, name=u.display_name or u.username)
+        if u.role == Role.enterprise_user.value:
+            known[(Recipient.enterprise_users, u.enterprise_id)].append(r)
+        elif u.role == Role.village_officer.value:
+            known[(Recipient.village_officers, u.org_unit_id)].append(r)
+        else:
+            by_lead.setdefault(u.org_unit_id, []).append(r)
+    for sector, lead in leads.items():
+        known[(Recipient.lead_department_officers, sector)] = by_lead.get(lead, []) if lead is not None else []
+    return known
 
 
 async def _recipients(session, wanted: Iterable[Recipient], *, enterprise: Enterprise | None,  # type: ignore[no-untyped-def]
-                      task: SupervisionTask | None) -> list[NotifyRecipient]:
-    """R1's recipients as the people, users and units that notify() reaches."""
-    out: list[NotifyRecipient] = []
+                      task: SupervisionTask | None, known: KnownUsers | None = None) -> list[NotifyRecipient]:
+    """R1's recipients as the people, users and units that notify() reaches, in R1's order
+    (each once). The users of every kind not in `known` (_known_users) are read in one
+    query; a user of several kinds counts where it comes first."""
+    parts: list[NotifyRecipient | int | list[NotifyRecipient]] = []  # a recipient, a kind's index, or known users
+    kinds: list[Any] = []
+
+    def users(*conditions: Any, known_as: tuple[Recipient, Any] | None = None) -> None:
+        if known is not None and known_as in known:
+            parts.append(known[known_as])
+            return
+        parts.append(len(kinds))
+        kinds.append(and_(*conditions))
+
     for who in wanted:
         if who is Recipient.enterprise_principal and enterprise is not None:
-            out.append(NotifyRecipient.person(enterprise.principal_name, role="principal",
-                                              phone=enterprise.principal_phone))
+            parts.append(NotifyRecipient.person(enterprise.principal_name, role="principal",
+                                                phone=enterprise.principal_phone))
         elif who is Recipient.enterprise_users and enterprise is not None:
-            out += await _users(session, AppUser.role == Role.enterprise_user.value,
-                                AppUser.enterprise_id == enterprise.id)
+            users(AppUser.role == Role.enterprise_user.value, AppUser.enterprise_id == enterprise.id,
+                  known_as=(who, enterprise.id))
         elif who is Recipient.village_officers and enterprise is not None:
-            out += await _users(session, AppUser.role == Role.village_officer.value,
-                                AppUser.org_unit_id == enterprise.village_id)
+            users(AppUser.role == Role.village_officer.value, AppUser.org_unit_id == enterprise.village_id,
+                  known_as=(who, enterprise.village_id))
         elif who is Recipient.lead_department_officers and enterprise is not None:
-            lead = await session.scalar(select(Sector.lead_department_id).where(Sector.code == enterprise.sector))
-            if lead is not None:
-                out += await _users(session, AppUser.role == Role.department_officer.value, AppUser.org_unit_id == lead)
+            lead = select(Sector.lead_department_id).where(Sector.code == enterprise.sector).scalar_subquery()
+            users(AppUser.role == Role.department_officer.value, AppUser.org_unit_id == lead,
+                  known_as=(who, enterprise.sector))
         elif who is Recipient.street_office:
             office = await street_office(session)
-            out += await _users(session, AppUser.org_unit_id == office.id)
-            out.append(NotifyRecipient.org_unit(office.id))
+            users(AppUser.org_unit_id == office.id)
+            parts.append(NotifyRecipient.org_unit(office.id))
         elif who is Recipient.street_admins:
-            out += await _users(session, AppUser.role == Role.street_admin.value)
+            users(AppUser.role == Role.street_admin.value)
         elif who is Recipient.assignee_unit_users and task is not None:
-            out += await _users(session, AppUser.org_unit_id == task.assignee_org_unit_id)
-            out.append(NotifyRecipient.org_unit(task.assignee_org_unit_id))
+            users(AppUser.org_unit_id == task.assignee_org_unit_id)
+            parts.append(NotifyRecipient.org_unit(task.assignee_org_unit_id))
+    found: dict[int, list[NotifyRecipient]] = {}
+    if kinds:
+        kind = case(*((c, i) for i, c in enumerate(kinds)))
+        stmt = select(AppUser.id, AppUser.display_name, AppUser.username, kind.label("kind")).where(
+            AppUser.is_active.is_(True), or_(*kinds))
+        for u in await session.execute(stmt):
+            found.setdefault(u.kind, []).append(NotifyRecipient.user(u.id, name=u.display_name or u.username))
     seen: set[str] = set()
     unique = []
-    for r in out:
-        if r.key not in seen:
-            seen.add(r.key)
-            unique.append(r)
+    for part in parts:
+        group = found.get(part, []) if isinstance(part, int) else part if isinstance(part, list) else [part]
+        for r in group:
+            if r.key not in seen:
+                seen.add(r.key)
+                unique.append(r)
     return unique
 
 
@@ -329,16 +383,43 @@ def _cancel(row: Reminder, now: datetime, why: str) -> str:
 
 async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime) -> str:
     """A reminder's delivery job: sent once, or cancelled when its cause has gone (R2)."""
-    session = uow.session
-    row = await session.scalar(select(Reminder).where(Reminder.id == reminder_id).with_for_update())
+    row = await uow.session.scalar(select(Reminder).where(Reminder.id == reminder_id).with_for_update())
     if row is None:
         return "no such reminder"
+    return await _deliver_row(uow, row, now, await load_rules(uow.session))
+
+
+async def deliver_many(uow: UnitOfWork, reminder_ids: Iterable[uuid.UUID], now: datetime) -> dict[uuid.UUID, str]:
+    """deliver() for several reminders in one unit of work (the delivery jobs a worker runs
+    at the same moment): their rows locked in one statement (in id order, so two such calls
+    never deadlock), the rules read once, their hazards and enterprises read together."""
+    session = uow.session
+    rows = list((await session.execute(
+        select(Reminder).where(Reminder.id.in_(list(reminder_ids))).order_by(Reminder.id).with_for_update()
+    )).scalars())
+    current = await load_rules(session)
+    hazard_ids = [uuid.UUID(r.subject_id) for r in rows if r.status == "pending" and r.subject == Subject.hazard.value]
+    loaded: list[Any] = []  # held here: the session's identity map, where session.get() finds them, is weak
+    known: KnownUsers | None = None
+    if hazard_ids:
+        loaded += (await session.execute(select(Hazard).where(Hazard.id.in_(hazard_ids)))).scalars()
+        enterprise_ids = list({h.enterprise_id for h in loaded})
+        enterprises = list((await session.execute(select(Enterprise).where(Enterprise.id.in_(enterprise_ids)))).scalars())
+        loaded += enterprises
+        known = await _known_users(session, enterprises)
+    out = {r.id: await _deliver_row(uow, r, now, current, known) for r in rows}
+    del loaded
+    return {rid: out.get(rid, "no such reminder") for rid in reminder_ids}
+
+
+async def _deliver_row(uow: UnitOfWork, row: Reminder, now: datetime,
+                       current: Mapping[ReminderRuleCode, ReminderRule], known: KnownUsers | None = None) -> str:
+    session = uow.session
     if row.status != "pending":
         return f"already {row.status}"
     if now < row.send_at or is_quiet(now):
         return "not yet: waits for its send time"
     today = business_date(now)
-    current = await load_rules(session)
     reminder = _as_due(row, current)
     enterprise = task = None
     template_args: dict[str, Any]
@@ -387,7 +468,7 @@ async def deliver(uow: UnitOfWork, reminder_id: uuid.UUID, now: datetime) -> str
         return await _deliver_digest(uow, row, reminder, today, now)
     else:
         return _cancel(row, now, f"{reminder.subject.value} reminders are not delivered by this job")
-    people = await _recipients(session, reminder.recipients, enterprise=enterprise, task=task)
+    people = await _recipients(session, reminder.recipients, enterprise=enterprise, task=task, known=known)
     made = await notify(
         uow, recipients=people, kind=reminder.rule.value, subject_type=SUBJECT_RESOURCE[reminder.subject],
         subject_id=subject_id, channels=[c.value for c in reminder.channels], template=template,

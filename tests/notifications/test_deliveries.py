@@ -144,3 +144,38 @@ async def test_an_org_units_group_robots_get_the_message_dingtalk_signed(db, clo
     assert json.loads(wecom.requests[0].body)["msgtype"] == "text"
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert DING_TOKEN not in logged and WECOM_KEY not in logged and DING_SECRET not in logged
+
+
+async def test_many_at_once_count_the_rate_limit_in_order_and_keep_a_raising_channel_pending(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from app.channels import DeliveryResult
+    from app.services.deliveries import deliver_notifications
+
+    class Gateway:
+        name = "sms"
+
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        async def send(self, message):  # type: ignore[no-untyped-def]
+            if message.to == "13700000000":
+                raise RuntimeError("the gateway's client broke")
+            self.sent.append(message.to)
+            return DeliveryResult.sent(status_code=200)
+
+    settings = test_settings(sms_gateway_url="http://127.0.0.1:9/sms", notify_rate_limit_per_hour=2)
+    ids = []
+    for i in range(3):
+        ids += await _notify(db, settings, clock, [Recipient.person("王强", phone=PHONE)], ("sms",), text=f"第{i}条")
+    ids += await _notify(db, settings, clock, [Recipient.person("李娜", phone="13900001111")], ("sms",), text="另一人")
+    ids += await _notify(db, settings, clock, [Recipient.person("张伟", phone="13700000000")], ("sms",), text="坏的")
+    gateway = Gateway()
+    outcome = await deliver_notifications(db, settings, ids, now=clock.now, channels={"sms": gateway})
+    # one transaction for all five: two to 王强 within the limit, the third waits; 李娜's goes
+    assert sorted(gateway.sent) == sorted([PHONE, PHONE, "13900001111"])
+    assert [outcome[i] for i in ids[:4]] == ["sent", "sent", "pending", "sent"]
+    assert isinstance(outcome[ids[4]], RuntimeError)
+    rows = {n.id: n for n in await _rows(db)}
+    assert "an hour" in rows[ids[2]].last_error and rows[ids[2]].attempts == 0
+    # the one whose channel raised is as it was: pending, no attempt used, due now
+    broken = rows[ids[4]]
+    assert (broken.status, broken.attempts, broken.last_error) == ("pending", 0, None)
