@@ -12,27 +12,11 @@ Results: var/bench/risk.json."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import statistics
-import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-from bench.__main__ import ROOT, log, prepare_dataset
-from bench.dataset import DEFAULT_SEED
-
-
-async def _timed(db: Any, ask: Callable[[Any], Awaitable[Any]], repeat: int) -> dict[str, float]:
-    times = []
-    for _ in range(repeat + 1):  # the first warms the caches
-        async with db.transaction() as session:
-            t0 = time.perf_counter()
-            await ask(session)
-            times.append((time.perf_counter() - t0) * 1000)
-    return {"median_ms": round(statistics.median(times[1:]), 1), "min_ms": round(min(times[1:]), 1)}
+from bench.__main__ import log
+from bench.growth import scaled_cli, timed
 
 
 async def measure(url: str, repeat: int) -> dict[str, Any]:
@@ -69,7 +53,7 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
         for source in (READ_MODEL, REFERENCE):
             for name, scope in scopes.items():
                 key = f"levels_in_scope_{name}"
-                out.setdefault(key, {})[source] = await _timed(
+                out.setdefault(key, {})[source] = await timed(
                     db, lambda s, sc=scope, src=source: risk.levels_in_scope(s, sc, today=today, source=src), repeat)
                 log(f"    {source} {key}: {out[key][source]}")
             parts: dict[str, Callable[[Any], Awaitable[Any]]] = {
@@ -83,11 +67,11 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
                 "street_facts_in_scope": lambda s, src=source: risk_repo.facts_in_scope(s, street, today, src),
             }
             for name, ask in parts.items():
-                out.setdefault(name, {})[source] = await _timed(db, ask, repeat)
+                out.setdefault(name, {})[source] = await timed(db, ask, repeat)
                 log(f"    {source} {name}: {out[name][source]}")
             for group in ("risk_level", "village"):
                 key = f"stats_by_{group}"
-                out.setdefault(key, {})[source] = await _timed(db, lambda s, g=group, src=source: service.hazard_stats(
+                out.setdefault(key, {})[source] = await timed(db, lambda s, g=group, src=source: service.hazard_stats(
                     s, street, group_by=g, today=today, first=None, last=None, grade=None, source=src), repeat)
                 log(f"    {source} {key}: {out[key][source]}")
     finally:
@@ -95,34 +79,8 @@ async def measure(url: str, repeat: int) -> dict[str, Any]:
     return out
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from bench.db import locate_server
-
-    server = await locate_server(ROOT)
-    results: dict[str, Any] = {}
-    try:
-        for scale in args.scale:
-            ns = argparse.Namespace(scale=scale, seed=DEFAULT_SEED, reuse=args.reuse)
-            meta = await prepare_dataset(ns, server)
-            log(f"scale {scale:g}: each figure {args.repeat} times")
-            results[f"{scale:g}"] = {"counts": meta.get("counts"), "risk": await measure(server.bench_url, args.repeat)}
-    finally:
-        server.stop()
-    return results
-
-
 def main() -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.risk", description=__doc__)
-    p.add_argument("--scale", type=float, action="append", required=True)
-    p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--reuse", action="store_true")
-    p.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "risk.json")
-    args = p.parse_args()
-    results = asyncio.run(run(args))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(results, ensure_ascii=False, indent=2))
-    return 0
+    return scaled_cli("python -m bench.risk", __doc__, measure, "risk", repeat=3, out="risk.json")
 
 
 if __name__ == "__main__":
